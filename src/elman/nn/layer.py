@@ -155,9 +155,12 @@ class RNN(nn.Module):
         out, state = self.forward(x_t.unsqueeze(1), state=state)
         return out[:, 0], state
 
-    def summary(self, batch_size: int = 1, seq_len: int = 1, output_size: int | None = None) -> str:
+    def summary(self, batch_size: int = 1, seq_len: int = 1):
+        """Print and return the layer table and parameter counts (see ``elman.summary``)."""
         from ..summary import summarize
-        return summarize(self, batch_size, seq_len, output_size)
+        s = summarize(self, batch_size, seq_len)
+        print(s)
+        return s
 
     def extra_repr(self):
         return f"cell={self.cell!r}, bidirectional={self.bidirectional}"

@@ -1,0 +1,58 @@
+"""Masked sequence losses: per-step losses summed over the real steps of each sequence.
+
+``reduction="sequence"`` (the textbook loss) sums over steps and averages over sequences;
+``reduction="step"`` averages over every real step of the batch (nats per token, what
+bits-per-character and perplexity are computed from); ``reduction="sum"`` sums everything.
+"""
+
+import torch
+import torch.nn.functional as F
+
+REDUCTIONS = ("sequence", "step", "sum")
+
+
+def step_mask(lengths: torch.Tensor | None, T: int, like: torch.Tensor) -> torch.Tensor:
+    """(B, T) float mask, 1 at real steps (t < lengths[b]); all ones when lengths is None."""
+    if lengths is None:
+        return like.new_ones(like.shape[0], T)
+    return (torch.arange(T, device=like.device) < lengths.to(like.device)[:, None]).to(like.dtype)
+
+
+def _reduce(per_step: torch.Tensor, mask: torch.Tensor, reduction: str) -> torch.Tensor:
+    """per_step (B, T) -> scalar, ignoring padded steps."""
+    total = (per_step * mask).sum()
+    if reduction == "sequence":
+        return total / per_step.shape[0]
+    if reduction == "step":
+        return total / mask.sum()
+    if reduction == "sum":
+        return total
+    raise ValueError(f"reduction: expected one of {REDUCTIONS}, got {reduction!r}")
+
+
+def cross_entropy(logits: torch.Tensor, targets: torch.Tensor, lengths=None,
+                  reduction: str = "sequence") -> torch.Tensor:
+    """Softmax cross-entropy. logits (B, T, K), targets (B, T) int; or (B, K) and (B,)."""
+    if logits.dim() == 2:
+        logits, targets = logits.unsqueeze(1), targets.unsqueeze(1)
+    per_step = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (B, T)
+    return _reduce(per_step, step_mask(lengths, logits.shape[1], logits), reduction)
+
+
+def binary_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, lengths=None,
+                         reduction: str = "sequence") -> torch.Tensor:
+    """Per-step sigmoid cross-entropy summed over the K labels. logits, targets (B, T, K) or (B, K)."""
+    if logits.dim() == 2:
+        logits, targets = logits.unsqueeze(1), targets.unsqueeze(1)
+    per_step = F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype),
+                                                  reduction="none").sum(-1)
+    return _reduce(per_step, step_mask(lengths, logits.shape[1], logits), reduction)
+
+
+def mse(outputs: torch.Tensor, targets: torch.Tensor, lengths=None,
+        reduction: str = "sequence") -> torch.Tensor:
+    """Squared error summed over features per step. outputs, targets (B, T, K) or (B, K)."""
+    if outputs.dim() == 2:
+        outputs, targets = outputs.unsqueeze(1), targets.unsqueeze(1)
+    per_step = ((outputs - targets) ** 2).sum(-1)
+    return _reduce(per_step, step_mask(lengths, outputs.shape[1], outputs), reduction)

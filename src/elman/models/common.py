@@ -1,0 +1,52 @@
+"""Pieces the architectures share: the input front end, an RNN with an output layer, and
+reading the top layer's final state."""
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from ..errors import bad
+from ..nn import RNN
+
+
+def front_end(input_size: int, vocab_size: int | None) -> nn.Module:
+    """Token ids (B, T) -> embeddings (B, T, input_size) when vocab_size is set; else features
+    (B, T, input_size) pass through unchanged."""
+    if vocab_size is None:
+        return nn.Identity()
+    if not isinstance(vocab_size, int) or vocab_size < 1:
+        raise bad("vocab_size", "a positive int or None", repr(vocab_size))
+    return nn.Embedding(vocab_size, input_size)
+
+
+def top_state(finals: list) -> torch.Tensor:
+    """The top layer's final activation (B, D*H_L) from an RNN's final states (h of an LSTM)."""
+    top = finals[-1]
+    return top[0] if isinstance(top, tuple) else top
+
+
+class Summarized:
+    """Adds ``model.summary(batch_size, seq_len)``: print and return the sizes table."""
+
+    def summary(self, batch_size: int = 1, seq_len: int = 1):
+        from ..summary import summarize
+        s = summarize(self, batch_size, seq_len)
+        print(s)
+        return s
+
+
+class RNNWithOutput(Summarized, nn.Module):
+    """Front end -> elman.RNN -> dropout -> output layer y = W_O a + b_O (``output``)."""
+
+    def __init__(self, input_size: int, hidden_sizes: int | Sequence[int], output_size: int,
+                 cell: str = "elman", activation="tanh", bidirectional: bool = False,
+                 dropout: float = 0.0, vocab_size: int | None = None):
+        super().__init__()
+        self.config = dict(input_size=input_size, hidden_sizes=hidden_sizes,
+                           output_size=output_size, cell=cell, activation=activation,
+                           bidirectional=bidirectional, dropout=dropout, vocab_size=vocab_size)
+        self.embedding = front_end(input_size, vocab_size)
+        self.rnn = RNN(input_size, hidden_sizes, cell, activation, bidirectional, dropout)
+        self.drop = nn.Dropout(dropout)
+        self.output = nn.Linear(self.rnn.output_size, output_size)
