@@ -25,8 +25,11 @@ import torch
 from torch import nn
 
 from ..errors import bad
+from . import fast
 from .cells import Cell, make_cell
 from .validate import check_inputs
+
+BACKENDS = ("auto", "loop", "fast")
 
 
 def _where(mask: torch.Tensor, new, old):
@@ -41,7 +44,7 @@ def scan(cell: Cell, xz: torch.Tensor, state, mask: torch.Tensor | None):
 
     xz: (B, T, G*H) input projections W_F x_t + b for all steps; state: initial state;
     mask: (B, T, 1) bool, True at real steps, or None. Returns outputs (B, T, H), final state.
-    This is the one dispatch point where a faster kernel plugs in.
+    The readable path; ``fast.scan`` has the same contract.
     """
     outputs = []
     for t in range(xz.shape[1]):
@@ -75,6 +78,11 @@ class RNN(nn.Module):
         activation: f per layer, a name or a list of L names: tanh, relu, sigmoid, identity.
         bidirectional: add a reverse direction per layer; outputs are [forward; backward].
         dropout: dropout on the input of every layer but the first.
+        backend: "loop" runs ``scan``, the plain per-step loop that autograd records step by
+            step; "fast" runs ``fast.scan``, one autograd node per layer direction with a
+            hand-written backward (see ``elman.nn.fast``); "auto" takes "fast" for sequences
+            longer than one step and "loop" for single steps (streaming), where the fast
+            path has nothing to batch.
 
     Parameters are ``layers.{l}.W_F``, ``layers.{l}.W_R``, ``layers.{l}.b`` (l from 0), and
     ``layers_reverse.{l}.*`` for the reverse direction; see ``elman.nn.cells`` for layouts.
@@ -82,8 +90,11 @@ class RNN(nn.Module):
 
     def __init__(self, input_size: int, hidden_sizes: int | Sequence[int], cell: str = "elman",
                  activation: str | Sequence[str] = "tanh", bidirectional: bool = False,
-                 dropout: float = 0.0):
+                 dropout: float = 0.0, backend: str = "auto"):
         super().__init__()
+        if backend not in BACKENDS:
+            raise bad("backend", f"one of {list(BACKENDS)}", repr(backend))
+        self.backend = backend
         sizes = [hidden_sizes] if isinstance(hidden_sizes, int) else list(hidden_sizes)
         if not sizes or any(not isinstance(h, int) or h < 1 for h in sizes):
             raise bad("hidden_sizes", "a positive int or a non-empty list of positive ints",
@@ -128,6 +139,7 @@ class RNN(nn.Module):
         mask = None if full else (torch.arange(T, device=x.device) < lengths[:, None])[..., None]
         rev = None if full else reverse_index(lengths, T)
         state = self.zero_state(B, x) if state is None else state
+        run = fast.scan if self.backend == "fast" or (self.backend == "auto" and T > 1) else scan
         finals = []
         for l in range(len(self.layers)):
             if l > 0:
@@ -137,7 +149,7 @@ class RNN(nn.Module):
                 xz = cell.project(x)
                 if d == 1:
                     xz = _reverse(xz, rev)
-                out, end = scan(cell, xz, s, mask)
+                out, end = run(cell, xz, s, mask)
                 outs.append(out if d == 0 else _reverse(out, rev))
                 ends.append(end)
             x = outs[0] if len(outs) == 1 else torch.cat(outs, dim=-1)

@@ -1,0 +1,73 @@
+"""The fast path (one autograd node per layer direction, hand-written backward) against the
+plain loop, and against the NumPy reference, forward and every gradient."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from elman import RNN, reference
+
+CONFIGS = [(c, a) for c in ["elman"] for a in ["tanh", "relu", "sigmoid", "identity"]]
+CONFIGS += [("lstm", "tanh"), ("gru", "tanh")]
+
+
+def _outputs_and_grads(rnn, x, lengths, state, backend):
+    rnn.backend = backend
+    out, finals = rnn(x, lengths, state)
+    weights = torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view_as(out)
+    loss = (out * weights).sum()
+    for f in finals:  # the final states feed the loss too (both h and c of an LSTM)
+        for p in (f if isinstance(f, tuple) else (f,)):
+            loss = loss + (p ** 2).sum()
+    leaves = [x] + [p for s in state for p in (s if isinstance(s, tuple) else (s,))]
+    return out, torch.autograd.grad(loss, leaves + list(rnn.parameters()))
+
+
+@pytest.mark.parametrize("cell,activation", CONFIGS)
+@pytest.mark.parametrize("bidirectional,padded", list(itertools.product([False, True], repeat=2)))
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-10), (torch.float32, 1e-5)])
+def test_fast_equals_loop(cell, activation, bidirectional, padded, dtype, tol):
+    torch.manual_seed(0)
+    rnn = RNN(3, [5, 4], cell=cell, activation=activation, bidirectional=bidirectional).to(dtype)
+    x = torch.randn(4, 7, 3, dtype=dtype, requires_grad=True)
+    lengths = torch.tensor([7, 3, 1, 5]) if padded else None
+    state = [tuple(torch.randn_like(p).requires_grad_() for p in s) if isinstance(s, tuple)
+             else torch.randn_like(s).requires_grad_() for s in rnn.zero_state(4, x)]
+    out_loop, g_loop = _outputs_and_grads(rnn, x, lengths, state, "loop")
+    out_fast, g_fast = _outputs_and_grads(rnn, x, lengths, state, "fast")
+    torch.testing.assert_close(out_fast, out_loop, rtol=tol, atol=tol)
+    for a, b in zip(g_fast, g_loop):
+        torch.testing.assert_close(a, b, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "identity"])
+def test_fast_equals_reference_float64(activation):
+    torch.manual_seed(2)
+    rnn = RNN(4, [6, 3], activation=activation, backend="fast").double()
+    x = np.random.default_rng(2).normal(size=(3, 9, 4))
+    lengths = np.array([9, 4, 6])
+    layers = [{k: getattr(c, k).detach().numpy() for k in ("W_F", "W_R", "b")} for c in rnn.layers]
+    cache = reference.rnn_forward(x, layers, activation, lengths=lengths)
+    d_top = np.random.default_rng(3).normal(size=cache.a[-1].shape)
+    want = reference.rnn_backward(cache, d_top).flat()
+    xt = torch.tensor(x, requires_grad=True)
+    out, _ = rnn(xt, torch.tensor(lengths))
+    np.testing.assert_allclose(out.detach().numpy(), cache.a[-1], rtol=0, atol=1e-12)
+    (out * torch.tensor(d_top)).sum().backward()
+    np.testing.assert_allclose(xt.grad.numpy(), want["x"], rtol=1e-10, atol=1e-12)
+    for l, c in enumerate(rnn.layers):
+        for k in ("W_F", "W_R", "b"):
+            np.testing.assert_allclose(getattr(c, k).grad.numpy(), want[f"layers.{l}.{k}"],
+                                       rtol=1e-10, atol=1e-12)
+
+
+def test_auto_uses_fast_for_sequences_and_loop_for_single_steps(monkeypatch):
+    from elman.nn import fast, layer
+    calls = []
+    monkeypatch.setattr(fast, "scan", lambda *a: calls.append("fast") or layer.scan(*a))
+    rnn = RNN(2, 3)
+    rnn(torch.randn(1, 5, 2))
+    rnn(torch.randn(1, 1, 2))
+    assert calls == ["fast"]
