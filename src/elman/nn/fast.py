@@ -46,13 +46,13 @@ class _Elman(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, xz, W_R, h0, mask, activation):
-        T = xz.shape[0]
-        S = torch.empty_like(xz)                    # S[t]: state after step t, (T, B, H)
+        S = xz.clone()                                # S[t]: state after step t, (T, B, H)
         WT, f, h = W_R.t(), _INPLACE[activation], h0
-        for t in range(T):
-            f(torch.addmm(xz[t], h, WT, out=S[t]))
-            _keep(S[t], h, None if mask is None else mask[t])
-            h = S[t]
+        for t, s in enumerate(S.unbind(0)):
+            f(s.addmm_(h, WT))
+            if mask is not None:
+                torch.where(mask[t], s, h, out=s)
+            h = s
         ctx.save_for_backward(S, W_R, h0, mask)
         ctx.activation = activation
         return S, S[-1].clone()
@@ -60,21 +60,26 @@ class _Elman(torch.autograd.Function):
     @staticmethod
     def backward(ctx, dS_all, d_last):
         S, W_R, h0, mask = ctx.saved_tensors
-        T = S.shape[0]
         fp = _DERIVATIVE[ctx.activation](S)           # (T, B, H), for all steps at once
+        # dz starts as the gradient arriving from above; the loop adds the gradient from the
+        # next step (dz_{t+1} W_R) and multiplies by f'(z_t) in place.
+        dz = dS_all.clone() if dS_all is not None else torch.zeros_like(S)
+        if d_last is not None:
+            dz[-1] += d_last
         if mask is not None:
-            fp = fp * mask
             carry = (~mask).to(S.dtype)
-        dS = d_last.clone() if d_last is not None else torch.zeros_like(h0)
-        dS_all = dS_all if dS_all is not None else torch.zeros_like(S)
-        dz = torch.empty_like(S)
-        for t in range(T - 1, -1, -1):
-            g = dS + dS_all[t]
-            torch.mul(g, fp[t], out=dz[t])
-            dS = dz[t] @ W_R if mask is None else torch.addcmul(dz[t] @ W_R, g, carry[t])
+            fp = fp * mask
+        steps = dz.unbind(0)
+        dh0 = torch.zeros_like(h0)
+        for t in range(len(steps) - 1, -1, -1):
+            below = steps[t - 1] if t > 0 else dh0
+            if mask is not None:
+                below.addcmul_(steps[t], carry[t])
+            steps[t].mul_(fp[t])
+            below.addmm_(steps[t], W_R)
         prev = torch.cat([h0.unsqueeze(0), S[:-1]])   # a_{t-1} for every t
         dW_R = dz.flatten(0, 1).t() @ prev.flatten(0, 1)
-        return dz, dW_R, dS, None, None
+        return dz, dW_R, dh0, None, None
 
 
 def _elman(cell: ElmanCell, xz, h0, mask):
