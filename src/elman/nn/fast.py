@@ -209,15 +209,13 @@ def _gru(cell: GRUCell, xz, h0, mask):
 
 
 def scan(cell: Cell, xz: torch.Tensor, state, mask: torch.Tensor | None):
-    """Same contract as ``layer.scan``: xz (B, T, G*H), mask (B, T, 1) -> (outputs (B, T, H),
-    final state). Runs time-major inside."""
-    xz = xz.transpose(0, 1).contiguous()
-    m = None if mask is None else mask.transpose(0, 1).contiguous()
+    """Same contract as ``layer.scan``: xz (T, B, G*H), mask (T, B, 1) bool or None ->
+    (outputs (T, B, H), final state)."""
+    xz = xz.contiguous()
     if isinstance(cell, LSTMCell):
-        S, final = _lstm(cell, xz, state, m)
+        S, final = _lstm(cell, xz, state, mask)
     elif isinstance(cell, GRUCell):
-        S, final = _gru(cell, xz, state, m)
+        S, final = _gru(cell, xz, state, mask)
     else:
-        S, final = _elman(cell, xz, state, m)
-    out = S.transpose(0, 1)
-    return (out if mask is None else out * mask), final
+        S, final = _elman(cell, xz, state, mask)
+    return (S if mask is None else S * mask), final

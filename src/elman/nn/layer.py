@@ -42,30 +42,32 @@ def _where(mask: torch.Tensor, new, old):
 def scan(cell: Cell, xz: torch.Tensor, state, mask: torch.Tensor | None):
     """Run one direction of one layer over time: the plain loop.
 
-    xz: (B, T, G*H) input projections W_F x_t + b for all steps; state: initial state;
-    mask: (B, T, 1) bool, True at real steps, or None. Returns outputs (B, T, H), final state.
+    Time-major inside the layer: xz (T, B, G*H) input projections W_F x_t + b for all steps;
+    state: initial state; mask (T, B, 1) bool, True at real steps, or None.
+    Returns outputs (T, B, H) (0 at padded steps) and the final state.
     The readable path; ``fast.scan`` has the same contract.
     """
     outputs = []
-    for t in range(xz.shape[1]):
-        new = cell.step(xz[:, t], state)
-        state = new if mask is None else _where(mask[:, t], new, state)
+    for t in range(xz.shape[0]):
+        new = cell.step(xz[t], state)
+        state = new if mask is None else _where(mask[t], new, state)
         outputs.append(cell.output(state))
-    out = torch.stack(outputs, dim=1)
+    out = torch.stack(outputs)
     return (out if mask is None else out * mask), state
 
 
 def reverse_index(lengths: torch.Tensor, T: int) -> torch.Tensor:
-    """(B, T) index that reverses each sequence within its length and keeps padding in place."""
-    t = torch.arange(T, device=lengths.device).expand(len(lengths), T)
-    L = lengths.unsqueeze(1)
+    """(T, B) index that reverses each sequence within its length and keeps padding in place."""
+    t = torch.arange(T, device=lengths.device).unsqueeze(1)
+    L = lengths.unsqueeze(0)
     return torch.where(t < L, L - 1 - t, t)
 
 
 def _reverse(x: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
+    """Reverse time-major x (T, B, F) along time, within each sequence's length."""
     if index is None:
-        return x.flip(1)
-    return x.gather(1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
+        return x.flip(0)
+    return x.gather(0, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
 
 
 class RNN(nn.Module):
@@ -136,10 +138,11 @@ class RNN(nn.Module):
         lengths = check_inputs(self, x, lengths, state)
         B, T, _ = x.shape
         full = lengths is None or bool((lengths == T).all())
-        mask = None if full else (torch.arange(T, device=x.device) < lengths[:, None])[..., None]
+        mask = None if full else (torch.arange(T, device=x.device)[:, None] < lengths)[..., None]
         rev = None if full else reverse_index(lengths, T)
         state = self.zero_state(B, x) if state is None else state
         run = fast.scan if self.backend == "fast" or (self.backend == "auto" and T > 1) else scan
+        x = x.transpose(0, 1)  # time-major inside: (T, B, features)
         finals = []
         for l in range(len(self.layers)):
             if l > 0:
@@ -154,7 +157,7 @@ class RNN(nn.Module):
                 ends.append(end)
             x = outs[0] if len(outs) == 1 else torch.cat(outs, dim=-1)
             finals.append(_join(ends))
-        return x, finals
+        return x.transpose(0, 1), finals
 
     def step(self, x_t: torch.Tensor, state=None):
         """One step for streaming: x_t (B, I), state or None -> (a_t of top layer (B, H_L), state).
