@@ -35,6 +35,14 @@ _INPLACE = {
 }
 
 
+def _outer_sum(dz: torch.Tensor, h0: torch.Tensor, S: torch.Tensor) -> torch.Tensor:
+    """dW_R = sum_t dz_t^T a_{t-1}, with a_{-1} = h0: dz (T, B, G*H), S (T, B, H) -> (G*H, H)."""
+    dW = dz[0].t() @ h0
+    if len(S) > 1:
+        dW.addmm_(dz[1:].flatten(0, 1).t(), S[:-1].flatten(0, 1))
+    return dW
+
+
 def _keep(state_new: torch.Tensor, state_old: torch.Tensor, m: torch.Tensor | None):
     """At padded steps (m False) the state is carried unchanged; in place on state_new."""
     if m is not None:
@@ -77,9 +85,7 @@ class _Elman(torch.autograd.Function):
                 below.addcmul_(steps[t], carry[t])
             steps[t].mul_(fp[t])
             below.addmm_(steps[t], W_R)
-        prev = torch.cat([h0.unsqueeze(0), S[:-1]])   # a_{t-1} for every t
-        dW_R = dz.flatten(0, 1).t() @ prev.flatten(0, 1)
-        return dz, dW_R, dh0, None, None
+        return dz, _outer_sum(dz, h0, S), dh0, None, None
 
 
 def _elman(cell: ElmanCell, xz, h0, mask):
@@ -140,9 +146,7 @@ class _LSTM(torch.autograd.Function):
             torch.mul(g_h, Bo[t], out=dz[t, :, 3 * H:])
             dc = dc * keep_c[t]
             dh = dz[t] @ W_R if mask is None else torch.addcmul(dz[t] @ W_R, g_h, carry[t])
-        h_prev = torch.cat([h0.unsqueeze(0), Hs[:-1]])
-        dW_R = dz.flatten(0, 1).t() @ h_prev.flatten(0, 1)
-        return dz, dW_R, dh, dc, None
+        return dz, _outer_sum(dz, h0, Hs), dh, dc, None
 
 
 def _lstm(cell: LSTMCell, xz, state, mask):
