@@ -1,0 +1,187 @@
+"""Speed of a training step (forward + backward), elman's fast path against its peers.
+
+    python benchmarks/speed.py                 # the full grid: 4 sizes x Elman/LSTM/GRU x 1-2 layers
+    python benchmarks/speed.py --quick         # the two smallest sizes, 3 repeats
+    python benchmarks/speed.py --scaling       # time against T and B, peak memory of a step
+
+Every number comes from this one process: warm-up, then the median of --repeats runs. Peers:
+torch.nn.RNN/LSTM/GRU (weights copied from elman, so all compute the same function), elman's
+plain loop (backend="loop") and, when installed, JAX lax.scan under jit. GFLOP/s counts the
+matrix products of forward and backward (3x the forward's); ``ratio`` is the best peer's time
+over elman's (above 1: elman is faster). The first lines give the measured matmul peak.
+"""
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from elman import RNN, to_torch
+
+SIZES = [(100, 32, 64, 128), (100, 64, 64, 256), (200, 16, 65, 512), (50, 128, 128, 1024)]
+GATES = {"elman": 1, "lstm": 4, "gru": 3}
+
+
+def median_ms(fn, repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def train_flops(T, B, I, H, cell, layers) -> float:
+    """Matrix-product FLOPs of forward + backward: 3 x (2 T B (I_l + H) G H) per layer."""
+    G, total, width = GATES[cell], 0, I
+    for _ in range(layers):
+        total += 2 * T * B * (width + H) * G * H
+        width = H
+    return 3.0 * total
+
+
+def torch_step(module, x):
+    def run():
+        out = module(x)[0]
+        out.backward(torch.ones_like(out))
+    return run
+
+
+def jax_step(rnn: RNN, x):
+    """A jitted value_and_grad of the sum of outputs of an Elman/LSTM/GRU stack via lax.scan."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    cell = rnn.cell
+    params = [{k: jnp.asarray(v.detach().numpy()) for k, v in c.named_parameters()}
+              for c in rnn.layers]
+
+    def layer(p, xs):  # xs (T, B, I)
+        H = p["W_R"].shape[1]
+        xz = xs @ p["W_F"].T + p["b"]
+
+        def step(carry, z):
+            h, c = carry
+            if cell == "elman":
+                h = jnp.tanh(z + h @ p["W_R"].T)
+            elif cell == "lstm":
+                i, f, g, o = jnp.split(z + h @ p["W_R"].T, 4, axis=-1)
+                c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+                h = jax.nn.sigmoid(o) * jnp.tanh(c)
+            else:
+                hr = h @ p["W_R"].T
+                r = jax.nn.sigmoid(z[:, :H] + hr[:, :H])
+                u = jax.nn.sigmoid(z[:, H:2 * H] + hr[:, H:2 * H])
+                n = jnp.tanh(z[:, 2 * H:] + r * (hr[:, 2 * H:] + p["b_Rn"]))
+                h = n + u * (h - n)
+            return (h, c), h
+
+        zeros = jnp.zeros((xs.shape[1], H), xs.dtype)
+        return jax.lax.scan(step, (zeros, zeros), xz)[1]
+
+    def loss(ps, xs):
+        for p in ps:
+            xs = layer(p, xs)
+        return xs.sum()
+
+    grad = jax.jit(jax.value_and_grad(loss))
+    xs = jnp.asarray(x.detach().numpy().transpose(1, 0, 2))
+    return lambda: jax.block_until_ready(grad(params, xs))
+
+
+def matmul_peak(repeats: int) -> list[str]:
+    import numpy as np
+    n = 2048
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    lines = []
+    ms = median_ms(lambda: a @ b, repeats)
+    lines.append(f"matmul peak, torch.mm {n}^3: {2 * n ** 3 / ms / 1e6:.0f} GFLOP/s")
+    an, bn = a.numpy(), b.numpy()
+    ms = median_ms(lambda: an @ bn, repeats)
+    lines.append(f"matmul peak, numpy {n}^3:    {2 * n ** 3 / ms / 1e6:.0f} GFLOP/s")
+    return lines
+
+
+def grid(sizes, repeats: int, loop_max_h: int):
+    head = (f"{'T,B,I,H':<17}{'cell':<9}{'torch.nn':>10}{'loop':>10}{'jax':>10}"
+            f"{'elman':>10}{'GFLOP/s':>9}{'ratio':>7}")
+    print(head)
+    print("-" * len(head))
+    for T, B, I, H in sizes:
+        for cell in ("elman", "lstm", "gru"):
+            for layers in (1, 2):
+                torch.manual_seed(0)
+                rnn = RNN(I, [H] * layers, cell=cell, backend="fast")
+                x = torch.randn(B, T, I, requires_grad=True)
+                t_elman = median_ms(torch_step(rnn, x), repeats)
+                t_torch = median_ms(torch_step(to_torch(rnn), x), repeats)
+                t_loop = float("nan")
+                if H <= loop_max_h:
+                    rnn.backend = "loop"
+                    t_loop = median_ms(torch_step(rnn, x), repeats)
+                jax_run = jax_step(rnn, x)
+                t_jax = median_ms(jax_run, repeats) if jax_run else float("nan")
+                best = min(t for t in (t_torch, t_loop, t_jax) if t == t)
+                gflops = train_flops(T, B, I, H, cell, layers) / t_elman / 1e6
+                print(f"{f'{T},{B},{I},{H}':<17}{f'{cell} x{layers}':<9}{t_torch:>10.1f}"
+                      f"{t_loop:>10.1f}{t_jax:>10.1f}{t_elman:>10.1f}{gflops:>9.0f}"
+                      f"{best / t_elman:>7.2f}", flush=True)
+
+
+def scaling(repeats: int):
+    """Time against T and B for one size, and the peak memory of one training step."""
+    I, H = 64, 256
+    print(f"\nscaling, Elman x1, I={I}, H={H}")
+    print(f"{'T':>5}{'B':>5}{'ms':>10}{'ms/(T*B)':>12}{'peak MiB':>10}")
+    for T, B in [(50, 32), (100, 32), (200, 32), (400, 32), (800, 32),
+                 (100, 1), (100, 8), (100, 32), (100, 64), (100, 128)]:
+        rnn = RNN(I, [H], backend="fast")
+        x = torch.randn(B, T, I, requires_grad=True)
+        step = torch_step(rnn, x)
+        ms = median_ms(step, repeats)
+        with torch.profiler.profile(profile_memory=True) as prof:
+            step()
+        peak = _peak_bytes(prof) / 2 ** 20
+        print(f"{T:>5}{B:>5}{ms:>10.2f}{1e3 * ms / (T * B):>12.2f}{peak:>10.1f}", flush=True)
+
+
+def _peak_bytes(prof) -> int:
+    """Peak of the running sum of allocations and frees recorded by the profiler."""
+    events = sorted((e.time_range.start, e.cpu_memory_usage) for e in prof.events()
+                    if e.cpu_memory_usage)
+    running = peak = 0
+    for _, delta in events:
+        running += delta
+        peak = max(peak, running)
+    return peak
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--quick", action="store_true", help="two smallest sizes, 3 repeats")
+    p.add_argument("--scaling", action="store_true", help="time against T and B, peak memory")
+    p.add_argument("--loop-max-h", type=int, default=512,
+                   help="time the plain loop only up to this width (it is slow)")
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    repeats = 3 if args.quick else args.repeats
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, fp32, "
+          f"median of {repeats} after 2 warm-up runs")
+    for line in matmul_peak(repeats):
+        print(line)
+    print()
+    if args.scaling:
+        scaling(repeats)
+    else:
+        grid(SIZES[:2] if args.quick else SIZES, repeats, args.loop_max_h)
+
+
+if __name__ == "__main__":
+    main()
