@@ -1,0 +1,225 @@
+"""The ``elman`` command: parse, call the library, print.
+
+    elman train [--data FILE] [--config FILE.yaml|.toml] [--FIELD VALUE ...] [--resume RUN]
+    elman eval RUN [--data FILE]
+    elman generate RUN [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]
+    elman summary (RUN | --input-size I --hidden-sizes H[,H...] [--output-size K] ...)
+
+``elman train`` with no arguments is the main job: a character language model of Python's
+built-in documentation, trained for about four minutes, then a sample and the validation bits
+per character. Every error is one line ``elman: error: ...`` on stderr and exit code 2;
+Ctrl-C exits with 130 and leaves the last complete checkpoint.
+"""
+
+import argparse
+import os
+import sys
+from dataclasses import fields
+
+from .errors import ElmanError, bad
+
+EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that raises ElmanError instead of printing usage and exiting."""
+
+    def error(self, message):
+        if message.startswith("unrecognized arguments: "):
+            raise bad("arguments", "options listed by --help",
+                      f"unrecognized {message.split(': ', 1)[1]}")
+        raise ElmanError(f"{self.prog.split(' ', 1)[-1]}: {message}")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_config_flags(p: argparse.ArgumentParser):
+    """One flag per ModelConfig / TrainConfig field; only flags given end up in the namespace."""
+    from .training.config import ModelConfig, TrainConfig, default_of
+    for cls in (ModelConfig, TrainConfig):
+        group = p.add_argument_group(f"{cls.__name__} ({cls.__doc__.strip().rstrip('.')})")
+        for f in fields(cls):
+            if f.name == "quiet":
+                group.add_argument("-q", "--quiet", action="store_const", const=True,
+                                   default=argparse.SUPPRESS, help=f.metadata["help"])
+                continue
+            shown = default_of(cls, f.name)
+            group.add_argument(_flag(f.name), dest=f.name, default=argparse.SUPPRESS,
+                               metavar=f.metadata["metavar"] or f.name.split("_")[-1].upper(),
+                               help=f"{f.metadata['help']} (default: {shown})")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="elman", description="Textbook recurrent neural networks: train a "
+                    "character language model, evaluate it, generate text, summarize shapes.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    p = sub.add_parser("train", help="train a model (no arguments: the built-in main job)")
+    p.add_argument("--config", metavar="FILE", help="YAML or TOML file of settings; flags win")
+    p.add_argument("--resume", metavar="RUN", help="continue the run in folder RUN")
+    add_config_flags(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="loss, bits per character and perplexity of a run's model")
+    p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
+    p.add_argument("--data", metavar="FILE", help="UTF-8 text (default: the run's valid split)")
+    p.add_argument("--batch-size", default="32", help="parallel streams (default: 32)")
+    p.add_argument("--seq-len", default="100", help="steps per window (default: 100)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("generate", help="stream characters sampled from a run's model")
+    p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
+    p.add_argument("--prompt", default="", help="text to continue (default: a new line)")
+    p.add_argument("--length", default="500", help="characters to generate (default: 500)")
+    p.add_argument("--temperature", default="0.8", help="> 0; lower is safer (default: 0.8)")
+    p.add_argument("--top-k", default=None, help="sample from the k likeliest (default: all)")
+    p.add_argument("--seed", default=None, help="seed for a repeatable sample")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("summary", help="layer shapes and parameter counts")
+    p.add_argument("run", metavar="RUN", nargs="?", help="a run folder (or give the sizes)")
+    p.add_argument("--input-size", default=None, help="I, features per step")
+    p.add_argument("--hidden-sizes", default=None, help="layer widths: 5 or 4,10,20")
+    p.add_argument("--output-size", default=None, help="K, outputs per step")
+    p.add_argument("--cell", default="elman", help="elman, lstm or gru (default: elman)")
+    p.add_argument("--batch-size", default="1", help="B (default: 1)")
+    p.add_argument("--seq-len", default="1", help="T (default: 1)")
+    p.add_argument("--bidirectional", action="store_true", help="add reverse directions")
+    p.set_defaults(func=cmd_summary)
+    return parser
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def cmd_train(args) -> int:
+    from .tasks.lm import generate
+    from .training import config
+    from .training.trainer import resume_config, train
+    values = {k: v for k, v in vars(args).items()
+              if k not in ("command", "func", "config", "resume")}
+    if args.resume:
+        if args.config:
+            file = config.load_file(args.config)
+            values = {**file["model"], **file["train"], **values}
+        model_cfg, train_cfg = resume_config(args.resume, values)
+    else:
+        model_cfg, train_cfg = config.resolve(args.config, values)
+    result = train(model_cfg, train_cfg, resume=args.resume)
+    print(f"stopped: {result.stopped} at step {result.step:,} after "
+          f"{result.elapsed / 60:.1f} min, {result.tokens_per_s:,.0f} tokens/s")
+    if train_cfg.sample_length:
+        print(f"sample (best model, step {result.best_step:,}, temperature "
+              f"{train_cfg.temperature:g}):")
+        stream(generate(result.model, result.task.vocab, "", train_cfg.sample_length,
+                        train_cfg.temperature, train_cfg.top_k, train_cfg.seed))
+    if result.valid:
+        v = result.valid
+        print(f"valid bpc: {v['bpc']:.3f} (loss {v['loss']:.4f} nats/char, "
+              f"perplexity {v['perplexity']:.2f}, best step {result.best_step:,})")
+    print(f"run folder: {result.run}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .data.text import read_text
+    from .tasks import get_task
+    from .tasks.lm import evaluate_text
+    from .training import checkpoint, config
+    ck = checkpoint.load(args.run)
+    B = config.parse_value(config.TrainConfig, "batch_size", args.batch_size)
+    T = config.parse_value(config.TrainConfig, "seq_len", args.seq_len)
+    if args.data:
+        result = evaluate_text(ck.model, ck.vocab, read_text(args.data), B, T)
+        if result["unknown"]:
+            print(f"note: {result['unknown']:,} characters not in the vocabulary were read as "
+                  f"unknown", file=sys.stderr)
+    else:
+        _, train_cfg = config.from_dict({"model": ck.config.get("model", {}),
+                                         "train": ck.config.get("train", {})})
+        task = get_task(ck.config.get("task", "lm"))(train_cfg, vocab=ck.vocab)
+        if task.valid_batches is None:
+            raise bad("data", "a file (--data FILE): the run kept no validation text", "none")
+        result = task.evaluate(ck.model)
+    print(f"loss: {result['loss']:.4f} nats/char")
+    print(f"bits per char: {result['bpc']:.4f}")
+    print(f"perplexity: {result['perplexity']:.3f}")
+    print(f"characters: {result['tokens']:,}")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from .tasks.lm import generate
+    from .training import checkpoint
+    from .training.config import TrainConfig, parse_count, parse_optional, parse_value
+    temperature = parse_value(TrainConfig, "temperature", args.temperature)
+    top_k = parse_value(TrainConfig, "top_k", args.top_k)
+    length = parse_count("length", args.length)
+    seed = parse_optional(parse_count)("seed", args.seed)
+    ck = checkpoint.load(args.run)
+    sys.stdout.write(args.prompt)
+    stream(generate(ck.model, ck.vocab, args.prompt, length, temperature, top_k, seed))
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from .training.config import parse_flag, parse_optional, parse_positive_int, parse_sizes
+    B = parse_positive_int("batch_size", args.batch_size)
+    T = parse_positive_int("seq_len", args.seq_len)
+    if args.run:
+        from .summary import summarize
+        from .training import checkpoint
+        print(summarize(checkpoint.load(args.run).model, B, T))
+        return 0
+    from .summary import summary_from_args
+    if args.input_size is None or args.hidden_sizes is None:
+        raise bad("summary", "a RUN folder, or --input-size and --hidden-sizes", "neither")
+    print(summary_from_args(parse_positive_int("input_size", args.input_size),
+                            parse_sizes("hidden_sizes", args.hidden_sizes),
+                            parse_optional(parse_positive_int)("output_size", args.output_size),
+                            args.cell, B, T, parse_flag("bidirectional", args.bidirectional)))
+    return 0
+
+
+def stream(chars):
+    """Print characters as they come, flushing each, then a newline."""
+    for ch in chars:
+        sys.stdout.write(ch)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+# --- entry point -------------------------------------------------------------------------
+
+
+def one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def main(argv=None) -> int:
+    """Run the command line; return the exit code (0, 2 on an error, 130 on Ctrl-C)."""
+    try:
+        args = build_parser().parse_args(argv)
+        if not getattr(args, "func", None):
+            raise bad("command", "one of train, eval, generate, summary (see elman --help)",
+                      "none")
+        return args.func(args)
+    except ElmanError as e:
+        print(f"elman: error: {one_line(e)}", file=sys.stderr)
+    except (OSError, UnicodeError) as e:
+        if isinstance(e, BrokenPipeError):   # e.g. elman generate RUN | head
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        print(f"elman: error: {type(e).__name__}: {one_line(e)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("elman: interrupted; the last complete checkpoint (if any) is kept",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Checkpoints: a folder that rebuilds a trained model, and resumes its training, by itself.
+
+======================== ========================================================================
+config.json              {"architecture", "arguments" (constructor args), "task", "model",
+                         "train" (the resolved run config)}
+vocab.json               the vocabulary (``Vocab.to_dict``)
+model.safetensors        the model's state_dict
+optimizer.safetensors    the optimizer's tensors, ``state.{param index}.{name}``  (resume only)
+trainer_state.json       step, data position, best validation loss, RNG state, scheduler and
+                         optimizer settings  (resume only)
+stream_state.safetensors the state carried between truncated-BPTT windows (resume only, when
+                         there is one)
+======================== ========================================================================
+
+Every file is written atomically and the folder is swapped in whole (``elman.training.atomic``).
+Loading reads only JSON and safetensors (no pickle, so no code runs from a file) and checks
+every file, tensor name and shape against the architecture in config.json; any problem is one
+``checkpoint: expected ..., got ...`` error.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import safetensors.torch
+import torch
+from torch import nn
+
+from ..data.vocab import Vocab
+from ..errors import ElmanError, bad
+from ..models import architecture_of, build
+from .atomic import FolderWriter, resolve, write_bytes, write_text
+
+MODEL, CONFIG, VOCAB = "model.safetensors", "config.json", "vocab.json"
+OPTIMIZER, TRAINER = "optimizer.safetensors", "trainer_state.json"
+STREAM = "stream_state.safetensors"
+FORMAT = 1
+
+
+@dataclass
+class Checkpoint:
+    """What ``load`` returns. trainer_state, optimizer and stream are None unless saved."""
+
+    path: Path
+    model: nn.Module
+    vocab: Vocab
+    config: dict
+    trainer_state: dict | None = None
+    optimizer: dict[str, torch.Tensor] | None = None
+    stream: dict[str, torch.Tensor] | None = None
+
+
+# --- saving -----------------------------------------------------------------------------
+
+
+def save(target, model: nn.Module, vocab: Vocab, run_config: dict, task: str = "lm",
+         trainer_state: dict | None = None, optimizer: torch.optim.Optimizer | None = None,
+         stream: dict[str, torch.Tensor] | None = None) -> Path:
+    """Write a checkpoint folder at ``target`` (replacing any old one as a whole)."""
+    config = {"format": FORMAT, "architecture": architecture_of(model),
+              "arguments": model.config, "task": task, **run_config}
+    with FolderWriter(target) as tmp:
+        write_text(tmp / CONFIG, json.dumps(config, indent=2) + "\n")
+        write_text(tmp / VOCAB, json.dumps(vocab.to_dict(), ensure_ascii=False) + "\n")
+        write_bytes(tmp / MODEL, _tensor_bytes(model.state_dict()))
+        if optimizer is not None:
+            tensors, meta = optimizer_tensors(optimizer)
+            write_bytes(tmp / OPTIMIZER, _tensor_bytes(tensors))
+            trainer_state = {**(trainer_state or {}), "optimizer": meta}
+        if trainer_state is not None:
+            write_text(tmp / TRAINER, json.dumps(trainer_state, indent=2) + "\n")
+        if stream:
+            write_bytes(tmp / STREAM, _tensor_bytes(stream))
+    return Path(target)
+
+
+def _tensor_bytes(tensors: dict[str, torch.Tensor]) -> bytes:
+    return safetensors.torch.save({k: v.detach().cpu().contiguous() for k, v in tensors.items()})
+
+
+def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
+    """Split an optimizer's state_dict into tensors (for safetensors) and JSON settings."""
+    sd = optimizer.state_dict()
+    tensors, scalars = {}, {}
+    for i, state in sd["state"].items():
+        for name, v in state.items():
+            if isinstance(v, torch.Tensor):
+                tensors[f"state.{i}.{name}"] = v
+            else:
+                scalars[f"{i}.{name}"] = v
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+# --- loading ----------------------------------------------------------------------------
+
+
+def find(path) -> Path:
+    """The checkpoint folder of ``path``: itself if it holds model.safetensors, else its
+    ``best/``, else its ``checkpoint/`` (a run folder)."""
+    p = resolve(path)
+    if not p.is_dir():
+        raise bad("checkpoint", "a run folder or a checkpoint folder", repr(str(path)))
+    if (p / MODEL).exists():
+        return p
+    for name in ("best", "checkpoint"):
+        q = resolve(p / name)
+        if q.is_dir():
+            return q
+    raise bad("checkpoint", f"a folder holding {MODEL}, best/ or checkpoint/",
+              f"{str(p)!r} with none of them")
+
+
+def load(path, training: bool = False, map_location: str = "cpu") -> Checkpoint:
+    """Load and check a checkpoint folder (or a run folder: its best model). ``training``
+    also reads the optimizer, trainer and stream state needed to resume."""
+    d = find(path)
+    config = read_json(d / CONFIG)
+    for key in ("architecture", "arguments"):
+        if key not in config:
+            raise bad("checkpoint", f"the key {key!r} in {str(d / CONFIG)!r}", "no such key")
+    vocab = _vocab(d)
+    try:
+        model = build(config["architecture"], config["arguments"])
+    except ElmanError as e:
+        raise bad("checkpoint", "a config.json that builds a model", str(e)) from None
+    load_weights(model, read_tensors(d / MODEL), d / MODEL)
+    embedding = getattr(model, "embedding", None)
+    if isinstance(embedding, nn.Embedding) and embedding.num_embeddings != len(vocab):
+        raise bad("checkpoint", f"a vocabulary of {embedding.num_embeddings} tokens in {VOCAB}",
+                  f"{len(vocab)} tokens")
+    ck = Checkpoint(d, model.to(map_location), vocab, config)
+    if training:
+        ck.trainer_state = read_json(d / TRAINER)
+        ck.optimizer = read_tensors(d / OPTIMIZER)
+        ck.stream = read_tensors(d / STREAM) if (d / STREAM).exists() else None
+    return ck
+
+
+def read_json(path: Path):
+    if not path.is_file():
+        raise bad("checkpoint", f"a file {path.name} in {str(path.parent)!r}", "no such file")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise bad("checkpoint", f"valid JSON in {str(path)!r}",
+                  f"{type(e).__name__}: {e}") from None
+
+
+def read_tensors(path: Path) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise bad("checkpoint", f"a file {path.name} in {str(path.parent)!r}", "no such file")
+    try:
+        return safetensors.torch.load(path.read_bytes())
+    except Exception as e:   # safetensors raises its own error types for corrupt files
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise bad("checkpoint", f"a valid safetensors file at {str(path)!r}",
+                  f"a corrupt file ({msg})") from None
+
+
+def _vocab(d: Path) -> Vocab:
+    try:
+        return Vocab.from_dict(read_json(d / VOCAB))
+    except ElmanError as e:
+        if str(e).startswith("checkpoint:"):
+            raise
+        raise bad("checkpoint", f"a valid vocabulary in {str(d / VOCAB)!r}", str(e)) from None
+
+
+def load_weights(model: nn.Module, tensors: dict[str, torch.Tensor], where: Path):
+    """Copy tensors into model, after checking names and shapes match its state_dict."""
+    want = model.state_dict()
+    missing, extra = sorted(set(want) - set(tensors)), sorted(set(tensors) - set(want))
+    if missing or extra:
+        raise bad("checkpoint", f"the tensors of {architecture_of(model)} in {str(where)!r}",
+                  f"missing {missing[:3]}, unexpected {extra[:3]}")
+    for name in want:
+        t = tensors[name]
+        if tuple(t.shape) != tuple(want[name].shape):
+            raise bad("checkpoint", f"{name} of shape {tuple(want[name].shape)} (from config.json)",
+                      f"shape {tuple(t.shape)} in {str(where)!r}")
+        if not t.is_floating_point():
+            raise bad("checkpoint", f"{name} as floating point", f"{t.dtype} in {str(where)!r}")
+    model.load_state_dict(tensors)
+
+
+def load_optimizer(optimizer: torch.optim.Optimizer, tensors: dict, meta: dict):
+    """Restore an optimizer from ``optimizer_tensors`` output, checking it fits."""
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    state: dict[int, dict] = {}
+    for key, v in tensors.items():
+        _, i, name = key.split(".", 2)
+        state.setdefault(int(i), {})[name] = v
+    for key, v in meta.get("scalars", {}).items():
+        i, name = key.split(".", 1)
+        state.setdefault(int(i), {})[name] = v
+    for i, s in state.items():
+        if i >= len(params):
+            raise bad("checkpoint", f"optimizer state for {len(params)} parameters", f"index {i}")
+        for name, v in s.items():
+            if isinstance(v, torch.Tensor) and v.dim() and v.shape != params[i].shape:
+                raise bad("checkpoint", f"optimizer {name} of shape {tuple(params[i].shape)}",
+                          f"shape {tuple(v.shape)} for parameter {i}")
+    try:
+        optimizer.load_state_dict({"state": dict(sorted(state.items())),
+                                   "param_groups": meta["param_groups"]})
+    except (KeyError, ValueError, TypeError) as e:
+        raise bad("checkpoint", "optimizer settings matching this optimizer", str(e)) from None

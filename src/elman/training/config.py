@@ -1,0 +1,280 @@
+"""Run configuration: what to build (ModelConfig) and how to train it (TrainConfig).
+
+Values come from, in increasing priority: the defaults below (the main job: a character
+language model on the built-in corpus in about four minutes on two CPU cores), a YAML or TOML
+file (``--config``) and command-line flags. A file may be flat (``lr: 0.001``) or sectioned
+(``model: {cell: lstm}``, ``train: {lr: 0.001}``); an unknown key is an error naming it.
+Every field is parsed and checked here, at the boundary; the resolved config is saved as JSON
+in every run folder and checkpoint.
+"""
+
+import json
+import math
+import tomllib
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from ..errors import bad
+from ..nn.cells import ACTIVATIONS, CELLS
+from ..tasks import TASKS
+
+# --- parsers: value from a file (typed) or a flag (a string) -> checked Python value ----------
+
+
+def parse_integer(name, v, lo=None):
+    if isinstance(v, str):
+        try:
+            v = int(v.strip())
+        except ValueError:
+            raise bad(name, "an integer", repr(v)) from None
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise bad(name, "an integer", repr(v))
+    if lo is not None and v < lo:
+        raise bad(name, f"an integer >= {lo}", v)
+    return v
+
+
+def parse_number(name, v):
+    if isinstance(v, str):
+        try:
+            v = float(v.strip())
+        except ValueError:
+            raise bad(name, "a number", repr(v)) from None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise bad(name, "a finite number", repr(v))
+    return float(v)
+
+
+def parse_flag(name, v):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
+        return v.strip().lower() in ("true", "yes", "1")
+    raise bad(name, "true or false", repr(v))
+
+
+def parse_sizes(name, v):
+    """An int, a list of ints, or a string '256' / '4,10,20' -> list of positive ints."""
+    if isinstance(v, str):
+        parts = [p for p in v.replace(" ", "").split(",") if p]
+        v = [parse_integer(name, p) for p in parts] if parts else v
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = [v]
+    if not isinstance(v, list) or not v or any(
+            isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in v):
+        raise bad(name, "positive layer widths such as 256 or 256,256", repr(v))
+    return v
+
+
+def parse_choice(options):
+    def parse(name, v):
+        if v not in options:
+            raise bad(name, f"one of {list(options)}", repr(v))
+        return v
+    return parse
+
+
+def parse_text(name, v):
+    if not isinstance(v, str) or not v:
+        raise bad(name, "a non-empty string", repr(v))
+    return v
+
+
+def parse_optional(parse):
+    def parse_optional(name, v):
+        if v is None or (isinstance(v, str) and v.strip().lower() in ("none", "null", "")):
+            return None
+        return parse(name, v)
+    return parse_optional
+
+
+def parse_positive_int(name, v):
+    return parse_integer(name, v, lo=1)
+
+
+def parse_count(name, v):
+    return parse_integer(name, v, lo=0)
+
+
+def parse_positive(name, v):
+    v = parse_number(name, v)
+    if not v > 0:
+        raise bad(name, "a number > 0", v)
+    return v
+
+
+def parse_nonneg(name, v):
+    v = parse_number(name, v)
+    if v < 0:
+        raise bad(name, "a number >= 0", v)
+    return v
+
+
+def parse_fraction(name, v):
+    v = parse_number(name, v)
+    if not 0.0 <= v < 1.0:
+        raise bad(name, "a number in [0, 1)", v)
+    return v
+
+
+def opt(default, parse, help: str, metavar: str | None = None):
+    """A config field: its default, parser and the help text of its flag."""
+    meta = dict(parse=parse, help=help, metavar=metavar)
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# --- the two configs -----------------------------------------------------------------------
+
+
+@dataclass
+class ModelConfig:
+    """The network: cell, layer widths, embedding width, activation and dropout."""
+
+    cell: str = opt("gru", parse_choice(CELLS), "recurrent cell")
+    hidden_sizes: list = opt([384], parse_sizes, "layer widths, e.g. 256 or 256,256", "H[,H...]")
+    embed_dim: int = opt(64, parse_positive_int, "token embedding width")
+    activation: str = opt("tanh", parse_choice(sorted(ACTIVATIONS)), "f of the Elman cell")
+    dropout: float = opt(0.2, parse_fraction, "dropout between layers and before the output")
+
+
+@dataclass
+class TrainConfig:
+    """Data, optimisation, budget, evaluation and output of one training run."""
+
+    task: str = opt("lm", parse_choice(TASKS), "task (lm: character language model)")
+    data: str | None = opt(None, parse_optional(parse_text), "UTF-8 text file (default: Python's "
+                           "built-in documentation, 'pydoc')", "FILE")
+    valid_fraction: float = opt(0.1, parse_fraction, "fraction of the text held out for validation")
+    split_seed: int = opt(0, parse_count, "seed of the train/valid split")
+    split_blocks: int = opt(50, parse_positive_int, "contiguous blocks the text is cut into; a "
+                            "seeded valid_fraction of them is held out (1: hold out the end)")
+    seq_len: int = opt(100, parse_positive_int, "steps per window (BPTT length)")
+    batch_size: int = opt(32, parse_positive_int, "sequences per batch")
+    bptt: str = opt("truncated", parse_choice(("truncated", "full")),
+                    "truncated: stateful streams, state carried across windows; full: "
+                    "shuffled independent windows, state reset every batch")
+    optimizer: str = opt("adam", parse_choice(("adam", "sgd")), "optimizer")
+    lr: float = opt(2e-3, parse_positive, "learning rate")
+    momentum: float = opt(0.9, parse_fraction, "SGD momentum")
+    weight_decay: float = opt(0.0, parse_nonneg, "L2 weight decay")
+    lr_schedule: str = opt("plateau", parse_choice(("constant", "cosine", "step", "plateau")),
+                           "after warmup: constant; cosine to 0 at max_steps; step: times "
+                           "lr_gamma every lr_step_size steps; plateau: times lr_gamma after "
+                           "each evaluation that does not improve the validation loss")
+    warmup: int = opt(0, parse_count, "steps of linear learning-rate warmup")
+    lr_step_size: int = opt(1000, parse_positive_int, "steps between decays (lr_schedule=step)")
+    lr_gamma: float = opt(0.5, parse_positive, "decay factor (lr_schedule=step or plateau)")
+    clip: float | None = opt(1.0, parse_optional(parse_positive), "clip the gradient norm to this "
+                             "(none: no clipping)")
+    max_steps: int = opt(100_000, parse_positive_int, "stop after this many optimizer steps")
+    max_minutes: float | None = opt(4.0, parse_optional(parse_positive), "stop after this many "
+                                    "minutes of training (none: no time budget)")
+    eval_every: int = opt(100, parse_positive_int, "validate (and checkpoint) every N steps")
+    eval_batches: int | None = opt(None, parse_optional(parse_positive_int), "validation "
+                                   "batches per periodic evaluation (none: all; the final "
+                                   "one uses all)")
+    patience: int | None = opt(None, parse_optional(parse_positive_int), "stop after N evaluations "
+                               "without a better validation loss (none: never)")
+    seed: int = opt(0, parse_count, "seed of initialisation, dropout and batch order")
+    out: str | None = opt(None, parse_optional(parse_text), "run folder (default: runs/<time>)",
+                          "DIR")
+    device: str = opt("cpu", parse_text, "torch device: cpu, cuda, cuda:1, mps")
+    sample_length: int = opt(400, parse_count, "characters to generate after training")
+    temperature: float = opt(0.8, parse_positive, "sampling temperature of that sample")
+    top_k: int | None = opt(None, parse_optional(parse_positive_int), "sample only from the k most "
+                            "likely tokens")
+    quiet: bool = opt(False, parse_flag, "no progress bar")
+
+
+CONFIGS = {"model": ModelConfig, "train": TrainConfig}
+
+
+def field_names(cls) -> list[str]:
+    return [f.name for f in fields(cls)]
+
+
+def parse_value(cls, name: str, value):
+    """Parse and check one field of ModelConfig or TrainConfig."""
+    f = next(f for f in fields(cls) if f.name == name)
+    return f.metadata["parse"](name, value)
+
+
+def make(cls, values: dict):
+    """Build a config from raw values (strings or typed), checking every field."""
+    known = field_names(cls)
+    for k in values:
+        if k not in known:
+            raise bad(cls.__name__, f"fields among {known}", f"unknown key {k!r}")
+    return cls(**{k: parse_value(cls, k, v) for k, v in values.items()})
+
+
+def load_file(path) -> dict:
+    """Read a YAML (.yaml, .yml) or TOML (.toml) config into {"model": {...}, "train": {...}}."""
+    p = Path(path)
+    if not p.is_file():
+        raise bad("config", "an existing .yaml, .yml or .toml file", repr(str(p)))
+    try:
+        text = p.read_text(encoding="utf-8")
+        if p.suffix.lower() == ".toml":
+            raw = tomllib.loads(text)
+        elif p.suffix.lower() in (".yaml", ".yml"):
+            raw = yaml.safe_load(text)
+        else:
+            raise bad("config", "a file ending in .yaml, .yml or .toml", repr(str(p)))
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise bad("config", "valid YAML or TOML", f"{str(p)!r}: {first}") from None
+    return sort_keys(raw or {}, str(p))
+
+
+def sort_keys(raw, where: str) -> dict:
+    """Put each key of a flat or sectioned mapping into its section; unknown keys -> error."""
+    if not isinstance(raw, dict):
+        raise bad("config", "a mapping of settings", f"{type(raw).__name__} in {where}")
+    out = {"model": {}, "train": {}}
+    owner = {n: s for s, cls in CONFIGS.items() for n in field_names(cls)}
+    for key, value in raw.items():
+        if key in CONFIGS and isinstance(value, dict):
+            for k, v in value.items():
+                if k not in field_names(CONFIGS[key]):
+                    raise bad("config", f"{key} settings among {field_names(CONFIGS[key])}",
+                              f"unknown key {key}.{k} in {where}")
+                out[key][k] = v
+        elif key in owner:
+            out[owner[key]][key] = value
+        else:
+            raise bad("config", "known settings (see elman train --help)",
+                      f"unknown key {key!r} in {where}")
+    return out
+
+
+def resolve(file: str | None = None,
+            overrides: dict | None = None) -> tuple[ModelConfig, TrainConfig]:
+    """Defaults <- config file <- overrides (flat {field: value}, e.g. from flags)."""
+    values = load_file(file) if file else {"model": {}, "train": {}}
+    for section, vals in sort_keys(overrides or {}, "the flags").items():
+        values[section].update(vals)
+    return make(ModelConfig, values["model"]), make(TrainConfig, values["train"])
+
+
+def to_dict(model: ModelConfig, train: TrainConfig) -> dict:
+    return {"model": asdict(model), "train": asdict(train)}
+
+
+def from_dict(d: dict) -> tuple[ModelConfig, TrainConfig]:
+    """Read back ``to_dict`` output (e.g. from a checkpoint's config.json)."""
+    values = sort_keys(d, "config.json")
+    return make(ModelConfig, values["model"]), make(TrainConfig, values["train"])
+
+
+def save_json(model: ModelConfig, train: TrainConfig) -> str:
+    return json.dumps(to_dict(model, train), indent=2) + "\n"
+
+
+def default_of(cls, name: str):
+    f = next(f for f in fields(cls) if f.name == name)
+    return f.default_factory() if f.default is MISSING else f.default

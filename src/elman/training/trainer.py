@@ -1,0 +1,365 @@
+"""The training loop: seeded, budgeted, validated, checkpointed and resumable.
+
+One step: take the next batch (x, y) (B, T); start from the carried state (truncated BPTT) or
+zeros; loss = mean nats per target token; backpropagate; clip the gradient norm; optimizer and
+learning-rate scheduler step; detach the state so the next window's gradients stop here.
+Every ``eval_every`` steps: validate, log a metrics line, save ``checkpoint/`` (everything to
+resume) and, when the validation loss improved, ``best/`` (the model). Training stops at
+``max_steps``, at the time budget ``max_minutes``, after ``patience`` evaluations without
+improvement, or on Ctrl-C (KeyboardInterrupt propagates; the last complete checkpoint stays).
+
+Run folder::
+
+    RUN/config.json  metrics.jsonl  loss.png  best/  checkpoint/
+
+The same seed and data give bit-identical weights: initialisation and dropout draw from the
+seeded global torch generator (saved in checkpoints), and batch order from a generator seeded
+per epoch (``elman.data.batching``), so a resumed run continues exactly where it stopped.
+"""
+
+import base64
+import math
+import sys
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from ..errors import ElmanError, bad
+from ..tasks import get_task
+from . import checkpoint
+from .atomic import write_text
+from .config import (ModelConfig, TrainConfig, from_dict, parse_value, save_json, sort_keys,
+                     to_dict)
+from .metrics import PLOT, MetricsLog, plot_losses
+
+# changing these would change the model, the data or the optimizer a checkpoint belongs to
+FIXED_ON_RESUME = ("task", "data", "valid_fraction", "split_seed", "split_blocks", "seq_len",
+                   "batch_size", "bptt", "optimizer", "lr", "momentum", "weight_decay",
+                   "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "seed")
+
+
+def detach(state):
+    """Cut the graph behind a state: a tensor, or nested lists/tuples of them (LSTM (h, c))."""
+    if state is None:
+        return None
+    if isinstance(state, torch.Tensor):
+        return state.detach()
+    return type(state)(detach(s) for s in state)
+
+
+def state_tensors(state) -> dict[str, torch.Tensor]:
+    """Flatten a (nested) state into named tensors: "0", "1.0", "1.1", ..."""
+    if state is None:
+        return {}
+    if isinstance(state, torch.Tensor):
+        return {"": state}
+    out = {}
+    for i, s in enumerate(state):
+        out.update({f"{i}.{k}".rstrip("."): v for k, v in state_tensors(s).items()})
+    return out
+
+
+def tensors_state(tensors: dict[str, torch.Tensor], like_lstm: bool):
+    """Inverse of state_tensors for an elman.RNN state (a list; (h, c) tuples for the LSTM)."""
+    if not tensors:
+        return None
+    layers = sorted({int(k.split(".")[0]) for k in tensors})
+    if like_lstm:
+        return [(tensors[f"{l}.0"], tensors[f"{l}.1"]) for l in layers]
+    return [tensors[str(l)] for l in layers]
+
+
+def _bytes_tensor(text: str) -> torch.Tensor:
+    """A base64 string (a saved RNG state) -> uint8 tensor."""
+    return torch.frombuffer(bytearray(base64.b64decode(text, validate=True)), dtype=torch.uint8)
+
+
+def lr_factor(cfg: TrainConfig):
+    """Multiplier of the base learning rate at a step: linear warmup, then the schedule."""
+    def factor(step: int) -> float:
+        if step < cfg.warmup:
+            return (step + 1) / cfg.warmup
+        s, n = step - cfg.warmup, max(1, cfg.max_steps - cfg.warmup)
+        if cfg.lr_schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * min(s, n) / n))
+        if cfg.lr_schedule == "step":
+            return cfg.lr_gamma ** (s // cfg.lr_step_size)
+        return 1.0
+    return factor
+
+
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                               weight_decay=cfg.weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def check_device(name: str) -> torch.device:
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise bad("device", "a torch device such as cpu, cuda or cuda:0", repr(name)) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise bad("device", "an available device (this torch has no CUDA device)", repr(name))
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise bad("device", "an available device (MPS is not available)", repr(name))
+    return device
+
+
+def new_run_dir(out: str | None) -> Path:
+    """The run folder: ``out`` (new or empty) or runs/<date-time>."""
+    if out is None:
+        base = Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
+        run, k = base, 1
+        while run.exists():
+            k += 1
+            run = base.with_name(f"{base.name}-{k}")
+    else:
+        run = Path(out)
+        if run.exists() and (not run.is_dir() or any(run.iterdir())):
+            raise bad("out", "a new or empty folder (use --resume RUN to continue a run)",
+                      repr(str(run)))
+    run.mkdir(parents=True, exist_ok=True)
+    return run
+
+
+def resume_config(run, overrides: dict | None = None) -> tuple[ModelConfig, TrainConfig]:
+    """The config of the run to resume, with allowed overrides (budget, evaluation, output)."""
+    saved = checkpoint.read_json(checkpoint.find(Path(run) / "checkpoint") / checkpoint.CONFIG)
+    model, train = from_dict({"model": saved.get("model", {}), "train": saved.get("train", {})})
+    given = sort_keys(overrides or {}, "the flags")
+    for section, cls, current in (("model", ModelConfig, model), ("train", TrainConfig, train)):
+        for name, value in given[section].items():
+            value = given[section][name] = parse_value(cls, name, value)
+            fixed = section == "model" or name in FIXED_ON_RESUME
+            if fixed and value != getattr(current, name):
+                raise bad(name, f"the resumed run's value {getattr(current, name)!r} (it is "
+                          "fixed on resume)", repr(value))
+    return model, replace(train, **given["train"], out=str(run))
+
+
+@dataclass
+class RunResult:
+    """What a finished run reports."""
+
+    run: Path
+    step: int
+    stopped: str                 # "max_steps", "time budget", "early stopping"
+    valid: dict | None           # full validation metrics of the best model
+    best_step: int
+    tokens_per_s: float
+    elapsed: float               # seconds of this invocation
+    model: nn.Module             # the best model, in eval mode
+    task: object
+
+
+class Trainer:
+    """Set up (or resume) a run; ``run()`` trains it."""
+
+    def __init__(self, model_cfg: ModelConfig, cfg: TrainConfig, resume=None, log=print):
+        self.model_cfg, self.cfg, self.log = model_cfg, cfg, log
+        self.device = check_device(cfg.device)
+        ck = checkpoint.load(Path(resume) / "checkpoint", training=True) if resume else None
+        torch.manual_seed(cfg.seed)
+        self.task = get_task(cfg.task)(cfg, vocab=ck.vocab if ck else None)
+        self.model = (ck.model if ck else self.task.build_model(model_cfg)).to(self.device)
+        self.run_dir = Path(resume) if resume else new_run_dir(cfg.out)   # once all is valid
+        self.cfg = cfg = replace(cfg, out=str(self.run_dir))
+        self.optimizer = make_optimizer(self.model, cfg)
+        self.factor, self.lr_scale = lr_factor(cfg), 1.0      # lr_scale: plateau decays
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda step: self.factor(step) * self.lr_scale)
+        self.step = self.epoch = self.index = self.bad_evals = self.best_step = 0
+        self.best, self.best_weights, self.elapsed_before, self.state = math.inf, None, 0.0, None
+        self.t0, self.last_bpc = None, "-"
+        if ck:
+            self._restore(ck)
+        else:
+            write_text(self.run_dir / "config.json", save_json(model_cfg, cfg))
+        self.metrics = MetricsLog(self.run_dir, self.step if ck else None)
+
+    # --- resume ---------------------------------------------------------------------------
+
+    def _trainer_state(self) -> dict:
+        rng = torch.get_rng_state().numpy().tobytes()
+        if self.device.type == "cuda":
+            cuda = torch.cuda.get_rng_state(self.device).numpy().tobytes()
+            extra = {"cuda_rng": base64.b64encode(cuda).decode("ascii")}
+        else:
+            extra = {}
+        return {**extra, "step": self.step, "epoch": self.epoch, "index": self.index,
+                "best_valid_loss": None if math.isinf(self.best) else self.best,
+                "best_step": self.best_step, "bad_evals": self.bad_evals,
+                "lr_scale": self.lr_scale,
+                "elapsed": self.elapsed_before + self.clock(),
+                "rng": base64.b64encode(rng).decode("ascii"),
+                "scheduler": self.scheduler.state_dict(), "data_sha256": self.task.fingerprint}
+
+    def _restore(self, ck):
+        s = ck.trainer_state
+        try:
+            if s["data_sha256"] != self.task.fingerprint:
+                raise bad("data", "the text the resumed run was trained on",
+                          f"a different text from {self.task.source!r}")
+            self.step, self.epoch, self.index = s["step"], s["epoch"], s["index"]
+            self.best = math.inf if s["best_valid_loss"] is None else s["best_valid_loss"]
+            self.best_step, self.bad_evals = s["best_step"], s["bad_evals"]
+            self.lr_scale = s["lr_scale"]
+            self.elapsed_before = s["elapsed"]
+            checkpoint.load_optimizer(self.optimizer, ck.optimizer, s["optimizer"])
+            self.scheduler.load_state_dict(s["scheduler"])
+            rng = _bytes_tensor(s["rng"])
+            cuda = _bytes_tensor(s["cuda_rng"]) if "cuda_rng" in s else None
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            if isinstance(e, ElmanError):
+                raise
+            raise bad("checkpoint", f"a complete {checkpoint.TRAINER}",
+                      f"{type(e).__name__}: {e}") from None
+        self.state = tensors_state({k: v.to(self.device) for k, v in (ck.stream or {}).items()},
+                                   self.model_cfg.cell == "lstm")
+        best = checkpoint.find(self.run_dir)
+        if best.name == "best":
+            self.best_weights = checkpoint.load(best).model.state_dict()
+        torch.set_rng_state(rng)     # last: loading models above draws from the generator
+        if cuda is not None and self.device.type == "cuda":
+            torch.cuda.set_rng_state(cuda, self.device)
+
+    def save(self):
+        """Write checkpoint/ (everything needed to resume)."""
+        checkpoint.save(self.run_dir / "checkpoint", self.model, self.task.vocab,
+                        to_dict(self.model_cfg, self.cfg), self.cfg.task, self._trainer_state(),
+                        self.optimizer, state_tensors(self.state))
+
+    def save_best(self, valid: dict):
+        self.best_weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        checkpoint.save(self.run_dir / "best", self.model, self.task.vocab,
+                        to_dict(self.model_cfg, self.cfg), self.cfg.task,
+                        {"step": self.step, "valid": valid})
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def clock(self) -> float:
+        """Seconds since this invocation's training started."""
+        return 0.0 if self.t0 is None else time.monotonic() - self.t0
+
+    def train_step(self, batch) -> float:
+        """One optimizer step on a batch; returns its loss (nats per token)."""
+        x, y = batch.x.to(self.device), batch.y.to(self.device)
+        state = self.state if batch.carry else None
+        loss, state = self.task.loss(self.model, x, y, state)
+        if not torch.isfinite(loss):
+            raise bad("training", "a finite loss", f"{float(loss)} at step {self.step + 1} "
+                      "(try a lower --lr or --clip 1)")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.cfg.clip is not None:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.state = detach(state) if self.cfg.bptt == "truncated" else None
+        self.step += 1
+        self.index += 1
+        if self.index >= len(self.task.train_batches):
+            self.epoch, self.index = self.epoch + 1, 0
+        return float(loss.detach())
+
+    def decay_lr(self):
+        """Plateau schedule: multiply the learning rate by lr_gamma from the next step on."""
+        self.lr_scale *= self.cfg.lr_gamma
+        for group, base in zip(self.optimizer.param_groups, self.scheduler.base_lrs):
+            group["lr"] = base * self.factor(self.step) * self.lr_scale
+
+    def evaluate(self, train_loss: float | None, tokens_per_s: float) -> bool:
+        """Validate, log, checkpoint; True when early stopping says stop."""
+        valid = None
+        if self.task.valid_batches is not None:
+            valid = self.task.evaluate(self.model, max_batches=self.cfg.eval_batches)
+        loss = valid["loss"] if valid else train_loss
+        self.last_bpc = f"{valid['bpc']:.3f}" if valid else "-"
+        improved = loss is not None and loss < self.best
+        if improved:
+            self.best, self.best_step, self.bad_evals = loss, self.step, 0
+            self.save_best(valid or {})
+        else:
+            self.bad_evals += 1
+            if self.cfg.lr_schedule == "plateau":
+                self.decay_lr()
+        self.metrics.append({
+            "step": self.step, "epoch": self.epoch, "train_loss": train_loss,
+            "valid_loss": valid and valid["loss"], "bpc": valid and valid["bpc"],
+            "perplexity": valid and valid["perplexity"],
+            "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": round(tokens_per_s, 1),
+            "elapsed": round(self.elapsed_before + self.clock(), 2)})
+        self.save()
+        return self.cfg.patience is not None and self.bad_evals >= self.cfg.patience
+
+    def run(self) -> RunResult:
+        cfg, batches = self.cfg, self.task.train_batches
+        self.t0 = time.monotonic()
+        budget = None if cfg.max_minutes is None else cfg.max_minutes * 60.0
+        self.announce()
+        bar = tqdm(total=cfg.max_steps if budget is None else None, initial=self.step,
+                   desc="train", unit=" step", dynamic_ncols=True, leave=False,
+                   disable=cfg.quiet or not sys.stderr.isatty())
+        losses, tokens, train_time = [], 0, 0.0
+        stopped = "max_steps" if self.step >= cfg.max_steps else None   # a finished run resumed
+        try:
+            while stopped is None:
+                for batch in batches.epoch(self.epoch, self.index):
+                    t = time.monotonic()
+                    losses.append(self.train_step(batch))
+                    train_time += time.monotonic() - t
+                    tokens += batch.y.numel()
+                    rate = tokens / max(train_time, 1e-9)
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{losses[-1]:.3f}", tok_s=f"{rate:,.0f}",
+                                    valid_bpc=self.last_bpc, refresh=False)
+                    stopped = self._limits(budget)
+                    if self.step % cfg.eval_every == 0 or stopped:
+                        mean = sum(losses) / len(losses) if losses else None
+                        if self.evaluate(mean, rate) and stopped is None:
+                            stopped = "early stopping"
+                        losses = []
+                    if stopped:
+                        break
+        finally:
+            bar.close()
+        return self._finish(stopped, tokens / max(train_time, 1e-9))
+
+    def announce(self):
+        n = sum(p.numel() for p in self.model.parameters())
+        m = self.model_cfg
+        self.log(f"run: {self.run_dir}" + (f" (resumed at step {self.step})" if self.step else ""))
+        self.log(self.task.describe())
+        self.log(f"model: {m.cell} {m.hidden_sizes}, embedding {m.embed_dim}, {n:,} parameters; "
+                 f"batches of {self.task.train_batches.batch_size} x "
+                 f"{self.task.train_batches.seq_len} ({self.cfg.bptt} BPTT), "
+                 f"{self.cfg.optimizer} lr {self.cfg.lr:g}")
+
+    def _limits(self, budget: float | None) -> str | None:
+        if self.step >= self.cfg.max_steps:
+            return "max_steps"
+        if budget is not None and self.clock() >= budget:
+            return "time budget"
+        return None
+
+    def _finish(self, stopped: str, tokens_per_s: float) -> RunResult:
+        """Load the best weights, validate them on the whole valid stream, plot the losses."""
+        if self.best_weights is not None:
+            self.model.load_state_dict(self.best_weights)
+        self.model.eval()
+        valid = self.task.evaluate(self.model) if self.task.valid_batches is not None else None
+        plot_losses(self.metrics.rows, self.run_dir / PLOT, title=f"{self.task.source}")
+        return RunResult(self.run_dir, self.step, stopped, valid, self.best_step, tokens_per_s,
+                         self.clock(), self.model, self.task)
+
+
+def train(model_cfg: ModelConfig, cfg: TrainConfig, resume=None, log=print) -> RunResult:
+    """Train (or resume) a run and return its result."""
+    return Trainer(model_cfg, cfg, resume, log).run()
