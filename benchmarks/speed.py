@@ -3,6 +3,7 @@
     python benchmarks/speed.py                 # the full grid: 4 sizes x Elman/LSTM/GRU x 1-2 layers
     python benchmarks/speed.py --quick         # the two smallest sizes, 3 repeats
     python benchmarks/speed.py --scaling       # time against T and B, peak memory of a step
+    python benchmarks/speed.py --streaming     # per-token latency at batch 1
 
 Every number comes from this one process: warm-up, then the median of --repeats runs. Peers:
 torch.nn.RNN/LSTM/GRU (weights copied from elman, so all compute the same function), elman's
@@ -150,6 +151,63 @@ def scaling(repeats: int):
         print(f"{T:>5}{B:>5}{ms:>10.2f}{1e3 * ms / (T * B):>12.2f}{peak:>10.1f}", flush=True)
 
 
+def per_call_us(fn, n: int = 2000) -> float:
+    """Median over 5 rounds of the mean time of n calls, in microseconds."""
+    for _ in range(200):
+        fn()
+    rounds = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        rounds.append((time.perf_counter() - start) / n)
+    return 1e6 * statistics.median(rounds)
+
+
+def streaming():
+    """Per-token latency at batch 1: the NumPy runtime against torch.nn.RNN called per step,
+    torch.nn.RNNCell and elman.RNN.step, next to a bare W_R @ h of the same size."""
+    import tempfile
+
+    import numpy as np
+
+    from elman.data.vocab import Vocab
+    from elman.models import LanguageModel
+    from elman.runtime import NumpyLanguageModel
+    from elman.training import checkpoint
+
+    V, E = 65, 64
+    print(f"\nstreaming, one Elman layer, batch 1, char vocabulary {V}, embedding {E}, us/token")
+    head = (f"{'H':>5}{'W_R@h':>8}{'runtime':>9}{'ratio':>7}{'+output':>9}{'nn.RNN':>9}"
+            f"{'RNNCell':>9}{'RNN.step':>10}")
+    print(head)
+    print("-" * len(head))
+    for H in (128, 256, 512):
+        torch.manual_seed(0)
+        model = LanguageModel(V, [H], embed_dim=E).eval()
+        with tempfile.TemporaryDirectory() as d:
+            checkpoint.save(d, model, Vocab([chr(33 + i) for i in range(V)]), {})
+            lm = NumpyLanguageModel.load(d)
+        layer, row = lm.layers[0], lm.table[5]
+        W_R, h = layer.W_R, np.random.default_rng(0).standard_normal(H).astype(np.float32)
+        bare = per_call_us(lambda: W_R @ h)
+        recurrent = per_call_us(lambda: layer.step(row, h))
+        state = lm.initial_state()
+        token = per_call_us(lambda: lm.step(5, state))
+        rnn = to_torch(model.rnn).eval()
+        cell = torch.nn.RNNCell(E, H).eval()
+        x1, xc, h1, hc = torch.randn(1, 1, E), torch.randn(1, E), torch.zeros(1, 1, H), torch.zeros(1, H)
+        x_t = torch.randn(1, E)
+        with torch.no_grad():
+            t_rnn = per_call_us(lambda: rnn(x1, h1))
+            t_cell = per_call_us(lambda: cell(xc, hc))
+            t_step = per_call_us(lambda: model.rnn.step(x_t, None), n=500)
+        print(f"{H:>5}{bare:>8.1f}{recurrent:>9.1f}{recurrent / bare:>7.2f}{token:>9.1f}"
+              f"{t_rnn:>9.1f}{t_cell:>9.1f}{t_step:>10.1f}", flush=True)
+    print("runtime: the recurrent step (table row + W_R h, tanh); +output: a whole token, "
+          "logits included")
+
+
 def _peak_bytes(prof) -> int:
     """Peak of the running sum of allocations and frees recorded by the profiler."""
     events = sorted((e.time_range.start, e.cpu_memory_usage) for e in prof.events()
@@ -166,6 +224,7 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="two smallest sizes, 3 repeats")
     p.add_argument("--scaling", action="store_true", help="time against T and B, peak memory")
+    p.add_argument("--streaming", action="store_true", help="per-token latency at batch 1")
     p.add_argument("--loop-max-h", type=int, default=512,
                    help="time the plain loop only up to this width (it is slow)")
     p.add_argument("--threads", type=int, default=2)
@@ -179,6 +238,8 @@ def main():
     print()
     if args.scaling:
         scaling(repeats)
+    elif args.streaming:
+        streaming()
     else:
         grid(SIZES[:2] if args.quick else SIZES, repeats, args.loop_max_h)
 
