@@ -99,11 +99,11 @@ class _LSTM(torch.autograd.Function):
     def forward(ctx, xz, W_R, h0, c0, mask):
         T, B, G = xz.shape
         H = G // 4
-        gates = torch.empty_like(xz)                  # activated gates, (T, B, 4H)
+        gates = xz.clone()                            # activated gates, (T, B, 4H)
         Hs, Cs = xz.new_empty(T, B, H), xz.new_empty(T, B, H)
         WT, h, c = W_R.t(), h0, c0
-        for t in range(T):
-            z = torch.addmm(xz[t], h, WT, out=gates[t])
+        for t, z in enumerate(gates.unbind(0)):
+            z.addmm_(h, WT)
             z[:, :2 * H].sigmoid_()
             z[:, 2 * H:3 * H].tanh_()
             z[:, 3 * H:].sigmoid_()
