@@ -13,6 +13,10 @@ never batched in backward. Here, per layer direction:
   product after the loop. The input projection's gradients (W_F, b, x) come from autograd as
   large matrix products over all T*B rows.
 
+An LSTM layer without padding goes instead to torch's fused LSTM kernel (oneDNN's LSTM
+primitive for float32 on CPU), whose gates and equations are the same: per-step elementwise
+work driven from Python cannot match it. With lengths, the LSTM takes the path above.
+
 Results equal the plain loop to rounding (tested to 1e-10 in float64). ``scan`` picks the
 function for a cell; ``layer.RNN`` calls it when ``backend`` is "fast" (or "auto").
 """
@@ -212,10 +216,23 @@ def _gru(cell: GRUCell, xz, h0, mask):
     return _GRU.apply(xz, cell.W_R, cell.b_Rn, h0, mask)
 
 
-def scan(cell: Cell, xz: torch.Tensor, state, mask: torch.Tensor | None):
-    """Same contract as ``layer.scan``: xz (T, B, G*H), mask (T, B, 1) bool or None ->
-    (outputs (T, B, H), final state)."""
-    xz = xz.contiguous()
+def _lstm_onednn(cell: LSTMCell, x, state):
+    """The LSTM through torch's fused kernel (oneDNN's LSTM primitive for float32 on CPU, the
+    one torch.nn.LSTM runs): same gates and equations, b as b_ih and a zero b_hh."""
+    h0, c0 = state
+    weights = [cell.W_F, cell.W_R, cell.b, torch.zeros_like(cell.b)]
+    out, h, c = torch._VF.lstm(x, (h0.unsqueeze(0), c0.unsqueeze(0)), weights, True, 1, 0.0,
+                               torch.is_grad_enabled(), False, False)
+    return out, (h[0], c[0])
+
+
+def scan(cell: Cell, x: torch.Tensor, state, mask: torch.Tensor | None):
+    """Same contract as ``layer.scan``: x (T, B, H_in), mask (T, B, 1) bool or None ->
+    (outputs (T, B, H), final state). An LSTM without padding runs torch's fused LSTM kernel,
+    which is faster on CPU than any per-step loop driven from Python."""
+    if isinstance(cell, LSTMCell) and mask is None:
+        return _lstm_onednn(cell, x, state)
+    xz = cell.project(x).contiguous()
     if isinstance(cell, LSTMCell):
         S, final = _lstm(cell, xz, state, mask)
     elif isinstance(cell, GRUCell):

@@ -39,14 +39,15 @@ def _where(mask: torch.Tensor, new, old):
     return torch.where(mask, new, old)
 
 
-def scan(cell: Cell, xz: torch.Tensor, state, mask: torch.Tensor | None):
+def scan(cell: Cell, x: torch.Tensor, state, mask: torch.Tensor | None):
     """Run one direction of one layer over time: the plain loop.
 
-    Time-major inside the layer: xz (T, B, G*H) input projections W_F x_t + b for all steps;
-    state: initial state; mask (T, B, 1) bool, True at real steps, or None.
-    Returns outputs (T, B, H) (0 at padded steps) and the final state.
+    Time-major inside the layer: x (T, B, H_in); state: initial state; mask (T, B, 1) bool,
+    True at real steps, or None. Returns outputs (T, B, H) (0 at padded steps) and the final
+    state. The input part W_F x_t + b of every step is one matrix product before the loop.
     The readable path; ``fast.scan`` has the same contract.
     """
+    xz = cell.project(x)
     outputs = []
     for t in range(xz.shape[0]):
         new = cell.step(xz[t], state)
@@ -149,10 +150,7 @@ class RNN(nn.Module):
                 x = self.dropout(x)
             outs, ends = [], []
             for d, (cell, s) in enumerate(zip(self.directions(l), _split(state[l], self))):
-                xz = cell.project(x)
-                if d == 1:
-                    xz = _reverse(xz, rev)
-                out, end = run(cell, xz, s, mask)
+                out, end = run(cell, x if d == 0 else _reverse(x, rev), s, mask)
                 outs.append(out if d == 0 else _reverse(out, rev))
                 ends.append(end)
             x = outs[0] if len(outs) == 1 else torch.cat(outs, dim=-1)
