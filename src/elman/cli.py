@@ -1,7 +1,9 @@
 """The ``elman`` command: parse, call the library, print.
 
     elman train [--data FILE] [--config FILE.yaml|.toml] [--FIELD VALUE ...] [--resume RUN]
-    elman eval RUN [--data FILE]
+    elman eval RUN [--data FILE] [--plot FILE.png]
+    elman predict RUN --input FILE|- [--output FILE]
+    elman next RUN "Hey, I will be late to the" [-k 5]
     elman generate RUN [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]
     elman summary (RUN | --input-size I --hidden-sizes H[,H...] [--output-size K] ...)
 
@@ -62,12 +64,29 @@ def build_parser() -> Parser:
     add_config_flags(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="loss, bits per character and perplexity of a run's model")
+    p = sub.add_parser("eval", help="lm: loss, bits per token and perplexity; classify, tag: "
+                       "accuracy, per-class scores and a confusion matrix")
     p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
-    p.add_argument("--data", metavar="FILE", help="UTF-8 text (default: the run's valid split)")
+    p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV or CoNLL-U (default: the "
+                   "run's validation data)")
+    p.add_argument("--plot", metavar="FILE", default=None, help="classify, tag: confusion-matrix "
+                   "PNG (default: confusion.png in the run folder)")
     p.add_argument("--batch-size", default="32", help="parallel streams (default: 32)")
     p.add_argument("--seq-len", default="100", help="steps per window (default: 100)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("predict", help="classify: label each text (TSV out); tag: fill the tag "
+                       "column of a CoNLL-U file")
+    p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
+    p.add_argument("--input", required=True, metavar="FILE", help="UTF-8 file, or - for stdin")
+    p.add_argument("--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("next", help="the likeliest next words of a word language model")
+    p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
+    p.add_argument("prompt", help="the text so far")
+    p.add_argument("-k", "--top-k", dest="k", default="5", help="how many words (default: 5)")
+    p.set_defaults(func=cmd_next)
 
     p = sub.add_parser("generate", help="stream characters sampled from a run's model")
     p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
@@ -110,6 +129,10 @@ def cmd_train(args) -> int:
     result = train(model_cfg, train_cfg, resume=args.resume)
     print(f"stopped: {result.stopped} at step {result.step:,} after "
           f"{result.elapsed / 60:.1f} min, {result.tokens_per_s:,.0f} tokens/s")
+    if train_cfg.task != "lm":
+        report(result.valid, result.best_step)
+        print(f"run folder: {result.run}")
+        return 0
     if train_cfg.sample_length:
         print(f"sample (best model, step {result.best_step:,}, temperature "
               f"{train_cfg.temperature:g}):")
@@ -123,18 +146,110 @@ def cmd_train(args) -> int:
     return 0
 
 
+def report(valid: dict | None, best_step: int):
+    if valid:
+        print(f"valid accuracy: {valid['accuracy']:.2%} (loss {valid['loss']:.4f} nats per label, "
+              f"{valid['tokens']:,} labels, best step {best_step:,})")
+
+
+def load_run(run):
+    """(checkpoint, its TrainConfig) of a run."""
+    from .training import checkpoint, config
+    ck = checkpoint.load(run)
+    _, train_cfg = config.from_dict({"model": ck.config.get("model", {}),
+                                     "train": ck.config.get("train", {})})
+    return ck, train_cfg
+
+
+def labelling_task(ck, train_cfg, command: str):
+    """The classify or tag task of a checkpoint."""
+    from .tasks import get_task
+    task = ck.config.get("task", "lm")
+    if task not in ("classify", "tag") or not ck.meta:
+        raise bad("run", f"a classify or tag run for elman {command}", f"a {task} run")
+    return get_task(task).from_checkpoint(ck, train_cfg)
+
+
+def read_input(path: str, argument: str = "input") -> tuple[str, str]:
+    """(text, name) of a UTF-8 file, or of stdin for "-"."""
+    from .data.text import read_text
+    if path != "-":
+        return read_text(path, argument), path
+    raw = sys.stdin.buffer.read()
+    try:
+        text = raw.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError as e:
+        raise bad(argument, "UTF-8 text on stdin", f"byte 0x{raw[e.start]:02x} at offset "
+                  f"{e.start} that is not UTF-8") from None
+    if not text.strip():
+        raise bad(argument, "some text on stdin", "nothing")
+    return text, "<stdin>"
+
+
+def cmd_predict(args) -> int:
+    from .training.atomic import write_text
+    ck, train_cfg = load_run(args.run)
+    task = labelling_task(ck, train_cfg, "predict")
+    text, name = read_input(args.input)
+    out = task.predict_text(ck.model, text, name)        # all of it before any is written
+    if args.output:
+        write_text(args.output, out)
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def cmd_next(args) -> int:
+    from .tasks.lm import next_words
+    from .training.config import parse_positive_int
+    k = parse_positive_int("k", args.k)
+    ck, train_cfg = load_run(args.run)
+    if ck.config.get("task", "lm") != "lm" or ck.vocab.level != "word":
+        raise bad("run", "a word language model (train --task lm --level word)",
+                  f"a {ck.config.get('task', 'lm')} run at {ck.vocab.level} level")
+    for word, p in next_words(ck.model, ck.vocab, args.prompt, k, train_cfg.lowercase):
+        print(f"{word}\t{p:.4f}")
+    return 0
+
+
+def eval_labels(ck, train_cfg, args) -> int:
+    from pathlib import Path
+
+    from .training import scores
+    task = labelling_task(ck, train_cfg, "eval")
+    path = args.data or train_cfg.valid
+    if path is None:
+        raise bad("data", "a file (--data FILE): the run had no validation file", "none")
+    text, name = read_input(path, "data")
+    gold, found = task.gold_and_predicted(ck.model, text, name)
+    counts = scores.confusion(gold, found, task.labels)
+    run = Path(args.run)
+    plot = Path(args.plot) if args.plot else \
+        (run if (run / "best").is_dir() or (run / "checkpoint").is_dir() else ck.path.parent) \
+        / "confusion.png"
+    print(f"accuracy: {scores.accuracy(counts):.4f} ({len(gold):,} labels)")
+    print(scores.table(scores.per_class(counts, task.labels)))
+    scores.plot_confusion(counts, task.labels, plot, title=f"{name}")
+    print(f"confusion matrix: {plot}")
+    return 0
+
+
 def cmd_eval(args) -> int:
     from .data.text import read_text
     from .tasks import get_task
     from .tasks.lm import evaluate_text
     from .training import checkpoint, config
     ck = checkpoint.load(args.run)
+    if ck.config.get("task", "lm") != "lm":
+        return eval_labels(ck, load_run(args.run)[1], args)
     B = config.parse_value(config.TrainConfig, "batch_size", args.batch_size)
     T = config.parse_value(config.TrainConfig, "seq_len", args.seq_len)
     if args.data:
-        result = evaluate_text(ck.model, ck.vocab, read_text(args.data), B, T)
+        lower = ck.config.get("train", {}).get("lowercase", False)
+        result = evaluate_text(ck.model, ck.vocab, read_text(args.data), B, T, lower)
         if result["unknown"]:
-            print(f"note: {result['unknown']:,} characters not in the vocabulary were read as "
+            unit = "characters" if ck.vocab.level == "char" else "words"
+            print(f"note: {result['unknown']:,} {unit} not in the vocabulary were read as "
                   f"unknown", file=sys.stderr)
     else:
         _, train_cfg = config.from_dict({"model": ck.config.get("model", {}),
@@ -204,7 +319,8 @@ def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if not getattr(args, "func", None):
-            raise bad("command", "one of train, eval, generate, summary (see elman --help)",
+            raise bad("command", "one of train, eval, predict, next, generate, summary (see "
+                      "elman --help)",
                       "none")
         return args.func(args)
     except ElmanError as e:

@@ -8,6 +8,7 @@ from .language_model import LanguageModel
 from .many_to_many import ManyToMany
 from .many_to_one import ManyToOne
 from .one_to_many import OneToMany
+from .tagger import Tagger
 
 MODELS: dict[str, type[nn.Module]] = {
     "many_to_one": ManyToOne,
@@ -15,6 +16,7 @@ MODELS: dict[str, type[nn.Module]] = {
     "encoder_decoder": EncoderDecoder,
     "one_to_many": OneToMany,
     "language_model": LanguageModel,
+    "tagger": Tagger,
 }
 
 
@@ -37,4 +39,4 @@ def architecture_of(model: nn.Module) -> str:
 
 
 __all__ = ["MODELS", "EncoderDecoder", "LanguageModel", "ManyToMany", "ManyToOne", "OneToMany",
-           "architecture_of", "build"]
+           "Tagger", "architecture_of", "build"]

@@ -37,16 +37,23 @@ class Summarized:
 
 
 class RNNWithOutput(Summarized, nn.Module):
-    """Front end -> elman.RNN -> dropout -> output layer y = W_O a + b_O (``output``)."""
+    """Front end (-> embedding dropout) -> elman.RNN -> dropout -> output layer y = W_O a + b_O (``output``)."""
 
     def __init__(self, input_size: int, hidden_sizes: int | Sequence[int], output_size: int,
                  cell: str = "elman", activation="tanh", bidirectional: bool = False,
-                 dropout: float = 0.0, vocab_size: int | None = None):
+                 dropout: float = 0.0, vocab_size: int | None = None,
+                 embed_dropout: float = 0.0):
         super().__init__()
         self.config = dict(input_size=input_size, hidden_sizes=hidden_sizes,
                            output_size=output_size, cell=cell, activation=activation,
-                           bidirectional=bidirectional, dropout=dropout, vocab_size=vocab_size)
+                           bidirectional=bidirectional, dropout=dropout, vocab_size=vocab_size,
+                           embed_dropout=embed_dropout)
         self.embedding = front_end(input_size, vocab_size)
+        self.embed_drop = nn.Dropout(embed_dropout)
         self.rnn = RNN(input_size, hidden_sizes, cell, activation, bidirectional, dropout)
         self.drop = nn.Dropout(dropout)
         self.output = nn.Linear(self.rnn.output_size, output_size)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """x (B, T, I) or ids (B, T) -> (B, T, I), with embedding dropout on embedded ids."""
+        return self.embed_drop(self.embedding(x))

@@ -11,5 +11,5 @@ class ManyToMany(RNNWithOutput):
 
     def forward(self, x: torch.Tensor, lengths=None, state=None) -> torch.Tensor:
         """x (B, T, I) or (B, T) ids, lengths (B,) -> y (B, T, K)."""
-        h, _ = self.rnn(self.embedding(x), lengths, state)
+        h, _ = self.rnn(self.embed(x), lengths, state)
         return self.output(self.drop(h))

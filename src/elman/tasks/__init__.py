@@ -1,18 +1,25 @@
 """Tasks: what a training run learns. A task bundles reading its data, building its model, its
 loss and its metrics; the trainer and the CLI look tasks up here by name.
 
-A task class takes (train_config, vocab=None) and provides ``vocab``, ``train_batches``,
+A task class takes (train_config, vocab=None, meta=None) (``meta``: the task's own JSON
+record from a checkpoint, e.g. its label set) and provides ``vocab``, ``meta()`` (that
+record, or None), ``train_batches``,
 ``valid_batches``, ``describe()``, ``build_model(model_config)``,
 ``loss(model, x, y, state) -> (loss, state)`` and ``evaluate(model, batches=None,
-max_batches=None) -> {"loss", ...}``. Later tasks (classify, tag, translate, forecast) are one
-module and one entry each.
+max_batches=None) -> {"loss", ...}``. classify and tag also provide
+``from_checkpoint(ck, train_config)``, ``predict_text`` and ``gold_and_predicted`` for
+``elman predict`` and ``elman eval``. Each task is one module and one entry.
 """
 
 from ..errors import bad
+from .classify import ClassifyTask
 from .lm import LanguageModelTask
+from .tag import TagTask
 
 TASKS = {
     "lm": LanguageModelTask,
+    "classify": ClassifyTask,
+    "tag": TagTask,
 }
 
 
@@ -23,4 +30,4 @@ def get_task(name: str):
     return TASKS[name]
 
 
-__all__ = ["TASKS", "LanguageModelTask", "get_task"]
+__all__ = ["TASKS", "ClassifyTask", "LanguageModelTask", "TagTask", "get_task"]

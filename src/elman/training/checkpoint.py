@@ -4,6 +4,8 @@
 config.json              {"architecture", "arguments" (constructor args), "task", "model",
                          "train" (the resolved run config)}
 vocab.json               the vocabulary (``Vocab.to_dict``)
+task.json                what else the task needs to read its data and outputs, e.g. the label
+                         set and the character vocabulary of a tagger (when the task has any)
 model.safetensors        the model's state_dict
 optimizer.safetensors    the optimizer's tensors, ``state.{param index}.{name}``  (resume only)
 trainer_state.json       step, data position, best validation loss, RNG state, scheduler and
@@ -33,7 +35,7 @@ from .atomic import FolderWriter, resolve, write_bytes, write_text
 
 MODEL, CONFIG, VOCAB = "model.safetensors", "config.json", "vocab.json"
 OPTIMIZER, TRAINER = "optimizer.safetensors", "trainer_state.json"
-STREAM = "stream_state.safetensors"
+STREAM, META = "stream_state.safetensors", "task.json"
 FORMAT = 1
 
 
@@ -48,6 +50,7 @@ class Checkpoint:
     trainer_state: dict | None = None
     optimizer: dict[str, torch.Tensor] | None = None
     stream: dict[str, torch.Tensor] | None = None
+    meta: dict | None = None
 
 
 # --- saving -----------------------------------------------------------------------------
@@ -55,7 +58,7 @@ class Checkpoint:
 
 def save(target, model: nn.Module, vocab: Vocab, run_config: dict, task: str = "lm",
          trainer_state: dict | None = None, optimizer: torch.optim.Optimizer | None = None,
-         stream: dict[str, torch.Tensor] | None = None) -> Path:
+         stream: dict[str, torch.Tensor] | None = None, meta: dict | None = None) -> Path:
     """Write a checkpoint folder at ``target`` (replacing any old one as a whole)."""
     config = {"format": FORMAT, "architecture": architecture_of(model),
               "arguments": model.config, "task": task, **run_config}
@@ -63,6 +66,8 @@ def save(target, model: nn.Module, vocab: Vocab, run_config: dict, task: str = "
         write_text(tmp / CONFIG, json.dumps(config, indent=2) + "\n")
         write_text(tmp / VOCAB, json.dumps(vocab.to_dict(), ensure_ascii=False) + "\n")
         write_bytes(tmp / MODEL, _tensor_bytes(model.state_dict()))
+        if meta is not None:
+            write_text(tmp / META, json.dumps(meta, ensure_ascii=False) + "\n")
         if optimizer is not None:
             tensors, meta = optimizer_tensors(optimizer)
             write_bytes(tmp / OPTIMIZER, _tensor_bytes(tensors))
@@ -128,7 +133,8 @@ def load(path, training: bool = False, map_location: str = "cpu") -> Checkpoint:
     if isinstance(embedding, nn.Embedding) and embedding.num_embeddings != len(vocab):
         raise bad("checkpoint", f"a vocabulary of {embedding.num_embeddings} tokens in {VOCAB}",
                   f"{len(vocab)} tokens")
-    ck = Checkpoint(d, model.to(map_location), vocab, config)
+    meta = read_json(d / META) if (d / META).exists() else None
+    ck = Checkpoint(d, model.to(map_location), vocab, config, meta=meta)
     if training:
         ck.trainer_state = read_json(d / TRAINER)
         ck.optimizer = read_tensors(d / OPTIMIZER)

@@ -139,15 +139,35 @@ class ModelConfig:
     embed_dim: int = opt(64, parse_positive_int, "token embedding width")
     activation: str = opt("tanh", parse_choice(sorted(ACTIVATIONS)), "f of the Elman cell")
     dropout: float = opt(0.2, parse_fraction, "dropout between layers and before the output")
+    embed_dropout: float = opt(0.0, parse_fraction, "dropout on the word embeddings "
+                               "(classify, tag)")
+    bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer "
+                              "(classify, tag)")
+    char_dim: int = opt(0, parse_count, "tag: character embedding width of a character word "
+                        "encoder for unseen words (0: none)")
+    char_hidden: int = opt(32, parse_positive_int, "tag: width per direction of that encoder")
 
 
 @dataclass
 class TrainConfig:
     """Data, optimisation, budget, evaluation and output of one training run."""
 
-    task: str = opt("lm", parse_choice(TASKS), "task (lm: character language model)")
+    task: str = opt("lm", parse_choice(TASKS), "task: lm (language model), classify (TSV/CSV "
+                    "text and label), tag (CoNLL-U)")
     data: str | None = opt(None, parse_optional(parse_text), "UTF-8 text file (default: Python's "
                            "built-in documentation, 'pydoc')", "FILE")
+    valid: str | None = opt(None, parse_optional(parse_text), "classify, tag: validation file "
+                            "(default: a seeded valid_fraction of --data)", "FILE")
+    level: str = opt("char", parse_choice(("char", "word")), "lm: character or word tokens")
+    min_count: int = opt(1, parse_positive_int, "keep words seen at least this often in "
+                         "training; the rest read as <unk> (word vocabularies)")
+    lowercase: bool = opt(False, parse_flag, "lower-case words before the vocabulary")
+    text_column: str = opt("0", parse_text, "classify: text column, an index or header name")
+    label_column: str = opt("-1", parse_text, "classify: label column, an index or header name")
+    header: str = opt("auto", parse_choice(("auto", "yes", "no")), "classify: the first row "
+                      "is a header (auto: when it names the columns)")
+    tag_field: str = opt("upos", parse_choice(("upos", "xpos")), "tag: the CoNLL-U column to "
+                         "predict")
     valid_fraction: float = opt(0.1, parse_fraction, "fraction of the text held out for validation")
     split_seed: int = opt(0, parse_count, "seed of the train/valid split")
     split_blocks: int = opt(50, parse_positive_int, "contiguous blocks the text is cut into; a "

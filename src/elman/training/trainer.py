@@ -38,7 +38,8 @@ from .config import (ModelConfig, TrainConfig, from_dict, parse_value, save_json
 from .metrics import PLOT, MetricsLog, plot_losses
 
 # changing these would change the model, the data or the optimizer a checkpoint belongs to
-FIXED_ON_RESUME = ("task", "data", "valid_fraction", "split_seed", "split_blocks", "seq_len",
+FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "text_column",
+                   "label_column", "header", "tag_field", "valid_fraction", "split_seed", "split_blocks", "seq_len",
                    "batch_size", "bptt", "optimizer", "lr", "momentum", "weight_decay",
                    "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "seed")
 
@@ -72,6 +73,15 @@ def tensors_state(tensors: dict[str, torch.Tensor], like_lstm: bool):
     if like_lstm:
         return [(tensors[f"{l}.0"], tensors[f"{l}.1"]) for l in layers]
     return [tensors[str(l)] for l in layers]
+
+
+def headline(valid: dict | None) -> str:
+    """The progress bar's validation figure: bits per character, or accuracy."""
+    if not valid:
+        return "-"
+    if "bpc" in valid:
+        return f"{valid['bpc']:.3f}"
+    return f"acc {valid['accuracy']:.2%}" if "accuracy" in valid else "-"
 
 
 def _bytes_tensor(text: str) -> torch.Tensor:
@@ -167,7 +177,8 @@ class Trainer:
         self.device = check_device(cfg.device)
         ck = checkpoint.load(Path(resume) / "checkpoint", training=True) if resume else None
         torch.manual_seed(cfg.seed)
-        self.task = get_task(cfg.task)(cfg, vocab=ck.vocab if ck else None)
+        self.task = get_task(cfg.task)(cfg, vocab=ck.vocab if ck else None,
+                                       meta=ck.meta if ck else None)
         self.model = (ck.model if ck else self.task.build_model(model_cfg)).to(self.device)
         self.run_dir = Path(resume) if resume else new_run_dir(cfg.out)   # once all is valid
         self.cfg = cfg = replace(cfg, out=str(self.run_dir))
@@ -234,13 +245,13 @@ class Trainer:
         """Write checkpoint/ (everything needed to resume)."""
         checkpoint.save(self.run_dir / "checkpoint", self.model, self.task.vocab,
                         to_dict(self.model_cfg, self.cfg), self.cfg.task, self._trainer_state(),
-                        self.optimizer, state_tensors(self.state))
+                        self.optimizer, state_tensors(self.state), meta=self.task.meta())
 
     def save_best(self, valid: dict):
         self.best_weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         checkpoint.save(self.run_dir / "best", self.model, self.task.vocab,
                         to_dict(self.model_cfg, self.cfg), self.cfg.task,
-                        {"step": self.step, "valid": valid})
+                        {"step": self.step, "valid": valid}, meta=self.task.meta())
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -281,7 +292,7 @@ class Trainer:
         if self.task.valid_batches is not None:
             valid = self.task.evaluate(self.model, max_batches=self.cfg.eval_batches)
         loss = valid["loss"] if valid else train_loss
-        self.last_bpc = f"{valid['bpc']:.3f}" if valid else "-"
+        self.last_bpc = headline(valid)
         improved = loss is not None and loss < self.best
         if improved:
             self.best, self.best_step, self.bad_evals = loss, self.step, 0
@@ -292,8 +303,9 @@ class Trainer:
                 self.decay_lr()
         self.metrics.append({
             "step": self.step, "epoch": self.epoch, "train_loss": train_loss,
-            "valid_loss": valid and valid["loss"], "bpc": valid and valid["bpc"],
-            "perplexity": valid and valid["perplexity"],
+            "valid_loss": valid and valid["loss"], "bpc": valid and valid.get("bpc"),
+            "perplexity": valid and valid.get("perplexity"),
+            **({"accuracy": valid["accuracy"]} if valid and "accuracy" in valid else {}),
             "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": round(tokens_per_s, 1),
             "elapsed": round(self.elapsed_before + self.clock(), 2)})
         self.save()

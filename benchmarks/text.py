@@ -1,0 +1,66 @@
+"""Text benchmarks on ../shared/data with a fixed seed: UD English EWT UPOS tagging (train ->
+dev accuracy) and SST-2 sentiment (train.tsv -> dev.tsv accuracy), each for the Elman, LSTM
+and GRU cells, bidirectional. Prints a table with the wall time of each run.
+
+    python benchmarks/text.py                 # 30 minutes per model (targets: UPOS >= 94.6%,
+                                              # SST-2 >= 85%)
+    python benchmarks/text.py --minutes 10 --cells lstm --tasks tag
+    python benchmarks/text.py --quick         # smaller models, 2 minutes each: a smoke test
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+from elman.training import resolve, train
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+SETTINGS = {
+    "tag": dict(task="tag", data=str(DATA / "ud_english_ewt/en_ewt-ud-train.conllu"),
+                valid=str(DATA / "ud_english_ewt/en_ewt-ud-dev.conllu"), embed_dim=100,
+                hidden_sizes=[128], char_dim=32, char_hidden=32, dropout=0.33,
+                embed_dropout=0.2, batch_size=32, lr=2e-3, eval_every=200),
+    "classify": dict(task="classify", data=str(DATA / "sst2/train.tsv"),
+                     valid=str(DATA / "sst2/dev.tsv"), embed_dim=128, hidden_sizes=[128],
+                     dropout=0.5, embed_dropout=0.3, lowercase=True, batch_size=32, lr=1e-3,
+                     eval_every=100),
+}
+QUICK = {"tag": dict(embed_dim=64, hidden_sizes=[64], char_dim=16, char_hidden=16),
+         "classify": dict(embed_dim=64, hidden_sizes=[64])}
+NAMES = {"tag": "UD EWT UPOS", "classify": "SST-2"}
+
+
+def run(task: str, cell: str, minutes: float, quick: bool, out: Path) -> dict:
+    values = {**SETTINGS[task], **(QUICK[task] if quick else {}), "cell": cell,
+              "bidirectional": True, "max_minutes": minutes, "quiet": True, "seed": 0,
+              "lr_schedule": "plateau", "patience": 10,
+              "out": str(out / f"{task}-{cell}-{time.strftime('%Y%m%d-%H%M%S')}")}
+    model_cfg, train_cfg = resolve(None, values)
+    t0 = time.monotonic()
+    result = train(model_cfg, train_cfg, log=lambda *a: None)
+    return {"task": NAMES[task], "cell": cell, "accuracy": result.valid["accuracy"],
+            "steps": result.step, "best_step": result.best_step,
+            "minutes": (time.monotonic() - t0) / 60, "run": result.run}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--minutes", type=float, default=30.0, help="training budget per model")
+    p.add_argument("--quick", action="store_true", help="small models, 2 minutes each")
+    p.add_argument("--tasks", default="tag,classify", help="tag, classify or both")
+    p.add_argument("--cells", default="elman,lstm,gru", help="cells to run, comma-separated")
+    p.add_argument("--out", default="runs/bench-text", help="folder of the run folders")
+    args = p.parse_args(argv)
+    minutes = 2.0 if args.quick and args.minutes == 30.0 else args.minutes
+    print(f"{'task':<12} {'cell':<6} {'dev accuracy':>12} {'steps':>7} {'best':>7} "
+          f"{'wall min':>8}")
+    for task in args.tasks.split(","):
+        for cell in args.cells.split(","):
+            r = run(task, cell, minutes, args.quick, Path(args.out))
+            print(f"{r['task']:<12} {r['cell']:<6} {r['accuracy']:>12.2%} {r['steps']:>7,} "
+                  f"{r['best_step']:>7,} {r['minutes']:>8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Text tasks end to end on tiny fixtures: the TSV and CoNLL-U parsers, word tokens, a
+classifier, a tagger (with the character encoder) and a word language model that each
+overfit a few sentences, predict / next / eval through the CLI, and every bad-input error."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from elman.cli import main
+from elman.data.conllu import parse_conllu
+from elman.data.labeled import parse_rows
+from elman.data.words import words
+from elman.errors import ElmanError
+
+EWT = Path(__file__).resolve().parents[2] / "shared/data/ud_english_ewt/en_ewt-ud-dev.conllu"
+TINY = ["--embed-dim", "16", "--hidden-sizes", "24", "--dropout", "0", "--max-minutes", "none",
+        "--quiet", "--lr", "0.02", "--batch-size", "4"]
+
+REVIEWS = "sentence\tlabel\n" + "".join(
+    f"{t}\t{y}\n" for t, y in [("a great and moving film", 1), ("dull , boring and long", 0),
+                               ("great fun", 1), ("a boring mess", 0), ("moving and fun", 1),
+                               ("long and dull", 0), ("fun , great acting", 1),
+                               ("a dull mess", 0)])
+
+CONLLU = """# sent_id = 1
+# text = The dog barks.
+1\tThe\tthe\tDET\tDT\t_\t2\tdet\t_\t_
+2\tdog\tdog\tNOUN\tNN\t_\t3\tnsubj\t_\t_
+3\tbarks\tbark\tVERB\tVBZ\t_\t0\troot\t_\tSpaceAfter=No
+4\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_
+
+# sent_id = 2
+1-2\tdon't\t_\t_\t_\t_\t_\t_\t_\t_
+1\tdo\tdo\tAUX\tVBP\t_\t3\taux\t_\t_
+2\tn't\tnot\tPART\tRB\t_\t3\tadvmod\t_\t_
+3\trun\trun\tVERB\tVB\t_\t0\troot\t_\t_
+
+# sent_id = 3
+1\tA\ta\tDET\tDT\t_\t2\tdet\t_\t_
+2\tcat\tcat\tNOUN\tNN\t_\t3\tnsubj\t_\t_
+3\truns\trun\tVERB\tVBZ\t_\t0\troot\t_\t_
+"""
+
+STORY = "hey , i will be late to the office . " * 20 + "see you at the office . " * 10
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("text")
+    (d / "reviews.tsv").write_text(REVIEWS, encoding="utf-8")
+    (d / "train.conllu").write_text(CONLLU, encoding="utf-8")
+    (d / "story.txt").write_text(STORY, encoding="utf-8")
+    return d
+
+
+# --- parsers ---------------------------------------------------------------------------
+
+
+def test_tsv_rows_with_and_without_header():
+    rows = parse_rows(REVIEWS, "r.tsv")
+    assert len(rows) == 8 and rows[0] == ("a great and moving film", "1", 2)
+    rows = parse_rows("good,pos\nbad,neg\n", "r.csv")
+    assert rows[1].label == "neg" and rows[1].line == 2
+    rows = parse_rows("x\ty\tgood film\n", "r.tsv", text_column="2", label_column="0")
+    assert rows[0] == ("good film", "x", 1)
+
+
+def test_conllu_skips_comments_and_multiword_tokens():
+    sents = parse_conllu(CONLLU, "t.conllu")
+    assert [s.words for s in sents][1] == ["do", "n't", "run"]
+    assert sents[1].tags == ["AUX", "PART", "VERB"]
+    assert parse_conllu(CONLLU, "t.conllu", "xpos")[0].tags == ["DT", "NN", "VBZ", "."]
+
+
+def test_word_tokens():
+    assert words("Hey, I'll be late to the") == ["Hey", ",", "I'll", "be", "late", "to", "the"]
+    assert words("The END", lowercase=True) == ["the", "end"]
+
+
+@pytest.mark.skipif(not EWT.is_file(), reason="UD English EWT not in ../shared/data")
+def test_reads_real_ud_english_ewt():
+    text = EWT.read_text(encoding="utf-8")
+    head = text[:text.index("\n\n", 20_000) + 2]             # the first few dozen sentences
+    sents = parse_conllu(head, str(EWT))
+    assert len(sents) > 10 and all(len(s.words) == len(s.tags) for s in sents)
+    assert {"NOUN", "VERB", "PUNCT"} <= {t for s in sents for t in s.tags}
+
+
+# --- training, predict, next, eval ---------------------------------------------------------
+
+
+def test_classifier_overfits_predicts_and_evaluates(files, tmp_path, capsys):
+    run = tmp_path / "c"
+    assert main(["train", "--task", "classify", "--data", str(files / "reviews.tsv"),
+                 "--valid", str(files / "reviews.tsv"), "--out", str(run), "--max-steps", "60",
+                 "--eval-every", "20", "--cell", "gru", "--bidirectional", "true",
+                 "--embed-dropout", "0.1", *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "valid accuracy: 100.00%" in out
+    assert json.loads((run / "best" / "task.json").read_text()) == {"labels": ["0", "1"]}
+    (tmp_path / "in.txt").write_text("great fun\ndull mess\n", encoding="utf-8")
+    assert main(["predict", str(run), "--input", str(tmp_path / "in.txt")]) == 0
+    assert capsys.readouterr().out == "great fun\t1\ndull mess\t0\n"
+    assert main(["eval", str(run), "--data", str(files / "reviews.tsv")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("accuracy: 1.0000 (8 labels)") and "precision" in out
+    assert (run / "confusion.png").stat().st_size > 1000
+
+
+def test_tagger_with_char_encoder_overfits_and_fills_conllu(files, tmp_path, capsys):
+    run = tmp_path / "t"
+    data = str(files / "train.conllu")
+    assert main(["train", "--task", "tag", "--data", data, "--valid", data, "--out", str(run),
+                 "--max-steps", "60", "--eval-every", "30", "--cell", "lstm",
+                 "--bidirectional", "true", "--char-dim", "8", "--char-hidden", "8", *TINY]) == 0
+    assert "valid accuracy: 100.00%" in capsys.readouterr().out
+    blank = CONLLU.replace("\tDET\t", "\t_\t").replace("\tNOUN\t", "\t_\t")
+    (tmp_path / "blank.conllu").write_text(blank, encoding="utf-8")
+    assert main(["predict", str(run), "--input", str(tmp_path / "blank.conllu"), "--output",
+                 str(tmp_path / "out.conllu")]) == 0
+    assert (tmp_path / "out.conllu").read_text(encoding="utf-8") == CONLLU
+    assert main(["eval", str(run), "--data", data, "--plot", str(tmp_path / "cm.png")]) == 0
+    assert "accuracy: 1.0000 (10 labels)" in capsys.readouterr().out
+    assert (tmp_path / "cm.png").is_file()
+
+
+def test_word_language_model_suggests_the_next_word(files, tmp_path, capsys):
+    run = tmp_path / "w"
+    assert main(["train", "--data", str(files / "story.txt"), "--level", "word", "--out",
+                 str(run), "--max-steps", "80", "--eval-every", "40", "--seq-len", "10",
+                 "--sample-length", "5", "--valid-fraction", "0.1", "--split-blocks", "4",
+                 *TINY]) == 0
+    capsys.readouterr()
+    assert main(["next", str(run), "Hey, I will be late to the", "-k", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("office\t")
+    assert float(lines[0].split("\t")[1]) > 0.5
+
+
+# --- bad input -------------------------------------------------------------------------
+
+
+def test_parser_errors_name_file_and_line():
+    with pytest.raises(ElmanError, match=r"^data: expected a row with a text and a non-empty "
+                                         r"label, got 1 field\(s\) at r.tsv:3$"):
+        parse_rows("sentence\tlabel\ngood\t1\nno label here\n", "r.tsv")
+    with pytest.raises(ElmanError, match=r"^data: expected a CoNLL-U line of 10 tab-separated "
+                                         r"columns, got 3 at t.conllu:5$"):
+        parse_conllu(CONLLU.replace("3\tbarks\tbark\tVERB\tVBZ\t_\t0\troot\t_\t",
+                                    "3\tbarks\tbark"), "t.conllu")
+    with pytest.raises(ElmanError, match=r"^data: expected a valid CoNLL-U line, got Failed "
+                                         r"parsing field 'id'.* at t.conllu:3$"):
+        parse_conllu(CONLLU.replace("1\tThe", "x\tThe"), "t.conllu")
+    with pytest.raises(ElmanError, match=r"^data: expected a file with some rows, got 'e.tsv', "
+                                         r"which is empty$"):
+        parse_rows("\n\n", "e.tsv")
+    with pytest.raises(ElmanError, match=r"^data: expected a CoNLL-U file with some sentences"):
+        parse_conllu("# only a comment\n", "e.conllu")
+
+
+def test_cli_errors_are_one_line_and_write_nothing(files, tmp_path, capsys):
+    empty, latin = tmp_path / "empty.tsv", tmp_path / "latin.tsv"
+    empty.write_text("", encoding="utf-8")
+    latin.write_bytes("caf\xe9 cr\xe8me\t1\n".encode("latin-1"))
+    cases = [
+        (["train", "--task", "classify", "--data", str(empty), "--out", str(tmp_path / "a")],
+         "data: expected a file with some text, got '.*empty.tsv', which is empty"),
+        (["train", "--task", "classify", "--data", str(latin), "--out", str(tmp_path / "b")],
+         "data: expected a UTF-8 text file, got '.*latin.tsv' with byte 0xe9 at offset 3"),
+        (["train", "--task", "tag", "--out", str(tmp_path / "c")],
+         "data: expected a file \\(--data FILE\\) for the tag task, got none"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert __import__("re").match(f"elman: error: {message}", err), err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_unseen_label_at_evaluation(files, tmp_path, capsys):
+    run = tmp_path / "c"
+    assert main(["train", "--task", "classify", "--data", str(files / "reviews.tsv"),
+                 "--out", str(run), "--max-steps", "2", "--eval-every", "2", *TINY]) == 0
+    (tmp_path / "new.tsv").write_text("good film\t1\nso so\tneutral\n", encoding="utf-8")
+    assert main(["eval", str(run), "--data", str(tmp_path / "new.tsv"),
+                 "--plot", str(tmp_path / "cm.png")]) == 2
+    assert capsys.readouterr().err == ("elman: error: data: expected labels the model knows "
+                                       f"(0, 1), got 'neutral' at {tmp_path / 'new.tsv'}:2\n")
+    assert not (tmp_path / "cm.png").exists()
+    assert main(["next", str(run), "good"]) == 2
+    assert "expected a word language model" in capsys.readouterr().err
