@@ -59,7 +59,8 @@ class _Elman(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xz, W_R, h0, mask, activation):
         S = xz.clone()                                # S[t]: state after step t, (T, B, H)
-        WT, f, h = W_R.t(), _INPLACE[activation], h0
+        # W_R^T copied contiguous: MKL's small-batch GEMM is ~3x slower on a transposed view
+        WT, f, h = W_R.t().contiguous(), _INPLACE[activation], h0
         for t, s in enumerate(S.unbind(0)):
             f(s.addmm_(h, WT))
             if mask is not None:
@@ -105,7 +106,7 @@ class _LSTM(torch.autograd.Function):
         H = G // 4
         gates = xz.clone()                            # activated gates, (T, B, 4H)
         Hs, Cs = xz.new_empty(T, B, H), xz.new_empty(T, B, H)
-        WT, h, c = W_R.t(), h0, c0
+        WT, h, c = W_R.t().contiguous(), h0, c0
         for t, z in enumerate(gates.unbind(0)):
             z.addmm_(h, WT)
             z[:, :2 * H].sigmoid_()
@@ -168,7 +169,7 @@ class _GRU(torch.autograd.Function):
         rzn = torch.empty_like(xz)                    # r, z, n activated, (T, B, 3H)
         hn = xz.new_empty(T, B, H)                    # W_Rn h_{t-1} + b_Rn
         S = xz.new_empty(T, B, H)
-        WT, h = W_R.t(), h0
+        WT, h = W_R.t().contiguous(), h0
         for t in range(T):
             hr = h @ WT
             rz = torch.add(xz[t, :, :2 * H], hr[:, :2 * H], out=rzn[t, :, :2 * H]).sigmoid_()
