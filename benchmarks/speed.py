@@ -139,7 +139,7 @@ def scaling(repeats: int):
     """Time against T and B for one size, and the peak memory of one training step."""
     I, H = 64, 256
     print(f"\nscaling, Elman x1, I={I}, H={H}")
-    print(f"{'T':>5}{'B':>5}{'ms':>10}{'ms/(T*B)':>12}{'peak MiB':>10}")
+    print(f"{'T':>5}{'B':>5}{'ms':>10}{'us/(T*B)':>12}{'peak MiB':>10}")
     for T, B in [(50, 32), (100, 32), (200, 32), (400, 32), (800, 32),
                  (100, 1), (100, 8), (100, 32), (100, 64), (100, 128)]:
         rnn = RNN(I, [H], backend="fast")
