@@ -165,8 +165,17 @@ class RNN(nn.Module):
         if self.bidirectional:
             raise bad("step", "a unidirectional RNN (a reverse direction needs the whole "
                       "sequence)", "bidirectional=True")
-        out, state = self.forward(x_t.unsqueeze(1), state=state)
-        return out[:, 0], state
+        if not isinstance(x_t, torch.Tensor) or x_t.dim() != 2:
+            raise bad("x_t", f"a 2-D tensor (B, I={self.input_size})",
+                      f"shape {tuple(getattr(x_t, 'shape', ()))}")
+        check_inputs(self, x_t.unsqueeze(1), None, state)
+        state = self.zero_state(x_t.shape[0], x_t) if state is None else state
+        new, x = [], x_t
+        for l, cell in enumerate(self.layers):
+            s = cell(x if l == 0 else self.dropout(x), state[l])
+            new.append(s)
+            x = cell.output(s)
+        return x, new
 
     def summary(self, batch_size: int = 1, seq_len: int = 1):
         """Print and return the layer table and parameter counts (see ``elman.summary``)."""
