@@ -156,3 +156,20 @@ def test_summary_shapes_by_hand():
     assert out[1] == (1, 7) and out[3] == (1,) and out[5] == (64, 1)
     assert s.total == 21 + 49 + 7 + 7 + 1
     assert s.total == sum(p.numel() for p in ManyToOne(3, 7, 1).parameters())
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean"])
+def test_many_to_one_pooling_ignores_padding_and_matches_by_hand(pooling):
+    torch.manual_seed(0)
+    model = ManyToOne(3, 4, 2, pooling=pooling).double().eval()
+    x, lengths = torch.randn(2, 5, 3, dtype=torch.float64), torch.tensor([5, 3])
+    out, _ = model.rnn(x, lengths)
+    real = out[1, :3]
+    want = real.max(0).values if pooling == "max" else real.mean(0)
+    torch.testing.assert_close(model(x, lengths)[1], model.output(want))
+    garbage = x.clone()
+    garbage[1, 3:] = 9.0
+    torch.testing.assert_close(model(garbage, lengths), model(x, lengths))
+    assert build("many_to_one", model.config).pooling == pooling
+    with pytest.raises(ElmanError, match="pooling: expected one of"):
+        ManyToOne(3, 4, 2, pooling="attention")

@@ -67,7 +67,8 @@ class ClassifyTask:
             raise bad("data", "at least 2 different labels to classify", self.labels)
         return ManyToOne(model.embed_dim, model.hidden_sizes, len(self.labels), model.cell,
                          model.activation, model.bidirectional, model.dropout,
-                         vocab_size=len(self.vocab), embed_dropout=model.embed_dropout)
+                         vocab_size=len(self.vocab), embed_dropout=model.embed_dropout,
+                         pooling=model.pooling)
 
     loss = staticmethod(labeled.loss)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import bad
+from ..models.many_to_one import POOLINGS
 from ..nn.cells import ACTIVATIONS, CELLS
 from ..tasks import TASKS
 
@@ -146,6 +147,8 @@ class ModelConfig:
     char_dim: int = opt(0, parse_count, "tag: character embedding width of a character word "
                         "encoder for unseen words (0: none)")
     char_hidden: int = opt(32, parse_positive_int, "tag: width per direction of that encoder")
+    pooling: str = opt("last", parse_choice(list(POOLINGS)), "classify: the top outputs as one "
+                       "vector: last (final state), max or mean over the real steps")
 
 
 @dataclass
