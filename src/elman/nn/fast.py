@@ -166,52 +166,51 @@ class _GRU(torch.autograd.Function):
     def forward(ctx, xz, W_R, b_Rn, h0, mask):
         T, B, G = xz.shape
         H = G // 3
-        rzn = xz.clone()                              # pre-activations, activated in place
-        hr = torch.empty_like(xz)                     # W_R h_{t-1} + [0, 0, b_Rn]
+        rzn = torch.empty_like(xz)                    # r, z, n activated, (T, B, 3H)
+        hn = xz.new_empty(T, B, H)                    # W_Rn h_{t-1} + b_Rn
         S = xz.new_empty(T, B, H)
         WT, h = W_R.t().contiguous(), h0
-        bias = torch.cat([b_Rn.new_zeros(2 * H), b_Rn])
         for t in range(T):
-            hr_t, g = torch.addmm(bias, h, WT, out=hr[t]), rzn[t]
-            rz = g[:, :2 * H].add_(hr_t[:, :2 * H]).sigmoid_()
-            n = g[:, 2 * H:].addcmul_(rz[:, :H], hr_t[:, 2 * H:]).tanh_()
+            hr = h @ WT
+            rz = torch.add(xz[t, :, :2 * H], hr[:, :2 * H], out=rzn[t, :, :2 * H]).sigmoid_()
+            torch.add(hr[:, 2 * H:], b_Rn, out=hn[t])
+            n = torch.addcmul(xz[t, :, 2 * H:], rz[:, :H], hn[t], out=rzn[t, :, 2 * H:]).tanh_()
             torch.addcmul(n, rz[:, H:], h - n, out=S[t])
             _keep(S[t], h, None if mask is None else mask[t])
             h = S[t]
-        ctx.save_for_backward(rzn, hr, S, W_R, h0, mask)
+        ctx.save_for_backward(rzn, hn, S, W_R, h0, mask)
         return S, S[-1].clone()
 
     @staticmethod
     def backward(ctx, dS_all, d_last):
-        rzn, hr, S, W_R, h0, mask = ctx.saved_tensors
+        rzn, hn, S, W_R, h0, mask = ctx.saved_tensors
         T, B, G = rzn.shape
         H = G // 3
         r, z, n = rzn.chunk(3, dim=2)
         h_prev = torch.cat([h0.unsqueeze(0), S[:-1]])
         dn_f = (1 - z) * (1 - n * n)                  # dh -> d(pre-activation of n)
         dz_f = (h_prev - n) * z * (1 - z)             # dh -> d(pre-activation of z)
+        dr_f = hn * r * (1 - r)                       # d_n_pre -> d(pre-activation of r)
         keep_h = z
         if mask is not None:
             m = mask.to(rzn.dtype)
             dn_f, dz_f, keep_h = dn_f * m, dz_f * m, z * m + (1 - m)
-        # dh -> d(pre-activations of r, z, n), and those -> d(W_R h + [0, 0, b_Rn])
-        F = torch.cat([dn_f * hr[..., 2 * H:] * r * (1 - r), dz_f, dn_f], dim=2)
-        R = torch.cat([torch.ones_like(rzn[..., :2 * H]), r], dim=2)
-        grads = dS_all.clone() if dS_all is not None else torch.zeros_like(S)
-        if d_last is not None:
-            grads[-1] += d_last
-        dx, dhr = torch.empty_like(rzn), torch.empty_like(rzn)
-        steps, dh0 = grads.unbind(0), torch.zeros_like(h0)
+        dh = d_last.clone() if d_last is not None else torch.zeros_like(h0)
+        dS_all = dS_all if dS_all is not None else torch.zeros_like(S)
+        dx = torch.empty_like(rzn)                    # gradient wrt xz
+        dhr = torch.empty_like(rzn)                   # gradient wrt h W_R^T (+ b_Rn for n)
         for t in range(T - 1, -1, -1):
-            g = steps[t]
-            torch.mul(F[t].view(B, 3, H), g.unsqueeze(1), out=dx[t].view(B, 3, H))
-            torch.mul(dx[t], R[t], out=dhr[t])
-            below = steps[t - 1] if t > 0 else dh0
-            below.addcmul_(g, keep_h[t])
-            below.addmm_(dhr[t], W_R)
+            g = dh + dS_all[t]
+            dn = torch.mul(g, dn_f[t], out=dx[t, :, 2 * H:])
+            torch.mul(dn, dr_f[t], out=dx[t, :, :H])
+            torch.mul(g, dz_f[t], out=dx[t, :, H:2 * H])
+            dhr[t, :, :2 * H] = dx[t, :, :2 * H]
+            torch.mul(dn, r[t], out=dhr[t, :, 2 * H:])
+            dh = torch.addcmul(dhr[t] @ W_R, g, keep_h[t])
         flat = dhr.flatten(0, 1)
         dW_R = flat.t() @ h_prev.flatten(0, 1)
-        return dx, dW_R, flat[:, 2 * H:].sum(0), dh0, None
+        db_Rn = flat[:, 2 * H:].sum(0)
+        return dx, dW_R, db_Rn, dh, None
 
 
 def _gru(cell: GRUCell, xz, h0, mask):
