@@ -34,7 +34,7 @@ NAMES = {"tag": "UD EWT UPOS", "classify": "SST-2"}
 def run(task: str, cell: str, minutes: float, quick: bool, out: Path) -> dict:
     values = {**SETTINGS[task], **(QUICK[task] if quick else {}), "cell": cell,
               "bidirectional": True, "max_minutes": minutes, "quiet": True, "seed": 0,
-              "lr_schedule": "plateau", "patience": 10,
+              "lr_schedule": "plateau", "lr_patience": 3, "patience": 12,
               "out": str(out / f"{task}-{cell}-{time.strftime('%Y%m%d-%H%M%S')}")}
     model_cfg, train_cfg = resolve(None, values)
     t0 = time.monotonic()

@@ -125,6 +125,14 @@ def test_early_stopping(data, tmp_path):
     assert lrs == pytest.approx([1e-30, 0.5e-30, 0.25e-30], rel=1e-6)   # plateau halves it
 
 
+def test_plateau_patience_decays_after_that_many_bad_evaluations(data, tmp_path):
+    r = run(data, tmp_path / "r", optimizer="sgd", momentum=0.0, lr=1e-30, patience=4,
+            lr_patience=2, eval_every=5, max_steps=100)
+    assert r.stopped == "early stopping" and r.step == 25
+    lrs = [json.loads(line)["lr"] for line in (r.run / "metrics.jsonl").open()]
+    assert lrs == pytest.approx([1e-30, 1e-30, 0.5e-30, 0.5e-30, 0.25e-30], rel=1e-6)
+
+
 def test_resume_with_a_damaged_trainer_state(data, tmp_path):
     run(data, tmp_path / "r", max_steps=10)
     state = tmp_path / "r" / "checkpoint" / "trainer_state.json"

@@ -191,6 +191,8 @@ class TrainConfig:
     warmup: int = opt(0, parse_count, "steps of linear learning-rate warmup")
     lr_step_size: int = opt(1000, parse_positive_int, "steps between decays (lr_schedule=step)")
     lr_gamma: float = opt(0.5, parse_positive, "decay factor (lr_schedule=step or plateau)")
+    lr_patience: int = opt(1, parse_positive_int, "plateau: decay after this many evaluations "
+                           "in a row without a better validation loss")
     clip: float | None = opt(1.0, parse_optional(parse_positive), "clip the gradient norm to this "
                              "(none: no clipping)")
     max_steps: int = opt(100_000, parse_positive_int, "stop after this many optimizer steps")

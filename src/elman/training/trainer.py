@@ -41,7 +41,7 @@ from .metrics import PLOT, MetricsLog, plot_losses
 FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "text_column",
                    "label_column", "header", "tag_field", "valid_fraction", "split_seed", "split_blocks", "seq_len",
                    "batch_size", "bptt", "optimizer", "lr", "momentum", "weight_decay",
-                   "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "seed")
+                   "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "lr_patience", "seed")
 
 
 def detach(state):
@@ -299,7 +299,7 @@ class Trainer:
             self.save_best(valid or {})
         else:
             self.bad_evals += 1
-            if self.cfg.lr_schedule == "plateau":
+            if self.cfg.lr_schedule == "plateau" and self.bad_evals % self.cfg.lr_patience == 0:
                 self.decay_lr()
         self.metrics.append({
             "step": self.step, "epoch": self.epoch, "train_loss": train_loss,
