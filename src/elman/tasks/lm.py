@@ -9,7 +9,6 @@ per token; metrics: bits per token (nats / ln 2; "bpc" for both levels) and perp
 """
 
 import hashlib
-import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from ..data.words import words
 from ..errors import bad
 from ..losses import cross_entropy
 from ..models import LanguageModel
+from ..training.metrics import nats_to_bits, perplexity
 
 if TYPE_CHECKING:   # the training package depends on tasks, not the other way round
     from ..training.config import ModelConfig, TrainConfig
@@ -106,8 +106,8 @@ def evaluate(model: nn.Module, batches: StreamBatches, max_batches: int | None =
     finally:
         model.train(was_training)
     loss = total / max(count, 1)
-    return {"loss": loss, "bpc": loss / math.log(2),
-            "perplexity": math.exp(loss) if loss < 700 else math.inf, "tokens": count}
+    return {"loss": loss, "bpc": nats_to_bits(loss), "perplexity": perplexity(loss),
+            "tokens": count}
 
 
 def evaluate_text(model: nn.Module, vocab: Vocab, text: str, batch_size: int = 32,
