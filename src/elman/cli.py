@@ -6,6 +6,7 @@
     elman next RUN "Hey, I will be late to the" [-k 5]
     elman generate RUN [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]
     elman summary (RUN | --input-size I --hidden-sizes H[,H...] [--output-size K] ...)
+    elman transcribe RUN file.wav [--beam N]
 
 ``elman train`` with no arguments is the main job: a character language model of Python's
 built-in documentation, trained for about four minutes, then a sample and the validation bits
@@ -73,6 +74,8 @@ def build_parser() -> Parser:
                    "PNG (default: confusion.png in the run folder)")
     p.add_argument("--batch-size", default="32", help="parallel streams (default: 32)")
     p.add_argument("--seq-len", default="100", help="steps per window (default: 100)")
+    p.add_argument("--beam", default="8", help="digit-sequences: prefix beam width, 1 for "
+                   "greedy decoding only (default: 8)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("predict", help="classify: label each text (TSV out); tag: fill the tag "
@@ -107,6 +110,14 @@ def build_parser() -> Parser:
     p.add_argument("--seq-len", default="1", help="T (default: 1)")
     p.add_argument("--bidirectional", action="store_true", help="add reverse directions")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("transcribe", help="digits: the digit of a WAV file and its "
+                       "probability; digit-sequences: the digit string heard in it")
+    p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
+    p.add_argument("file", metavar="FILE.wav", help="the recording")
+    p.add_argument("--beam", default="8", help="digit-sequences: prefix beam width, 1 for "
+                   "greedy decoding (default: 8)")
+    p.set_defaults(func=cmd_transcribe)
     return parser
 
 
@@ -150,6 +161,8 @@ def report(valid: dict | None, best_step: int):
     if valid:
         print(f"valid accuracy: {valid['accuracy']:.2%} (loss {valid['loss']:.4f} nats per label, "
               f"{valid['tokens']:,} labels, best step {best_step:,})")
+        if "digit_error_rate" in valid:
+            print(f"valid digit error rate: {valid['digit_error_rate']:.2%} (greedy decoding)")
 
 
 def load_run(run):
@@ -212,9 +225,16 @@ def cmd_next(args) -> int:
     return 0
 
 
-def eval_labels(ck, train_cfg, args) -> int:
+def confusion_path(args, ck):
+    """--plot, or confusion.png in the run folder."""
     from pathlib import Path
+    run = Path(args.run)
+    return Path(args.plot) if args.plot else \
+        (run if (run / "best").is_dir() or (run / "checkpoint").is_dir() else ck.path.parent) \
+        / "confusion.png"
 
+
+def eval_labels(ck, train_cfg, args) -> int:
     from .training import scores
     task = labelling_task(ck, train_cfg, "eval")
     path = args.data or train_cfg.valid
@@ -223,14 +243,72 @@ def eval_labels(ck, train_cfg, args) -> int:
     text, name = read_input(path, "data")
     gold, found = task.gold_and_predicted(ck.model, text, name)
     counts = scores.confusion(gold, found, task.labels)
-    run = Path(args.run)
-    plot = Path(args.plot) if args.plot else \
-        (run if (run / "best").is_dir() or (run / "checkpoint").is_dir() else ck.path.parent) \
-        / "confusion.png"
+    plot = confusion_path(args, ck)
     print(f"accuracy: {scores.accuracy(counts):.4f} ({len(gold):,} labels)")
     print(scores.table(scores.per_class(counts, task.labels)))
     scores.plot_confusion(counts, task.labels, plot, title=f"{name}")
     print(f"confusion matrix: {plot}")
+    return 0
+
+
+SPEECH = ("digits", "digit-sequences")
+
+
+def speech_task(ck, train_cfg, command: str, whole: bool = False):
+    """The digits or digit-sequences task of a checkpoint; ``whole``: read its data too."""
+    from .tasks import get_task
+    task = ck.config.get("task", "lm")
+    if task not in SPEECH or not ck.meta:
+        raise bad("run", f"a digits or digit-sequences run for elman {command}", f"a {task} run")
+    if whole:
+        return get_task(task)(train_cfg, meta=ck.meta)
+    return get_task(task).from_checkpoint(ck, train_cfg)
+
+
+def eval_digits(ck, train_cfg, args) -> int:
+    """Accuracy, per-digit scores and the confusion matrix of a digits run."""
+    from .tasks.speech import recordings_of
+    from .training import scores
+    folder = args.data or train_cfg.valid
+    task = speech_task(ck, train_cfg, "eval", whole=folder is None)
+    recordings = recordings_of(folder, task.check) if folder else task.valid
+    gold, found = task.gold_and_predicted(ck.model, recordings)
+    name = folder or f"the validation split of {train_cfg.data}"
+    if not gold:
+        raise bad("data", "a folder (--data DIR): the run kept no validation recordings", "none")
+    counts = scores.confusion(gold, found, task.labels)
+    plot = confusion_path(args, ck)
+    print(f"accuracy: {scores.accuracy(counts):.4f} ({len(gold):,} recordings)")
+    print(scores.table(scores.per_class(counts, task.labels)))
+    scores.plot_confusion(counts, task.labels, plot, title=f"{name}")
+    print(f"confusion matrix: {plot}")
+    return 0
+
+
+def eval_digit_sequences(ck, train_cfg, args) -> int:
+    """Exact utterances and digit error rate, greedy and with prefix beam search."""
+    from .training.config import parse_positive_int
+    beam = parse_positive_int("beam", args.beam)
+    folder = args.data or train_cfg.valid
+    task = speech_task(ck, train_cfg, "eval", whole=folder is None)
+    batches = task.folder_batches(folder) if folder else task.valid_batches
+    if batches is None:
+        raise bad("data", "a folder (--data DIR): the run kept no validation recordings", "none")
+    for width in sorted({1, beam}):
+        r = task.evaluate(ck.model, batches, beam=width)
+        how = "greedy" if width == 1 else f"beam {width}"
+        print(f"{how:<8} sequence accuracy: {r['accuracy']:.4f}  digit error rate: "
+              f"{r['digit_error_rate']:.4f}  ({r['tokens']:,} utterances)")
+    print(f"loss: {r['loss']:.4f} nats per digit")
+    return 0
+
+
+def cmd_transcribe(args) -> int:
+    from .training.config import parse_positive_int
+    beam = parse_positive_int("beam", args.beam)
+    ck, train_cfg = load_run(args.run)
+    task = speech_task(ck, train_cfg, "transcribe")
+    print(task.transcribe(ck.model, args.file, beam))
     return 0
 
 
@@ -240,6 +318,10 @@ def cmd_eval(args) -> int:
     from .tasks.lm import evaluate_text
     from .training import checkpoint, config
     ck = checkpoint.load(args.run)
+    if ck.config.get("task", "lm") == "digits":
+        return eval_digits(ck, load_run(args.run)[1], args)
+    if ck.config.get("task", "lm") == "digit-sequences":
+        return eval_digit_sequences(ck, load_run(args.run)[1], args)
     if ck.config.get("task", "lm") != "lm":
         return eval_labels(ck, load_run(args.run)[1], args)
     B = config.parse_value(config.TrainConfig, "batch_size", args.batch_size)
@@ -319,8 +401,8 @@ def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if not getattr(args, "func", None):
-            raise bad("command", "one of train, eval, predict, next, generate, summary (see "
-                      "elman --help)",
+            raise bad("command", "one of train, eval, predict, next, generate, summary, "
+                      "transcribe (see elman --help)",
                       "none")
         return args.func(args)
     except ElmanError as e:

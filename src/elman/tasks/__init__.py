@@ -8,11 +8,14 @@ record, or None), ``train_batches``,
 ``loss(model, x, y, state) -> (loss, state)`` and ``evaluate(model, batches=None,
 max_batches=None) -> {"loss", ...}``. classify and tag also provide
 ``from_checkpoint(ck, train_config)``, ``predict_text`` and ``gold_and_predicted`` for
-``elman predict`` and ``elman eval``. Each task is one module and one entry.
+``elman predict`` and ``elman eval``; digits and digit-sequences (``tasks.speech``)
+read features, not tokens (their ``vocab`` is None) and provide ``transcribe``. Each task is one module and one entry.
 """
 
 from ..errors import bad
 from .classify import ClassifyTask
+from .digit_sequences import DigitSequencesTask
+from .digits import DigitsTask
 from .lm import LanguageModelTask
 from .tag import TagTask
 
@@ -20,6 +23,8 @@ TASKS = {
     "lm": LanguageModelTask,
     "classify": ClassifyTask,
     "tag": TagTask,
+    "digits": DigitsTask,
+    "digit-sequences": DigitSequencesTask,
 }
 
 
@@ -30,4 +35,5 @@ def get_task(name: str):
     return TASKS[name]
 
 
-__all__ = ["TASKS", "ClassifyTask", "LanguageModelTask", "TagTask", "get_task"]
+__all__ = ["TASKS", "ClassifyTask", "DigitSequencesTask", "DigitsTask", "LanguageModelTask",
+           "TagTask", "get_task"]

@@ -156,9 +156,11 @@ class TrainConfig:
     """Data, optimisation, budget, evaluation and output of one training run."""
 
     task: str = opt("lm", parse_choice(TASKS), "task: lm (language model), classify (TSV/CSV "
-                    "text and label), tag (CoNLL-U)")
-    data: str | None = opt(None, parse_optional(parse_text), "UTF-8 text file (default: Python's "
-                           "built-in documentation, 'pydoc')", "FILE")
+                    "text and label), tag (CoNLL-U), digits (spoken digit WAVs), "
+                    "digit-sequences (CTC over joined digit WAVs)")
+    data: str | None = opt(None, parse_optional(parse_text), "UTF-8 text file, or a folder of WAVs "
+                           "(digits, digit-sequences) (default: Python's built-in "
+                           "documentation, 'pydoc')", "FILE")
     valid: str | None = opt(None, parse_optional(parse_text), "classify, tag: validation file "
                             "(default: a seeded valid_fraction of --data)", "FILE")
     level: str = opt("char", parse_choice(("char", "word")), "lm: character or word tokens")
@@ -212,6 +214,23 @@ class TrainConfig:
     temperature: float = opt(0.8, parse_positive, "sampling temperature of that sample")
     top_k: int | None = opt(None, parse_optional(parse_positive_int), "sample only from the k most "
                             "likely tokens")
+    features: str = opt("logmel", parse_choice(("logmel", "mfcc")), "digits, digit-sequences: "
+                        "log-mel spectrum or MFCCs per frame")
+    sample_rate: int = opt(8000, parse_positive_int, "digits, digit-sequences: samples per "
+                           "second the WAVs are read at (others are resampled)")
+    n_mels: int = opt(40, parse_positive_int, "digits, digit-sequences: mel filters")
+    n_mfcc: int = opt(13, parse_positive_int, "digits, digit-sequences: cepstral coefficients "
+                      "(features=mfcc)")
+    hop_ms: float = opt(10.0, parse_positive, "digits, digit-sequences: milliseconds between "
+                        "frames")
+    window_ms: float = opt(25.0, parse_positive, "digits, digit-sequences: milliseconds per "
+                           "analysis window")
+    max_digits: int = opt(5, parse_positive_int, "digit-sequences: digits per utterance, "
+                          "1..max_digits")
+    utterances: int = opt(2000, parse_positive_int, "digit-sequences: training utterances drawn "
+                          "per epoch")
+    valid_utterances: int = opt(500, parse_positive_int, "digit-sequences: validation "
+                                "utterances")
     quiet: bool = opt(False, parse_flag, "no progress bar")
 
 

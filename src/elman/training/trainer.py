@@ -41,7 +41,9 @@ from .metrics import PLOT, MetricsLog, plot_losses
 FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "text_column",
                    "label_column", "header", "tag_field", "valid_fraction", "split_seed", "split_blocks", "seq_len",
                    "batch_size", "bptt", "optimizer", "lr", "momentum", "weight_decay",
-                   "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "lr_patience", "seed")
+                   "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "lr_patience", "seed",
+                   "features", "sample_rate", "n_mels", "n_mfcc", "hop_ms", "window_ms",
+                   "max_digits", "utterances", "valid_utterances")
 
 
 def detach(state):
