@@ -47,7 +47,8 @@ def run(task: str, minutes: float, quick: bool, out: Path, data: Path = FSDD):
 
 def bench_fsdd(minutes: float = 20.0, quick: bool = False,
                out: Path = Path("runs/bench-speech")) -> list[dict]:
-    """Rows {"task", "cell", "metric", "value", "target", "minutes", "run"}: the classifier's
+    """Rows {"task", "cell", "metric", "value", "target", "minutes", "steps", "run"}: the
+    classifier's
     validation accuracy, then the recogniser's sequence accuracy and digit error rate."""
     if not FSDD.is_dir():
         raise FileNotFoundError(f"FSDD recordings not found at {FSDD}")
@@ -56,7 +57,7 @@ def bench_fsdd(minutes: float = 20.0, quick: bool = False,
     cell = f"{result.model.rnn.cell} bi"
     rows.append(dict(task="FSDD digits", cell=cell, metric="valid accuracy",
                      value=result.valid["accuracy"], target=">= 0.97", minutes=wall,
-                     run=str(result.run)))
+                     steps=result.step, run=str(result.run)))
     result, wall = run("digit-sequences", minutes * SHARE["digit-sequences"], quick, out)
     t0 = time.monotonic()
     beam = result.task.evaluate(result.model, beam=BEAM)
@@ -67,15 +68,15 @@ def bench_fsdd(minutes: float = 20.0, quick: bool = False,
             name = "sequence accuracy" if metric == "accuracy" else "digit error rate"
             rows.append(dict(task="FSDD digit sequences (CTC)", cell=cell,
                              metric=f"{name}, {how}", value=scores[metric], target="-",
-                             minutes=wall, run=str(result.run)))
+                             minutes=wall, steps=result.step, run=str(result.run)))
     return rows
 
 
 def table(rows: list[dict]) -> str:
     lines = [f"{'task':<27} {'cell':<8} {'metric':<32} {'value':>7} {'target':>7} "
-             f"{'wall min':>8}"]
+             f"{'steps':>6} {'wall min':>8}"]
     lines += [f"{r['task']:<27} {r['cell']:<8} {r['metric']:<32} {r['value']:>7.4f} "
-              f"{r['target']:>7} {r['minutes']:>8.1f}" for r in rows]
+              f"{r['target']:>7} {r['steps']:>6,} {r['minutes']:>8.1f}" for r in rows]
     return "\n".join(lines)
 
 

@@ -273,6 +273,11 @@ def test_transcribe_refuses_bad_input(wavs, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "--task", "digits", "--data", str(wavs), *FLAGS, "--max-steps", "2",
                  "--eval-every", "2", "--out", str(run)]) == 0
+    soundfile.write(tmp_path / "short.wav", np.zeros(150, np.float32), RATE)
+    assert "wav: expected at least one analysis window (320 samples at 8000 Hz), got" in \
+        error_of(["transcribe", str(run), str(tmp_path / "short.wav")], capsys)
+    assert "wav: expected an existing WAV file, got" in \
+        error_of(["transcribe", str(run), str(tmp_path / "absent.wav")], capsys)
     (tmp_path / "noise.wav").write_bytes(b"not a wave")
     assert "wav: expected a readable WAV file, got" in \
         error_of(["transcribe", str(run), str(tmp_path / "noise.wav")], capsys)

@@ -65,13 +65,14 @@ def build_parser() -> Parser:
     add_config_flags(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="lm: loss, bits per token and perplexity; classify, tag: "
-                       "accuracy, per-class scores and a confusion matrix")
+    p = sub.add_parser("eval", help="lm: loss, bits per token and perplexity; classify, tag, "
+                       "digits: accuracy, per-class scores and a confusion matrix; "
+                       "digit-sequences: sequence accuracy and digit error rate")
     p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
-    p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV or CoNLL-U (default: the "
-                   "run's validation data)")
-    p.add_argument("--plot", metavar="FILE", default=None, help="classify, tag: confusion-matrix "
-                   "PNG (default: confusion.png in the run folder)")
+    p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV, CoNLL-U or a folder of "
+                   "WAVs (default: the run's validation data)")
+    p.add_argument("--plot", metavar="FILE", default=None, help="classify, tag, digits: "
+                   "confusion-matrix PNG (default: confusion.png in the run folder)")
     p.add_argument("--batch-size", default="32", help="parallel streams (default: 32)")
     p.add_argument("--seq-len", default="100", help="steps per window (default: 100)")
     p.add_argument("--beam", default="8", help="digit-sequences: prefix beam width, 1 for "

@@ -57,9 +57,17 @@ def list_recordings(folder) -> list[Recording]:
     return found
 
 
+def existing(path) -> Path:
+    """``path`` as a Path, if it is a file."""
+    if not Path(path).is_file():
+        raise bad("wav", "an existing WAV file", repr(str(path)))
+    return Path(path)
+
+
 def read_wav(path, sample_rate: int) -> np.ndarray:
     """Samples (N,) float32 in [-1, 1] at ``sample_rate``: mixed down to mono, resampled."""
     import soundfile
+    existing(path)
     try:
         wave, rate = soundfile.read(str(path), dtype="float32", always_2d=True)  # (N, C)
     except (RuntimeError, soundfile.LibsndfileError) as e:
@@ -74,7 +82,8 @@ def read_wav(path, sample_rate: int) -> np.ndarray:
     return np.ascontiguousarray(wave, dtype=np.float32)
 
 
-def split(recordings: Sequence[Recording], fraction: float, seed: int) -> tuple[list[int], list[int]]:
+def split(recordings: Sequence[Recording], fraction: float,
+          seed: int) -> tuple[list[int], list[int]]:
     """(train, valid) positions: a seeded share of each (speaker, digits) group held out."""
     groups: dict[tuple[str, str], list[int]] = {}
     for i, r in enumerate(recordings):

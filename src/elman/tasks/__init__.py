@@ -9,7 +9,8 @@ record, or None), ``train_batches``,
 max_batches=None) -> {"loss", ...}``. classify and tag also provide
 ``from_checkpoint(ck, train_config)``, ``predict_text`` and ``gold_and_predicted`` for
 ``elman predict`` and ``elman eval``; digits and digit-sequences (``tasks.speech``)
-read features, not tokens (their ``vocab`` is None) and provide ``transcribe``. Each task is one module and one entry.
+read features, not tokens (their ``vocab`` is None) and provide ``transcribe``. Each task
+is one module and one entry.
 """
 
 from ..errors import bad

@@ -56,8 +56,11 @@ class Utterances:
     def draw(self, count: int, seed: tuple) -> list[list[int]]:
         """``count`` lists of 1..max_digits recording indices."""
         rng = np.random.default_rng(seed)
-        return [rng.integers(0, len(self.waves), size=rng.integers(1, self.max_digits + 1)).tolist()
-                for _ in range(count)]
+        picks = []
+        for _ in range(count):
+            k = rng.integers(1, self.max_digits + 1)
+            picks.append(rng.integers(0, len(self.waves), size=k).tolist())
+        return picks
 
     def make(self, picks: list[int], seed: tuple) -> tuple[torch.Tensor, list[int]]:
         """(frames (T, F), label ids) of the utterance joining ``picks``."""
@@ -73,10 +76,12 @@ class UtteranceBatches:
 
     def __init__(self, utterances: Utterances, count: int, batch_size: int, seed: int,
                  hop: int):
-        self.utterances, self.count, self.batch_size, self.seed = utterances, count, batch_size, seed
-        longest = sorted((len(w) for w in utterances.waves), reverse=True)[:utterances.max_digits]
-        self.seq_len = 1 + (sum(longest) + (utterances.max_digits + 1) * int(
-            audio.GAP_S * utterances.sample_rate)) // hop           # the longest possible
+        self.utterances, self.count = utterances, count
+        self.batch_size, self.seed = batch_size, seed
+        u = utterances
+        longest = sorted((len(w) for w in u.waves), reverse=True)[:u.max_digits]
+        pauses = (u.max_digits + 1) * int(audio.GAP_S * u.sample_rate)
+        self.seq_len = 1 + (sum(longest) + pauses) // hop           # frames of the longest
 
     def __len__(self) -> int:
         return -(-self.count // self.batch_size)

@@ -27,10 +27,14 @@ _FRAMES: dict[tuple, np.ndarray] = {}
 
 def cached_frames(path: Path, s: FeatureSettings) -> np.ndarray:
     """The (unnormalised) frames (T, F) of a file, computed once per process."""
-    st = path.stat()
+    st = audio.existing(path).stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns, s)
     if key not in _FRAMES:
-        _FRAMES[key] = features(audio.read_wav(path, s.sample_rate), s)
+        wave = audio.read_wav(path, s.sample_rate)
+        if len(wave) < s.window:
+            raise bad("wav", f"at least one analysis window ({s.window} samples at "
+                      f"{s.sample_rate} Hz)", f"{str(path)!r} with {len(wave)}")
+        _FRAMES[key] = features(wave, s)
     return _FRAMES[key]
 
 

@@ -348,12 +348,13 @@ class Trainer:
 
     def announce(self):
         n = sum(p.numel() for p in self.model.parameters())
-        m = self.model_cfg
+        m, batches = self.model_cfg, self.task.train_batches
+        inputs = f"embedding {m.embed_dim}" if self.task.vocab is not None else \
+            f"{self.model.rnn.input_size} features per step"
         self.log(f"run: {self.run_dir}" + (f" (resumed at step {self.step})" if self.step else ""))
         self.log(self.task.describe())
-        self.log(f"model: {m.cell} {m.hidden_sizes}, embedding {m.embed_dim}, {n:,} parameters; "
-                 f"batches of {self.task.train_batches.batch_size} x "
-                 f"{self.task.train_batches.seq_len} ({self.cfg.bptt} BPTT), "
+        self.log(f"model: {m.cell} {m.hidden_sizes}, {inputs}, {n:,} parameters; "
+                 f"batches of {batches.batch_size} x {batches.seq_len} ({batches.bptt} BPTT), "
                  f"{self.cfg.optimizer} lr {self.cfg.lr:g}")
 
     def _limits(self, budget: float | None) -> str | None:
