@@ -48,8 +48,8 @@ def run(task: str, minutes: float, quick: bool, out: Path, data: Path = FSDD):
 def bench_fsdd(minutes: float = 20.0, quick: bool = False,
                out: Path = Path("runs/bench-speech")) -> list[dict]:
     """Rows {"task", "cell", "metric", "value", "target", "minutes", "steps", "run"}: the
-    classifier's
-    validation accuracy, then the recogniser's sequence accuracy and digit error rate."""
+    classifier's validation accuracy, then the recogniser's sequence accuracy and digit error
+    rate, greedy and with beam search. ``minutes``: the training budget of both together."""
     if not FSDD.is_dir():
         raise FileNotFoundError(f"FSDD recordings not found at {FSDD}")
     rows = []
