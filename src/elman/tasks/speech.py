@@ -3,8 +3,8 @@ recordings (``elman.data.audio``), the speaker-stratified split (or a --valid fo
 features and their normalisation (``elman.data.features``), the checkpoint record, and
 decoding one WAV file for ``elman transcribe``.
 
-Waves and features are cached in memory per (file, settings), so a process that trains
-several models on one folder (the benchmark) reads and transforms each file once.
+Features are cached in memory per (file, settings), so a process that trains several models
+on one folder (the benchmark) transforms each file once.
 """
 
 import hashlib
@@ -41,9 +41,7 @@ def cached_frames(path: Path, s: FeatureSettings) -> np.ndarray:
 class SpeechTask:
     """The shared constructor: ``self.train`` and ``self.valid`` (lists of Recording), their
     waves or frames on demand, ``self.normaliser``; the subclass's ``setup()`` makes batches.
-    A subclass sets ``name``, ``labels`` handling (``check``) and ``setup``."""
-
-    name = "speech"
+    A subclass sets ``name`` and provides ``setup`` (and ``check``, ``restore``)."""
 
     def __init__(self, train: "TrainConfig", vocab=None, meta: dict | None = None):
         if train.data is None:
@@ -99,10 +97,10 @@ class SpeechTask:
         try:
             task.settings = FeatureSettings(**ck.meta["features"])
             task.normaliser = Normaliser.from_dict(ck.meta["normaliser"])
+            task.restore(ck.meta)
         except (KeyError, TypeError) as e:
-            raise bad("checkpoint", "a task.json with the feature settings and normaliser",
-                      f"{type(e).__name__}: {e}") from None
-        task.restore(ck.meta)
+            raise bad("checkpoint", "a task.json with the feature settings and normaliser "
+                      "(and the labels of a classifier)", f"{type(e).__name__}: {e}") from None
         return task
 
     def restore(self, meta: dict):
