@@ -235,7 +235,9 @@ def test_cli_digit_sequences_train_eval_transcribe(wavs, tmp_path, capsys):
     assert main(["train", "--task", "digit-sequences", "--data", str(wavs), *FLAGS,
                  "--lr", "0.02", "--max-steps", "10", "--eval-every", "10", "--utterances",
                  "16", "--valid-utterances", "8", "--max-digits", "2", "--out", str(run)]) == 0
-    assert "valid digit error rate:" in capsys.readouterr().out
+    assert re.search(r"valid sequence accuracy: [0-9.]+%, digit error rate: [0-9.]+% \(greedy "
+                     r"decoding; loss [0-9.]+ nats per digit, 8 utterances",
+                     capsys.readouterr().out)
     assert main(["eval", str(run), "--beam", "4"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("greedy   sequence accuracy:") and "(8 utterances)" in lines[0]
@@ -287,6 +289,17 @@ def test_transcribe_refuses_bad_input(wavs, tmp_path, capsys):
     soundfile.write(bad / "7_ann_0.wav", chirp(0, 0, 0.2), RATE)
     assert "data: expected digits the model knows (0, 1, 2), got '7_ann_0.wav'" in \
         error_of(["eval", str(run), "--data", str(bad)], capsys)
+
+
+def test_a_valid_folder_replaces_the_split(wavs, tmp_path):
+    (valid := tmp_path / "valid").mkdir()
+    soundfile.write(valid / "1_cat_0.wav", chirp(1, 0, 0.25), RATE)
+    soundfile.write(valid / "2_cat_0.wav", chirp(2, 1, 0.25), RATE)
+    m, c = resolve(None, {**SMALL, "task": "digits", "data": str(wavs), "valid": str(valid),
+                          "max_steps": 1, "eval_every": 1, "out": str(tmp_path / "r")})
+    task = train(m, c, log=lambda *a: None).task
+    assert (len(task.train), len(task.valid)) == (30, 2)
+    assert [r.speaker for r in task.valid] == ["cat", "cat"]
 
 
 def test_resumed_classifier_matches_an_uninterrupted_one(wavs, tmp_path):

@@ -159,11 +159,13 @@ def cmd_train(args) -> int:
 
 
 def report(valid: dict | None, best_step: int):
-    if valid:
+    if valid and "digit_error_rate" in valid:
+        print(f"valid sequence accuracy: {valid['accuracy']:.2%}, digit error rate: "
+              f"{valid['digit_error_rate']:.2%} (greedy decoding; loss {valid['loss']:.4f} nats "
+              f"per digit, {valid['tokens']:,} utterances, best step {best_step:,})")
+    elif valid:
         print(f"valid accuracy: {valid['accuracy']:.2%} (loss {valid['loss']:.4f} nats per label, "
               f"{valid['tokens']:,} labels, best step {best_step:,})")
-        if "digit_error_rate" in valid:
-            print(f"valid digit error rate: {valid['digit_error_rate']:.2%} (greedy decoding)")
 
 
 def load_run(run):
