@@ -111,6 +111,10 @@ def test_corrupt_and_empty_wavs_are_named(tmp_path):
     soundfile.write(tmp_path / "4_x_1.wav", np.zeros(0, np.float32), RATE)
     with pytest.raises(ElmanError, match=r"wav: expected a WAV file with samples, got .*4_x_1"):
         audio.read_wav(tmp_path / "4_x_1.wav", RATE)
+    soundfile.write(tmp_path / "5_x_1.wav", np.array([0.1, np.nan], np.float32), RATE,
+                    subtype="FLOAT")
+    with pytest.raises(ElmanError, match=r"wav: expected finite samples, got NaN .*5_x_1"):
+        audio.read_wav(tmp_path / "5_x_1.wav", RATE)
 
 
 def test_join_puts_short_pauses_around_the_recordings():

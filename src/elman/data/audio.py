@@ -5,7 +5,8 @@ digit-sequences run can score).
 
 Reading (``read_wav``): any sample rate and channel count soundfile reads. Several channels are
 mixed down to their mean; another sample rate is resampled (librosa, soxr) to the rate asked
-for. A file soundfile cannot read, or an empty one, is an error naming the file.
+for. A file soundfile cannot read, an empty one or one with NaN or infinite samples (a float
+WAV) is an error naming the file.
 
 The validation split (``split``) is stratified by speaker and digit: from every (speaker,
 digits) group of n >= 2 recordings a seeded max(1, round(fraction * n)) of them is held out,
@@ -75,6 +76,8 @@ def read_wav(path, sample_rate: int) -> np.ndarray:
         raise bad("wav", "a readable WAV file", f"{str(path)!r} ({first})") from None
     if wave.shape[0] == 0:
         raise bad("wav", "a WAV file with samples", f"{str(path)!r} with none")
+    if not np.isfinite(wave).all():
+        raise bad("wav", "finite samples", f"NaN or infinity in {str(path)!r}")
     wave = wave.mean(axis=1)
     if rate != sample_rate:
         import librosa
