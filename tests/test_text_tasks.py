@@ -191,3 +191,26 @@ def test_unseen_label_at_evaluation(files, tmp_path, capsys):
     assert not (tmp_path / "cm.png").exists()
     assert main(["next", str(run), "good"]) == 2
     assert "expected a word language model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("monitor", ["accuracy", "loss"])
+def test_best_model_is_picked_by_the_monitored_figure(files, tmp_path, monitor):
+    run = tmp_path / monitor
+    assert main(["train", "--task", "classify", "--data", str(files / "reviews.tsv"), *TINY,
+                 "--valid-fraction", "0.5", "--lr", "0.05", "--max-steps", "12",
+                 "--eval-every", "1", "--monitor", monitor, "--out", str(run)]) == 0
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    key, sign = ("accuracy", -1) if monitor == "accuracy" else ("valid_loss", 1)
+    best = min(rows, key=lambda r: sign * r[key])        # the first of equals, as the trainer
+    picked = json.loads((run / "best/trainer_state.json").read_text())
+    assert picked["step"] == best["step"]
+
+
+def test_monitor_must_be_a_figure_of_the_task(files, tmp_path, capsys):
+    assert main(["train", "--task", "lm", "--data", str(files / "story.txt"), "--level", "word",
+                 *TINY, "--max-steps", "2", "--monitor", "accuracy",
+                 "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err == "elman: error: monitor: expected a figure the lm task reports (loss), got " \
+        "'accuracy'\n"
+    assert not (tmp_path / "run").exists()
