@@ -136,6 +136,11 @@ def test_word_language_model_suggests_the_next_word(files, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and lines[0].startswith("office\t")
     assert float(lines[0].split("\t")[1]) > 0.5
+    assert main(["eval", str(run), "--data", str(files / "story.txt"), "--seq-len", "10",
+                 "--batch-size", "1"]) == 0
+    loss, bits, _, count = capsys.readouterr().out.splitlines()
+    assert loss.endswith(" nats/word") and bits.startswith("bits per word: ")
+    assert count == f"words: {len(STORY.split()) - 1:,}"
 
 
 # --- bad input -------------------------------------------------------------------------
