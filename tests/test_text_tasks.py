@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from elman.cli import main
 from elman.data.conllu import parse_conllu
@@ -219,3 +220,19 @@ def test_monitor_must_be_a_figure_of_the_task(files, tmp_path, capsys):
     assert err == "elman: error: monitor: expected a figure the lm task reports (loss), got " \
         "'accuracy'\n"
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("task,name,extra", [
+    ("classify", "reviews.tsv", []), ("tag", "train.conllu", ["--char-dim", "8"])])
+def test_resume_continues_a_labelled_task_exactly(files, tmp_path, task, name, extra):
+    from elman.training.checkpoint import read_tensors
+    args = ["train", "--task", task, "--data", str(files / name), *TINY, *extra,
+            "--dropout", "0.3", "--batch-size", "2", "--valid-fraction", "0.3",
+            "--eval-every", "3"]
+    assert main([*args, "--max-steps", "10", "--out", str(tmp_path / "whole")]) == 0
+    assert main([*args, "--max-steps", "6", "--out", str(tmp_path / "part")]) == 0
+    assert main(["train", "--resume", str(tmp_path / "part"), "--max-steps", "10"]) == 0
+    whole = read_tensors(tmp_path / "whole/checkpoint/model.safetensors")
+    resumed = read_tensors(tmp_path / "part/checkpoint/model.safetensors")
+    assert whole.keys() == resumed.keys()
+    assert all(torch.equal(whole[k], resumed[k]) for k in whole)
