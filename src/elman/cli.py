@@ -152,8 +152,8 @@ def cmd_train(args) -> int:
                         train_cfg.temperature, train_cfg.top_k, train_cfg.seed))
     if result.valid:
         v = result.valid
-        print(f"valid bpc: {v['bpc']:.3f} (loss {v['loss']:.4f} nats/char, "
-              f"perplexity {v['perplexity']:.2f}, best step {result.best_step:,})")
+        print(f"valid bits per {train_cfg.level}: {v['bpc']:.3f} (loss {v['loss']:.4f} "
+              f"nats/{train_cfg.level}, perplexity {v['perplexity']:.2f}, best step {result.best_step:,})")
     print(f"run folder: {result.run}")
     return 0
 
@@ -343,10 +343,11 @@ def cmd_eval(args) -> int:
         if task.valid_batches is None:
             raise bad("data", "a file (--data FILE): the run kept no validation text", "none")
         result = task.evaluate(ck.model)
-    print(f"loss: {result['loss']:.4f} nats/char")
-    print(f"bits per char: {result['bpc']:.4f}")
+    unit = ck.vocab.level
+    print(f"loss: {result['loss']:.4f} nats/{unit}")
+    print(f"bits per {unit}: {result['bpc']:.4f}")
     print(f"perplexity: {result['perplexity']:.3f}")
-    print(f"characters: {result['tokens']:,}")
+    print(f"{unit}s: {result['tokens']:,}")
     return 0
 
 

@@ -189,12 +189,12 @@ class TrainConfig:
     lr_schedule: str = opt("plateau", parse_choice(("constant", "cosine", "step", "plateau")),
                            "after warmup: constant; cosine to 0 at max_steps; step: times "
                            "lr_gamma every lr_step_size steps; plateau: times lr_gamma after "
-                           "each evaluation that does not improve the validation loss")
+                           "each evaluation that does not improve the monitored validation figure")
     warmup: int = opt(0, parse_count, "steps of linear learning-rate warmup")
     lr_step_size: int = opt(1000, parse_positive_int, "steps between decays (lr_schedule=step)")
     lr_gamma: float = opt(0.5, parse_positive, "decay factor (lr_schedule=step or plateau)")
     lr_patience: int = opt(1, parse_positive_int, "plateau: decay after this many evaluations "
-                           "in a row without a better validation loss")
+                           "in a row without a better monitored figure")
     clip: float | None = opt(1.0, parse_optional(parse_positive), "clip the gradient norm to this "
                              "(none: no clipping)")
     max_steps: int = opt(100_000, parse_positive_int, "stop after this many optimizer steps")
@@ -204,8 +204,12 @@ class TrainConfig:
     eval_batches: int | None = opt(None, parse_optional(parse_positive_int), "validation "
                                    "batches per periodic evaluation (none: all; the final "
                                    "one uses all)")
+    monitor: str = opt("auto", parse_choice(("auto", "loss", "accuracy")), "the validation "
+                       "figure that picks best/, early stopping and plateau decays: loss (lower "
+                       "is better) or accuracy (higher); auto: accuracy for classify and tag, "
+                       "loss otherwise")
     patience: int | None = opt(None, parse_optional(parse_positive_int), "stop after N evaluations "
-                               "without a better validation loss (none: never)")
+                               "without a better monitored figure (none: never)")
     seed: int = opt(0, parse_count, "seed of initialisation, dropout and batch order")
     out: str | None = opt(None, parse_optional(parse_text), "run folder (default: runs/<time>)",
                           "DIR")
