@@ -273,6 +273,13 @@ def test_cli_errors(wavs, tmp_path, capsys):
         error_of(["transcribe", str(tmp_path)], capsys)
     assert "checkpoint: expected a folder holding model.safetensors" in \
         error_of(["transcribe", str(tmp_path), str(wavs / "0_ann_0.wav")], capsys)
+    (tmp_path / "story.txt").write_text("one two three four five six seven " * 20)
+    assert main(["train", "--data", str(tmp_path / "story.txt"), "--hidden-sizes", "8",
+                 "--max-steps", "1", "--sample-length", "0", "--quiet", "--out",
+                 str(tmp_path / "lm")]) == 0
+    capsys.readouterr()
+    assert "run: expected a digits or digit-sequences run for elman transcribe, got a lm run" \
+        in error_of(["transcribe", str(tmp_path / "lm"), str(wavs / "0_ann_0.wav")], capsys)
 
 
 def test_transcribe_refuses_bad_input(wavs, tmp_path, capsys):
