@@ -101,20 +101,22 @@ class DigitSequencesTask(SpeechTask):
     name = "digit-sequences"
 
     def setup(self, meta: dict | None):
-        c, s = self.cfg, self.settings
-        train = Utterances([audio.read_wav(r.path, s.sample_rate) for r in self.train],
-                           [r.digits for r in self.train], c.max_digits, s.sample_rate,
-                           self.wave_frames)
-        self.train_batches = UtteranceBatches(train, c.utterances, c.batch_size, c.seed, s.hop)
+        c = self.cfg
+        self.train_batches = UtteranceBatches(self.utterances(self.train), c.utterances,
+                                              c.batch_size, c.seed, self.settings.hop)
         self.valid_batches = None
         if self.valid:
-            valid = Utterances([audio.read_wav(r.path, s.sample_rate) for r in self.valid],
-                               [r.digits for r in self.valid], c.max_digits, s.sample_rate,
-                               self.wave_frames)
+            valid = self.utterances(self.valid)
             picks = valid.draw(c.valid_utterances, (c.split_seed, VALID_STREAM))
             examples = [valid.make(p, (c.split_seed, VALID_STREAM, i))
                         for i, p in enumerate(picks)]
             self.valid_batches = FrameBatches(examples, c.batch_size, shuffle=False)
+
+    def utterances(self, recordings) -> Utterances:
+        rate = self.settings.sample_rate
+        return Utterances([audio.read_wav(r.path, rate) for r in recordings],
+                          [r.digits for r in recordings], self.cfg.max_digits, rate,
+                          self.wave_frames)
 
     def describe(self) -> str:
         c = self.cfg
