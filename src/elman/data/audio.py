@@ -12,6 +12,9 @@ The validation split (``split``) is stratified by speaker and digit: from every 
 digits) group of n >= 2 recordings a seeded max(1, round(fraction * n)) of them is held out,
 so every speaker says every digit in both parts (FSDD: 4 of the 45 recordings of each of the
 60 groups, 240 of 2,700).
+
+An utterance of several digits (``join``) is recordings in a row with a random pause of
+0..GAP_S seconds of faint noise before, between and after them.
 """
 
 import re
