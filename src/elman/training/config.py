@@ -206,8 +206,8 @@ class TrainConfig:
                                    "one uses all)")
     monitor: str = opt("auto", parse_choice(("auto", "loss", "accuracy")), "the validation "
                        "figure that picks best/, early stopping and plateau decays: loss (lower "
-                       "is better) or accuracy (higher); auto: accuracy for classify and tag, "
-                       "loss otherwise")
+                       "is better) or accuracy (higher); auto: accuracy for classify, tag and "
+                       "digits, loss otherwise")
     patience: int | None = opt(None, parse_optional(parse_positive_int), "stop after N evaluations "
                                "without a better monitored figure (none: never)")
     seed: int = opt(0, parse_count, "seed of initialisation, dropout and batch order")
