@@ -8,18 +8,24 @@ record, or None), ``train_batches``,
 ``loss(model, x, y, state) -> (loss, state)`` and ``evaluate(model, batches=None,
 max_batches=None) -> {"loss", ...}``. classify and tag also provide
 ``from_checkpoint(ck, train_config)``, ``predict_text`` and ``gold_and_predicted`` for
-``elman predict`` and ``elman eval``. Each task is one module and one entry.
+``elman predict`` and ``elman eval``. Tasks over real-valued inputs (forecast, music) have
+``vocab = None`` (no vocab.json in their checkpoints) and a ``report(valid) -> str`` line
+for ``elman train``. Each task is one module and one entry.
 """
 
 from ..errors import bad
 from .classify import ClassifyTask
+from .forecast import ForecastTask
 from .lm import LanguageModelTask
+from .music import MusicTask
 from .tag import TagTask
 
 TASKS = {
     "lm": LanguageModelTask,
     "classify": ClassifyTask,
     "tag": TagTask,
+    "forecast": ForecastTask,
+    "music": MusicTask,
 }
 
 
@@ -30,4 +36,5 @@ def get_task(name: str):
     return TASKS[name]
 
 
-__all__ = ["TASKS", "ClassifyTask", "LanguageModelTask", "TagTask", "get_task"]
+__all__ = ["TASKS", "ClassifyTask", "ForecastTask", "LanguageModelTask", "MusicTask", "TagTask",
+           "get_task"]

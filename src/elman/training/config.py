@@ -120,6 +120,16 @@ def parse_fraction(name, v):
     return v
 
 
+def parse_arima_order(name, v):
+    """ "auto" or "p,d,q" (three integers >= 0) -> "auto" or "p,d,q" normalised."""
+    if isinstance(v, str) and v.strip().lower() == "auto":
+        return "auto"
+    parts = v.replace(" ", "").split(",") if isinstance(v, str) else v
+    if not isinstance(parts, list) or len(parts) != 3:
+        raise bad(name, "auto or an ARIMA order p,d,q such as 2,0,1", repr(v))
+    return ",".join(str(parse_integer(name, x, lo=0)) for x in parts)
+
+
 def opt(default, parse, help: str, metavar: str | None = None):
     """A config field: its default, parser and the help text of its flag."""
     meta = dict(parse=parse, help=help, metavar=metavar)
@@ -156,9 +166,12 @@ class TrainConfig:
     """Data, optimisation, budget, evaluation and output of one training run."""
 
     task: str = opt("lm", parse_choice(TASKS), "task: lm (language model), classify (TSV/CSV "
-                    "text and label), tag (CoNLL-U)")
-    data: str | None = opt(None, parse_optional(parse_text), "UTF-8 text file (default: Python's "
-                           "built-in documentation, 'pydoc')", "FILE")
+                    "text and label), tag (CoNLL-U), forecast (CSV time series), music "
+                    "(JSON piano rolls)")
+    data: str | None = opt(None, parse_optional(parse_text), "lm: UTF-8 text file (default: "
+                           "Python's built-in documentation, 'pydoc'); forecast: CSV (default: "
+                           "the yearly sunspots bundled with statsmodels); music: JSON pieces",
+                           "FILE")
     valid: str | None = opt(None, parse_optional(parse_text), "classify, tag: validation file "
                             "(default: a seeded valid_fraction of --data)", "FILE")
     level: str = opt("char", parse_choice(("char", "word")), "lm: character or word tokens")
@@ -212,6 +225,22 @@ class TrainConfig:
     temperature: float = opt(0.8, parse_positive, "sampling temperature of that sample")
     top_k: int | None = opt(None, parse_optional(parse_positive_int), "sample only from the k most "
                             "likely tokens")
+    column: str | None = opt(None, parse_optional(parse_text), "forecast: the CSV column to "
+                             "forecast (default: the only numeric one)", "NAME")
+    time_column: str | None = opt(None, parse_optional(parse_text), "forecast: a column of "
+                                  "times or dates to sort by and plot against (default: row "
+                                  "order)", "NAME")
+    missing: str = opt("error", parse_choice(("error", "interpolate")), "forecast: missing "
+                       "values are an error, or filled by linear interpolation")
+    window: int = opt(24, parse_positive_int, "forecast: past values read per forecast")
+    horizon: int = opt(1, parse_positive_int, "forecast: future values predicted per forecast "
+                       "(1: one step ahead)")
+    forecast_shape: str = opt("many_to_one", parse_choice(("many_to_one", "many_to_many")),
+                              "forecast: many_to_one predicts the next horizon values from the "
+                              "final state; many_to_many predicts them at every step of the "
+                              "window (more training signal; the last step is the forecast)")
+    arima_order: str = opt("auto", parse_arima_order, "forecast: the ARIMA baseline's order "
+                           "p,d,q, or auto (lowest AIC on the training part)", "P,D,Q")
     quiet: bool = opt(False, parse_flag, "no progress bar")
 
 
