@@ -91,7 +91,7 @@ def numeric(col, name: str) -> np.ndarray:
     if wrong.any():
         i = int(np.flatnonzero(wrong.to_numpy())[0])
         raise bad("column", f"numbers in column {name!r}",
-                  f"{col.iloc[i]!r} on line {i + 2} ({int(wrong.sum())} such values)")
+                  f"{_show(col.iloc[i])} on line {i + 2} ({int(wrong.sum())} such values)")
     return values.to_numpy(dtype=np.float64)
 
 
@@ -106,12 +106,17 @@ def parse_times(frame, time_column: str) -> tuple[np.ndarray, np.ndarray]:
     if times.isna().any():
         i = int(np.flatnonzero(times.isna().to_numpy())[0])
         raise bad("time_column", f"numbers or dates in column {time_column!r}",
-                  f"{col.iloc[i]!r} on line {i + 2}")
+                  f"{_show(col.iloc[i])} on line {i + 2}")
     if times.duplicated().any():
         i = int(np.flatnonzero(times.duplicated().to_numpy())[0])
-        raise bad("time_column", "distinct times", f"{col.iloc[i]!r} twice (line {i + 2})")
+        raise bad("time_column", "distinct times", f"{_show(col.iloc[i])} twice (line {i + 2})")
     order = np.argsort(times.to_numpy(), kind="stable")
     return times.to_numpy()[order], order
+
+
+def _show(value) -> str:
+    """A CSV cell for a message: NumPy scalars as plain Python values."""
+    return repr(value.item() if hasattr(value, "item") else value)
 
 
 def fill_missing(values: np.ndarray, name: str, missing: str) -> np.ndarray:
@@ -188,7 +193,7 @@ class Windows:
         if self.shape == "many_to_one":
             y = self.z[o + torch.arange(h)]                                # (B, h)
         else:
-            steps = o - T + 1 + torch.arange(T)[:, None] + torch.arange(h)  # (B, T, h)
+            steps = (o - T + 1)[..., None] + torch.arange(T)[:, None] + torch.arange(h)  # (B, T, h)
             y = self.z[steps]
         return Batch(x, y, False)
 

@@ -61,7 +61,7 @@ class MusicTask:
 
     def build_model(self, model: "ModelConfig") -> ManyToMany:
         return ManyToMany(KEYS, model.hidden_sizes, KEYS, model.cell, model.activation,
-                          dropout=model.dropout)
+                          dropout=model.dropout, embed_dropout=model.embed_dropout)
 
     @staticmethod
     def loss(model: nn.Module, x: Frames, y: torch.Tensor, state=None):

@@ -151,7 +151,7 @@ class ModelConfig:
     activation: str = opt("tanh", parse_choice(sorted(ACTIVATIONS)), "f of the Elman cell")
     dropout: float = opt(0.2, parse_fraction, "dropout between layers and before the output")
     embed_dropout: float = opt(0.0, parse_fraction, "dropout on the word embeddings "
-                               "(classify, tag)")
+                               "(classify, tag) or the input frames (music)")
     bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer "
                               "(classify, tag)")
     char_dim: int = opt(0, parse_count, "tag: character embedding width of a character word "
