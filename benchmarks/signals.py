@@ -59,7 +59,7 @@ def music(name: str, folder: str, cells: list[str], settings: dict, reference: s
 
 def sunspots(minutes: float, quick: bool, out: Path) -> list[dict]:
     values = dict(task="forecast", window=24, horizon=1, valid_fraction=0.2, cell="gru",
-                  hidden_sizes=[32], dropout=0.0, batch_size=32, lr=5e-3, eval_every=50,
+                  hidden_sizes=[64], dropout=0.2, batch_size=32, lr=3e-3, eval_every=25,
                   arima_order="auto")
     result, wall = fit(values, min(minutes, 2.0), quick, out, "sunspots")
     rows = []
@@ -74,10 +74,10 @@ def sunspots(minutes: float, quick: bool, out: Path) -> list[dict]:
 BENCHMARKS = {
     "sunspots": sunspots,
     "jsb": music("jsb", "jsb_chorales", ["elman", "lstm", "gru"],
-                 dict(hidden_sizes=[256], dropout=0.5), "GRU 8.43-8.54, LSTM 8.45-8.67, "
+                 dict(hidden_sizes=[128], dropout=0.3), "GRU 8.43-8.54, LSTM 8.45-8.67, "
                  "tanh 8.9-9.1 (test)"),
     "nottingham": music("nottingham", "nottingham", ["gru"],
-                        dict(hidden_sizes=[256], dropout=0.3, batch_size=32, eval_every=100),
+                        dict(hidden_sizes=[128], dropout=0.3, batch_size=32, eval_every=100),
                         "3.1-4.1 (test)"),
 }
 

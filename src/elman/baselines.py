@@ -15,7 +15,8 @@ import numpy as np
 
 from .errors import bad
 
-AUTO_P, AUTO_D, AUTO_Q = range(0, 10), (0,), range(0, 3)
+# the orders "auto" tries: autoregressions up to AR(10), and small ARMA models
+AUTO = [(p, 0, 0) for p in range(1, 11)] + [(p, 0, q) for q in (1, 2) for p in range(0, 4)]
 
 
 def targets(values: np.ndarray, origins: list[int], horizon: int) -> np.ndarray:
@@ -47,10 +48,9 @@ def parse_order(order: str) -> tuple[int, int, int]:
 
 def fit_arima(train: np.ndarray, order: str = "auto"):
     """ARIMA results fitted on ``train``: the given "p,d,q", or with "auto" the lowest AIC of
-    p in 0..9, d = 0, q in 0..2 (orders that fail to fit are skipped)."""
+    the ``AUTO`` orders (orders that fail to fit are skipped)."""
     from statsmodels.tsa.arima.model import ARIMA
-    orders = [parse_order(order)] if order != "auto" else \
-        [(p, d, q) for p in AUTO_P for d in AUTO_D for q in AUTO_Q if p + q]
+    orders = [parse_order(order)] if order != "auto" else AUTO
     best = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # convergence chatter of the grid search

@@ -42,16 +42,19 @@ def read_pieces(path, argument: str = "data") -> list[torch.Tensor]:
         raise bad(argument, "a UTF-8 JSON file", f"{str(p)!r}: {type(e).__name__}: {e}") from None
     if not isinstance(raw, list) or not raw:
         raise bad(argument, "a non-empty JSON list of pieces", f"{type(raw).__name__} in {str(p)!r}")
-    return [piano_roll(piece, f"{p.name} piece {i}", argument) for i, piece in enumerate(raw)]
+    rolls = []
+    for i, piece in enumerate(raw):
+        if not isinstance(piece, list) or len(piece) < 2:
+            raise bad(argument, "pieces of at least 2 time steps (lists of pitch lists)",
+                      f"{_preview(piece)} at {p.name} piece {i}")
+        rolls.append(piano_roll(piece, f"{p.name} piece {i}", argument))
+    return rolls
 
 
-def piano_roll(piece, where: str = "piece", argument: str = "data") -> torch.Tensor:
-    """A list of steps (lists of MIDI pitches 21..108) -> (n, 88) binary float tensor."""
-    if not isinstance(piece, list) or len(piece) < 2:
-        raise bad(argument, "pieces of at least 2 time steps (lists of pitch lists)",
-                  f"{_preview(piece)} at {where}")
-    roll = torch.zeros(len(piece), KEYS)
-    for t, step in enumerate(piece):
+def piano_roll(steps: list, where: str = "piece", argument: str = "data") -> torch.Tensor:
+    """A list of n steps (lists of MIDI pitches 21..108) -> (n, 88) binary float tensor."""
+    roll = torch.zeros(len(steps), KEYS)
+    for t, step in enumerate(steps):
         if not isinstance(step, list):
             raise bad(argument, "a list of MIDI pitches at every step", f"{_preview(step)} at "
                       f"{where} step {t}")

@@ -165,7 +165,7 @@ def generate(model: ManyToMany, opening: list[int], length: int, temperature: fl
     was_training = model.training
     model.eval()
     g = torch.Generator().manual_seed(seed) if seed is not None else None
-    frame = piano_roll([opening, opening])[:1]                         # (1, 88)
+    frame = piano_roll([opening], "the opening chord", "opening")      # (1, 88)
     out, state = [frame], None
     try:
         for _ in range(length - 1):

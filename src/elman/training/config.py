@@ -240,7 +240,8 @@ class TrainConfig:
                               "final state; many_to_many predicts them at every step of the "
                               "window (more training signal; the last step is the forecast)")
     arima_order: str = opt("auto", parse_arima_order, "forecast: the ARIMA baseline's order "
-                           "p,d,q, or auto (lowest AIC on the training part)", "P,D,Q")
+                           "p,d,q, or auto (the lowest AIC on the training part of AR(1..10) "
+                           "and ARMA(0..3, 1..2))", "P,D,Q")
     quiet: bool = opt(False, parse_flag, "no progress bar")
 
 

@@ -357,9 +357,10 @@ class Trainer:
         m = self.model_cfg
         self.log(f"run: {self.run_dir}" + (f" (resumed at step {self.step})" if self.step else ""))
         self.log(self.task.describe())
-        self.log(f"model: {m.cell} {m.hidden_sizes}, embedding {m.embed_dim}, {n:,} parameters; "
+        embedding = f", embedding {m.embed_dim}" if self.task.vocab is not None else ""
+        self.log(f"model: {m.cell} {m.hidden_sizes}{embedding}, {n:,} parameters; "
                  f"batches of {self.task.train_batches.batch_size} x "
-                 f"{self.task.train_batches.seq_len} ({self.cfg.bptt} BPTT), "
+                 f"{self.task.train_batches.seq_len} ({self.task.train_batches.bptt} BPTT), "
                  f"{self.cfg.optimizer} lr {self.cfg.lr:g}")
 
     def _limits(self, budget: float | None) -> str | None:
