@@ -144,14 +144,14 @@ def test_persistence_and_scores_by_hand():
 
 def test_arima_fitted_on_train_forecasts_each_origin():
     rng = np.random.default_rng(0)
-    x = np.zeros(200)
-    for t in range(1, 200):
+    x = np.zeros(100)
+    for t in range(1, 100):
         x[t] = 0.8 * x[t - 1] + rng.normal()
-    out, order = baselines.arima(x, 150, [150, 160], 3, "1,0,0")
-    fitted = baselines.fit_arima(x[:150], "1,0,0")
+    out, order = baselines.arima(x, 80, [80, 90], 3, "1,0,0")
+    fitted = baselines.fit_arima(x[:80], "1,0,0")
     phi, c = fitted.params[1], fitted.params[0]              # const (the mean), ar.L1
     assert order == (1, 0, 0) and out.shape == (2, 3)
-    one_step = c + phi * (x[149] - c)
+    one_step = c + phi * (x[79] - c)
     assert out[0, 0] == pytest.approx(one_step, rel=1e-6)
     assert out[0, 1] == pytest.approx(c + phi * (one_step - c), rel=1e-6)
     with pytest.raises(ElmanError, match="arima_order: expected an order ARIMA can fit"):
@@ -226,3 +226,15 @@ def test_checkpoints_of_feature_models_have_no_vocabulary(trained):
     assert ck.vocab is None and set(ck.meta) == {"mean", "std", "column"}
     x = torch.zeros(1, 12, 1)
     assert torch.equal(ck.model(x), trained.model(x))
+
+
+def test_resume_continues_and_keeps_the_window(wave_csv, tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["train", "--task", "forecast", "--data", str(wave_csv), "--column", "value",
+                 "--hidden-sizes", "8", "--max-steps", "4", "--eval-every", "2",
+                 "--out", str(out), "--quiet"]) == 0
+    assert main(["train", "--resume", str(out), "--max-steps", "8"]) == 0
+    output = capsys.readouterr().out
+    assert "(resumed at step 4)" in output and "at step 8" in output
+    assert main(["train", "--resume", str(out), "--window", "6"]) == 2
+    assert "window: expected the resumed run's value 24" in capsys.readouterr().err

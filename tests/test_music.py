@@ -205,3 +205,12 @@ def test_cli_errors_are_one_line(pieces, tmp_path, capsys):
     assert err.count("\n") == 1 and "MIDI pitches 21..108" in err and "120" in err
     assert main(["train", "--task", "music", "--quiet"]) == 2
     assert "a JSON file of pieces" in capsys.readouterr().err
+
+
+def test_resume_a_music_run(pieces, tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["train", "--task", "music", "--data", str(pieces[0]), "--out", str(out),
+                 "--max-steps", "2", "--eval-every", "1", "--hidden-sizes", "8",
+                 "--batch-size", "2", "--quiet"]) == 0
+    assert main(["train", "--resume", str(out), "--max-steps", "4"]) == 0
+    assert "(resumed at step 2)" in capsys.readouterr().out
