@@ -190,6 +190,13 @@ def test_cli_train_eval_generate(pieces, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("NLL: ") and lines[1].startswith("frame accuracy: ")
     assert main(["eval", str(out), "--data", str(pieces[0])]) == 0
+    held = tmp_path / "held"                       # no --valid: a fraction of the pieces
+    assert main(["train", "--task", "music", "--data", str(pieces[0]), "--valid-fraction",
+                 "0.3", "--out", str(held), "--max-steps", "1", "--hidden-sizes", "4",
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(held)]) == 0
+    assert "time steps: 23" in capsys.readouterr().out
     assert main(["generate", str(out), "--length", "8", "--out", str(tmp_path / "s.mid"),
                  "--seed", "1"]) == 0
     assert "wrote " in capsys.readouterr().out

@@ -337,10 +337,14 @@ def eval_forecast(ck, train_cfg, args) -> int:
 def eval_music(ck, train_cfg, args) -> int:
     task = signal_task(ck, train_cfg, "music")
     path = args.data or train_cfg.valid
-    if path is None:
-        raise bad("data", "a JSON file of pieces (--data FILE): the run had no validation "
-                  "file", "none")
-    result = task.evaluate(ck.model, task.batches(path))
+    if path is not None:
+        batches = task.batches(path)
+    else:                                   # the pieces the run held out of --data
+        batches = type(task)(train_cfg, meta=ck.meta).valid_batches
+        if batches is None:
+            raise bad("data", "a JSON file of pieces (--data FILE): the run kept no "
+                      "validation pieces", "none")
+    result = task.evaluate(ck.model, batches)
     print(f"NLL: {result['nll']:.4f} nats per time step")
     print(f"frame accuracy: {result['accuracy']:.4f}")
     print(f"time steps: {result['steps']:,}")
