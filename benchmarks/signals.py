@@ -77,7 +77,8 @@ BENCHMARKS = {
                  dict(hidden_sizes=[128], dropout=0.3), "GRU 8.43-8.54, LSTM 8.45-8.67, "
                  "tanh 8.9-9.1 (test)"),
     "nottingham": music("nottingham", "nottingham", ["gru"],
-                        dict(hidden_sizes=[128], dropout=0.3, batch_size=32, eval_every=100),
+                        dict(hidden_sizes=[256], dropout=0.0, batch_size=32, seq_len=100,
+                             lr=3e-3, eval_every=100),
                         "3.1-4.1 (test)"),
 }
 
