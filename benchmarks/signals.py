@@ -53,6 +53,7 @@ def music(name: str, folder: str, cells: list[str], settings: dict, reference: s
                       "valid": str(DATA / folder / "valid.json")}
             result, wall = fit(values, minutes, quick, out, f"{name}-{cell}")
             rows.append(row(name, cell, "valid NLL", result.valid["nll"], reference, result, wall))
+            rows.append(row(name, cell, "frame acc", result.valid["accuracy"], ""))
         return rows
     return run
 
