@@ -91,7 +91,7 @@ def table(rows: list[dict]) -> str:
         steps = f"{r['steps']:,}" if r["steps"] is not None else ""
         wall = f"{r['minutes']:.1f}" if r["minutes"] is not None else ""
         lines.append(f"{r['benchmark']:<11} {r['model']:<16} {r['metric']:<11} "
-                     f"{r['value']:>8.3f} {steps:>7} {wall:>8}  {r['reference']}")
+                     f"{r['value']:>8.3f} {steps:>7} {wall:>8}  {r['reference']}".rstrip())
     return "\n".join(lines)
 
 
