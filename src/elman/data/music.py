@@ -41,7 +41,8 @@ def read_pieces(path, argument: str = "data") -> list[torch.Tensor]:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise bad(argument, "a UTF-8 JSON file", f"{str(p)!r}: {type(e).__name__}: {e}") from None
     if not isinstance(raw, list) or not raw:
-        raise bad(argument, "a non-empty JSON list of pieces", f"{type(raw).__name__} in {str(p)!r}")
+        raise bad(argument, "a non-empty JSON list of pieces",
+                  f"{type(raw).__name__} in {str(p)!r}")
     rolls = []
     for i, piece in enumerate(raw):
         if not isinstance(piece, list) or len(piece) < 2:
