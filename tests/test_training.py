@@ -228,7 +228,7 @@ def test_new_run_folder_must_be_new(data, tmp_path):
 def test_task_registry():
     assert get_task("lm").name == "lm"
     with pytest.raises(ElmanError, match=r"^task: expected one of \['classify', 'digit-sequences', "
-                       r"'digits', 'lm', 'tag'\], got 'bogus'"):
+                       r"'digits', 'forecast', 'lm', 'music', 'tag'\], got 'bogus'"):
         get_task("bogus")
 
 

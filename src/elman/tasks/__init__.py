@@ -8,16 +8,19 @@ record, or None), ``train_batches``,
 ``loss(model, x, y, state) -> (loss, state)`` and ``evaluate(model, batches=None,
 max_batches=None) -> {"loss", ...}``. classify and tag also provide
 ``from_checkpoint(ck, train_config)``, ``predict_text`` and ``gold_and_predicted`` for
-``elman predict`` and ``elman eval``; digits and digit-sequences (``tasks.speech``)
-read features, not tokens (their ``vocab`` is None) and provide ``transcribe``. Each task
-is one module and one entry.
+``elman predict`` and ``elman eval``. Tasks over real-valued inputs (forecast, music, digits,
+digit-sequences) have ``vocab = None`` (no vocab.json in their checkpoints); forecast and
+music add a ``report(valid) -> str`` line for ``elman train``, the speech tasks
+(``tasks.speech``) ``transcribe``. Each task is one module and one entry.
 """
 
 from ..errors import bad
 from .classify import ClassifyTask
 from .digit_sequences import DigitSequencesTask
 from .digits import DigitsTask
+from .forecast import ForecastTask
 from .lm import LanguageModelTask
+from .music import MusicTask
 from .tag import TagTask
 
 TASKS = {
@@ -26,6 +29,8 @@ TASKS = {
     "tag": TagTask,
     "digits": DigitsTask,
     "digit-sequences": DigitSequencesTask,
+    "forecast": ForecastTask,
+    "music": MusicTask,
 }
 
 
@@ -36,5 +41,5 @@ def get_task(name: str):
     return TASKS[name]
 
 
-__all__ = ["TASKS", "ClassifyTask", "DigitSequencesTask", "DigitsTask", "LanguageModelTask",
-           "TagTask", "get_task"]
+__all__ = ["TASKS", "ClassifyTask", "DigitSequencesTask", "DigitsTask", "ForecastTask",
+           "LanguageModelTask", "MusicTask", "TagTask", "get_task"]

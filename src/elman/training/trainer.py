@@ -44,7 +44,11 @@ FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "
                    "batch_size", "bptt", "optimizer", "lr", "momentum", "weight_decay",
                    "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "lr_patience", "seed",
                    "features", "sample_rate", "n_mels", "n_mfcc", "hop_ms", "window_ms",
-                   "max_digits", "utterances", "valid_utterances")
+                   "max_digits", "utterances", "valid_utterances",
+                   "column", "time_column", "missing", "window", "horizon",
+                   "forecast_shape")
+# task metrics besides the loss that go into metrics.jsonl when a task reports them
+EXTRA_METRICS = ("accuracy", "digit_error_rate", "nll", "rmse", "mae")
 
 
 def detach(state):
@@ -79,11 +83,15 @@ def tensors_state(tensors: dict[str, torch.Tensor], like_lstm: bool):
 
 
 def headline(valid: dict | None) -> str:
-    """The progress bar's validation figure: bits per character, or accuracy."""
+    """The progress bar's validation figure: bits per character, NLL, RMSE or accuracy."""
     if not valid:
         return "-"
     if "bpc" in valid:
         return f"{valid['bpc']:.3f}"
+    if "nll" in valid:
+        return f"nll {valid['nll']:.3f}"
+    if "rmse" in valid:
+        return f"rmse {valid['rmse']:.4g}"
     return f"acc {valid['accuracy']:.2%}" if "accuracy" in valid else "-"
 
 
@@ -326,7 +334,7 @@ class Trainer:
             "step": self.step, "epoch": self.epoch, "train_loss": train_loss,
             "valid_loss": valid and valid["loss"], "bpc": valid and valid.get("bpc"),
             "perplexity": valid and valid.get("perplexity"),
-            **({"accuracy": valid["accuracy"]} if valid and "accuracy" in valid else {}),
+            **{k: valid[k] for k in EXTRA_METRICS if valid and k in valid},
             "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": round(tokens_per_s, 1),
             "elapsed": round(self.elapsed_before + self.clock(), 2)})
         self.save()
