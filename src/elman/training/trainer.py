@@ -82,6 +82,12 @@ def tensors_state(tensors: dict[str, torch.Tensor], like_lstm: bool):
     return [tensors[str(l)] for l in layers]
 
 
+def steps_of(y: torch.Tensor) -> int:
+    """Targets in a batch for the speed figure: labels (B,), tokens (B, T), or time steps of
+    vector targets such as piano-roll frames (B, T, 88)."""
+    return y.numel() if y.dim() < 3 else y.shape[0] * y.shape[1]
+
+
 def headline(valid: dict | None) -> str:
     """The progress bar's validation figure: bits per character, NLL, RMSE or accuracy."""
     if not valid:
@@ -356,7 +362,7 @@ class Trainer:
                     t = time.monotonic()
                     losses.append(self.train_step(batch))
                     train_time += time.monotonic() - t
-                    tokens += batch.y.numel()
+                    tokens += steps_of(batch.y)
                     rate = tokens / max(train_time, 1e-9)
                     bar.update(1)
                     bar.set_postfix(loss=f"{losses[-1]:.3f}", tok_s=f"{rate:,.0f}",
