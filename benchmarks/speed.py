@@ -97,7 +97,6 @@ def jax_step(rnn: RNN, x):
 
 
 def matmul_peak(repeats: int) -> list[str]:
-    import numpy as np
     n = 2048
     a, b = torch.randn(n, n), torch.randn(n, n)
     lines = []

@@ -11,7 +11,7 @@ import torch
 from elman.training import resolve, train   # first: elman.tasks <-> elman.training import cycle
 from elman import baselines
 from elman.cli import main
-from elman.data.series import Scaler, Windows, load_series, split_point
+from elman.data.series import Windows, load_series, split_point
 from elman.errors import ElmanError
 from elman.tasks.forecast import ForecastTask, future_times
 

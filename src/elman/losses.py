@@ -5,10 +5,22 @@
 bits-per-character and perplexity are computed from); ``reduction="sum"`` sums everything.
 """
 
+import math
+
 import torch
 import torch.nn.functional as F
 
 REDUCTIONS = ("sequence", "step", "sum")
+
+
+def nats_to_bits(nats: float) -> float:
+    """A mean loss in nats per token -> bits per token (bits per character for a char LM)."""
+    return nats / math.log(2)
+
+
+def perplexity(nats: float) -> float:
+    """exp of a mean loss in nats per token (inf past float range)."""
+    return math.exp(nats) if nats < 700 else math.inf
 
 
 def step_mask(lengths: torch.Tensor | None, T: int, like: torch.Tensor) -> torch.Tensor:

@@ -116,7 +116,7 @@ class ForecastTask:
 
     def forecast(self, model: nn.Module, origin: int, steps: int) -> np.ndarray:
         """(steps,) values after x[:origin], feeding each forecast of h values back as input."""
-        T, h = self.cfg.window, self.cfg.horizon
+        T = self.cfg.window
         if origin < T:
             raise bad("origin", f"at least the window of {T} values before it", origin)
         z = list(self.scaler.scale(self.series.values[:origin]))

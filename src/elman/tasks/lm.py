@@ -20,9 +20,8 @@ from ..data.text import DEFAULT_CORPUS, load_corpus, split_blocks
 from ..data.vocab import Vocab
 from ..data.words import words
 from ..errors import bad
-from ..losses import cross_entropy
+from ..losses import cross_entropy, nats_to_bits, perplexity
 from ..models import LanguageModel
-from ..training.metrics import nats_to_bits, perplexity
 
 if TYPE_CHECKING:   # the training package depends on tasks, not the other way round
     from ..training.config import ModelConfig, TrainConfig

@@ -6,20 +6,11 @@ Each line: {"step", "epoch", "train_loss", "valid_loss", "bpc", "perplexity", "l
 
 import io
 import json
-import math
 from pathlib import Path
 
 from .atomic import write_bytes, write_text
 
 METRICS, PLOT = "metrics.jsonl", "loss.png"
-
-
-def nats_to_bits(nats: float) -> float:
-    return nats / math.log(2)
-
-
-def perplexity(nats: float) -> float:
-    return math.exp(nats) if nats < 700 else math.inf
 
 
 class MetricsLog:
