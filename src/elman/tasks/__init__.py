@@ -8,19 +8,30 @@ record, or None), ``train_batches``,
 ``loss(model, x, y, state) -> (loss, state)`` and ``evaluate(model, batches=None,
 max_batches=None) -> {"loss", ...}``. classify and tag also provide
 ``from_checkpoint(ck, train_config)``, ``predict_text`` and ``gold_and_predicted`` for
-``elman predict`` and ``elman eval``. Each task is one module and one entry.
+``elman predict`` and ``elman eval``; the encoder-decoder tasks (``SEQ2SEQ``) provide
+``from_checkpoint`` and, for ``elman predict``, ``elman translate`` and ``elman eval``,
+``predict_lines`` (sort, reverse, copy, add) or ``translate`` and ``score`` (translate).
+Each task is one module and one entry (sort, reverse, copy and add share one class).
 """
 
 from ..errors import bad
+from .algorithmic import AlgorithmicTask
 from .classify import ClassifyTask
 from .lm import LanguageModelTask
 from .tag import TagTask
+from .translate import TranslateTask
 
 TASKS = {
     "lm": LanguageModelTask,
     "classify": ClassifyTask,
     "tag": TagTask,
+    "sort": AlgorithmicTask,
+    "reverse": AlgorithmicTask,
+    "copy": AlgorithmicTask,
+    "add": AlgorithmicTask,
+    "translate": TranslateTask,
 }
+SEQ2SEQ = ("sort", "reverse", "copy", "add", "translate")   # encoder-decoder tasks
 
 
 def get_task(name: str):
@@ -30,4 +41,5 @@ def get_task(name: str):
     return TASKS[name]
 
 
-__all__ = ["TASKS", "ClassifyTask", "LanguageModelTask", "TagTask", "get_task"]
+__all__ = ["SEQ2SEQ", "TASKS", "AlgorithmicTask", "ClassifyTask", "LanguageModelTask", "TagTask", "TranslateTask",
+           "get_task"]

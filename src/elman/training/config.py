@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import bad
+from ..models.encoder_decoder import ATTENTIONS
 from ..models.many_to_one import POOLINGS
 from ..nn.cells import ACTIVATIONS, CELLS
 from ..tasks import TASKS
@@ -120,6 +121,20 @@ def parse_fraction(name, v):
     return v
 
 
+def parse_probability(name, v):
+    v = parse_number(name, v)
+    if not 0.0 <= v <= 1.0:
+        raise bad(name, "a number in [0, 1]", v)
+    return v
+
+
+def parse_lengths(name, v):
+    """'1-10' or '10' (or an int), checked, kept as text."""
+    from ..data.synthetic import parse_lengths as lengths
+    lengths(name, v)
+    return str(v).replace(" ", "")
+
+
 def opt(default, parse, help: str, metavar: str | None = None):
     """A config field: its default, parser and the help text of its flag."""
     meta = dict(parse=parse, help=help, metavar=metavar)
@@ -149,6 +164,9 @@ class ModelConfig:
     char_hidden: int = opt(32, parse_positive_int, "tag: width per direction of that encoder")
     pooling: str = opt("last", parse_choice(list(POOLINGS)), "classify: the top outputs as one "
                        "vector: last (final state), max or mean over the real steps")
+    attention: str = opt("none", parse_choice(ATTENTIONS), "sort, reverse, copy, add, translate: "
+                         "the decoder attends to the encoder outputs with an additive or "
+                         "multiplicative score (none: the final state only)")
 
 
 @dataclass
@@ -156,7 +174,8 @@ class TrainConfig:
     """Data, optimisation, budget, evaluation and output of one training run."""
 
     task: str = opt("lm", parse_choice(TASKS), "task: lm (language model), classify (TSV/CSV "
-                    "text and label), tag (CoNLL-U)")
+                    "text and label), tag (CoNLL-U), sort, reverse, copy, add (generated "
+                    "sequences), translate (TSV of sentence pairs)")
     data: str | None = opt(None, parse_optional(parse_text), "UTF-8 text file (default: Python's "
                            "built-in documentation, 'pydoc')", "FILE")
     valid: str | None = opt(None, parse_optional(parse_text), "classify, tag: validation file "
@@ -212,6 +231,27 @@ class TrainConfig:
     temperature: float = opt(0.8, parse_positive, "sampling temperature of that sample")
     top_k: int | None = opt(None, parse_optional(parse_positive_int), "sample only from the k most "
                             "likely tokens")
+    length: str = opt("1-10", parse_lengths, "sort, reverse, copy: numbers per sequence; add: "
+                      "digits per number; a length (10) or a range (1-10)", "N[-M]")
+    vocab: int = opt(10, parse_positive_int, "sort, reverse, copy: the integers 0..vocab-1")
+    valid_size: int = opt(1000, parse_positive_int, "sort, reverse, copy, add: sequences in the "
+                          "fixed held-out set (drawn from split_seed)")
+    train_size: int | None = opt(None, parse_optional(parse_positive_int), "sort, reverse, "
+                                 "copy, add: a fixed training set of this many sequences "
+                                 "(none: new random sequences every batch)")
+    max_words: int | None = opt(None, parse_optional(parse_positive_int), "translate: keep the "
+                                "pairs of at most this many words per side (none: all)")
+    subwords: int | None = opt(None, parse_optional(parse_positive_int), "translate: "
+                               "sentencepiece vocabulary size per side, trained on the training "
+                               "pairs (none: word vocabularies)")
+    teacher_forcing: float = opt(1.0, parse_probability, "sort, reverse, copy, add, translate: "
+                                 "probability that the decoder reads the true previous token "
+                                 "(else its own guess) at the start of training")
+    teacher_forcing_final: float | None = opt(None, parse_optional(parse_probability),
+                                              "the teacher_forcing probability reached "
+                                              "linearly after teacher_forcing_steps "
+                                              "(none: no decay)")
+    teacher_forcing_steps: int = opt(10_000, parse_positive_int, "the steps of that decay")
     quiet: bool = opt(False, parse_flag, "no progress bar")
 
 

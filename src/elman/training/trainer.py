@@ -37,11 +37,15 @@ from .config import (ModelConfig, TrainConfig, from_dict, parse_value, save_json
                      to_dict)
 from .metrics import PLOT, MetricsLog, plot_losses
 
+SCORES = ("accuracy", "exact_match", "token_accuracy", "bleu", "chrf")   # logged when present
+
 # changing these would change the model, the data or the optimizer a checkpoint belongs to
 FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "text_column",
                    "label_column", "header", "tag_field", "valid_fraction", "split_seed", "split_blocks", "seq_len",
                    "batch_size", "bptt", "optimizer", "lr", "momentum", "weight_decay",
-                   "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "lr_patience", "seed")
+                   "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "lr_patience", "seed",
+                   "length", "vocab", "valid_size", "train_size", "max_words", "subwords",
+                   "teacher_forcing", "teacher_forcing_final", "teacher_forcing_steps")
 
 
 def detach(state):
@@ -76,11 +80,16 @@ def tensors_state(tensors: dict[str, torch.Tensor], like_lstm: bool):
 
 
 def headline(valid: dict | None) -> str:
-    """The progress bar's validation figure: bits per character, or accuracy."""
+    """The progress bar's validation figure: bits per character, BLEU, exact match or
+    accuracy."""
     if not valid:
         return "-"
     if "bpc" in valid:
         return f"{valid['bpc']:.3f}"
+    if "bleu" in valid:
+        return f"BLEU {valid['bleu']:.1f}"
+    if "exact_match" in valid:
+        return f"exact {valid['exact_match']:.2%}"
     return f"acc {valid['accuracy']:.2%}" if "accuracy" in valid else "-"
 
 
@@ -263,6 +272,8 @@ class Trainer:
         """One optimizer step on a batch; returns its loss (nats per token)."""
         x, y = batch.x.to(self.device), batch.y.to(self.device)
         state = self.state if batch.carry else None
+        if hasattr(self.task, "at_step"):   # a task with a schedule of its own
+            self.task.at_step(self.step)
         loss, state = self.task.loss(self.model, x, y, state)
         if not torch.isfinite(loss):
             raise bad("training", "a finite loss", f"{float(loss)} at step {self.step + 1} "
@@ -305,7 +316,7 @@ class Trainer:
             "step": self.step, "epoch": self.epoch, "train_loss": train_loss,
             "valid_loss": valid and valid["loss"], "bpc": valid and valid.get("bpc"),
             "perplexity": valid and valid.get("perplexity"),
-            **({"accuracy": valid["accuracy"]} if valid and "accuracy" in valid else {}),
+            **{k: valid[k] for k in SCORES if valid and k in valid},
             "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": round(tokens_per_s, 1),
             "elapsed": round(self.elapsed_before + self.clock(), 2)})
         self.save()
