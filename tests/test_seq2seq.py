@@ -221,6 +221,32 @@ def test_sort_model_overfits_its_training_set(sort_run):
         == ["<s>", "</s>"]
 
 
+def test_resumed_add_run_with_scheduled_sampling_continues_exactly(tmp_path, capsys):
+    import safetensors.torch
+
+    from elman.training.trainer import resume_config, train
+    values = {"task": "add", "length": "1-2", "valid_size": "20", "batch_size": "4",
+              "teacher_forcing": "1", "teacher_forcing_final": "0.2",
+              "teacher_forcing_steps": "6", "hidden_sizes": "8", "embed_dim": "4",
+              "dropout": "0.1", "eval_every": "3", "max_minutes": "none", "quiet": "true"}
+    whole = train(*resolve(None, {**values, "out": str(tmp_path / "w"), "max_steps": "8"}),
+                  log=lambda *a: None)
+    part = train(*resolve(None, {**values, "out": str(tmp_path / "p"), "max_steps": "5"}),
+                 log=lambda *a: None)
+    train(*resume_config(part.run, {"max_steps": 8}), resume=part.run, log=lambda *a: None)
+    a, b = (safetensors.torch.load_file(r / "checkpoint" / "model.safetensors")
+            for r in (whole.run, part.run))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    capsys.readouterr()
+    assert main(["predict", str(part.run), "12 + 9"]) == 0
+    assert capsys.readouterr().out.strip().isdigit()       # untrained: some digits
+    with pytest.raises(ElmanError, match=r"input: expected two numbers joined by '\+', such as "
+                       r"12 \+ 345, got '1\+2\+3' at <text>:1"):
+        main_raising(["predict", str(part.run), "1+2+3"])
+    with pytest.raises(ElmanError, match="input: expected numbers of at most 2 digits"):
+        main_raising(["predict", str(part.run), "123 + 4"])
+
+
 def test_predict_and_eval_a_sort_run(sort_run, tmp_path, capsys):
     from elman.cli import load_run
     from elman.tasks import get_task

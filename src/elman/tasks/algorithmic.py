@@ -118,7 +118,7 @@ class AlgorithmicTask(Seq2SeqTask):
         if max(len(n) for n in numbers) > self.lengths[1]:
             raise bad("input", f"numbers of at most {self.lengths[1]} digits (the longest the "
                       "model was trained on)", f"{line!r} at {where}")
-        return [c for c in str(int(numbers[0]))] + ["+"] + [c for c in str(int(numbers[1]))]
+        return list(str(int(numbers[0]))) + ["+"] + list(str(int(numbers[1])))
 
     def predict_lines(self, model, lines: list[str], name: str, beam: int = 1,
                       length_penalty: float = 1.0) -> list[str]:
