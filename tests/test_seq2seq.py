@@ -124,6 +124,7 @@ def test_wide_beam_finds_the_exhaustive_best():
     m = model("additive", cell="gru", seed=2)
     src, bos, eos, T = torch.randint(0, 7, (1, 3)), 0, 1, 3
     words = [t for t in range(6) if t != eos]
+    words = [t for t in words if t != bos]
     candidates = [list(p) + [eos] for n in range(T) for p in itertools.product(words, repeat=n)]
     candidates += [list(p) for p in itertools.product(words, repeat=T)]   # cut at max_len
     scores = {tuple(c[:-1] if c[-1] == eos else c): log_prob(m, src, c, bos) for c in candidates}

@@ -7,7 +7,7 @@ width * V candidates by summed log-probability; a hypothesis that produced eos s
     score / length ** length_penalty     (length: tokens produced, eos included)
 
 so length_penalty = 0 ranks by total log-probability (favouring short outputs) and 1 by the
-mean log-probability per token. Width 1 is greedy decoding.
+mean log-probability per token. bos is never output. Width 1 is greedy decoding.
 """
 
 from collections.abc import Callable
@@ -57,6 +57,7 @@ def beam_search(step: Callable, context, batch: int, bos: int, eos: int, width: 
     for _ in range(max_len):
         logits, context, weights = step(tokens, context)
         logp = torch.log_softmax(logits.float(), dim=-1)            # (B*K, V)
+        logp[:, bos] = float("-inf")                                # never output bos
         V = logp.shape[-1]
         frozen = torch.full_like(logp, float("-inf"))
         frozen[:, eos] = 0.0

@@ -26,6 +26,11 @@ class Context(NamedTuple):
     mask: torch.Tensor | None
 
 
+def guess(logits: torch.Tensor, bos: torch.Tensor) -> torch.Tensor:
+    """The likeliest next token (B,) of logits (B, V), never the start token bos (B,)."""
+    return logits.scatter(1, bos[:, None], float("-inf")).argmax(-1)
+
+
 class EncoderDecoder(Summarized, nn.Module):
     """src (B, S) ids, or (B, S, input_size) features when src_vocab is None -> encoder RNN ->
     final state of every layer -> initial state of a decoder (a conditional language model
@@ -33,8 +38,8 @@ class EncoderDecoder(Summarized, nn.Module):
 
     Training uses teacher forcing: the decoder reads the true previous target tokens
     (tgt_in = [bos, y_1, ..., y_{T-1}]); with ``teacher_forcing`` < 1 each step reads the
-    true token with that probability and its own previous argmax otherwise (scheduled
-    sampling). Inference feeds its own outputs back: ``greedy`` or ``beam``.
+    true token with that probability and its own previous guess otherwise (scheduled
+    sampling). Decoding never outputs bos. Inference feeds its own outputs back: ``greedy`` or ``beam``.
     A bidirectional encoder gives states of 2*H_l, so the decoder's layers are 2*H_l wide.
     ``attention`` ("none", "additive", "multiplicative"): see ``elman.models.attention``.
     """
@@ -85,13 +90,13 @@ class EncoderDecoder(Summarized, nn.Module):
         if teacher_forcing >= 1.0:
             h, _ = self.decoder.rnn(self.decoder.embedding(tgt_in), tgt_lengths, context.state)
             return self.readout(h, context)[0]
-        token, out = tgt_in[:, 0], []
+        bos, token, out = tgt_in[:, 0], tgt_in[:, 0], []
         for t in range(tgt_in.shape[1]):
             logits, context, _ = self.step(token, context)
             out.append(logits)
             if t + 1 < tgt_in.shape[1]:
                 gold = torch.rand(token.shape, device=token.device) < teacher_forcing
-                token = torch.where(gold, tgt_in[:, t + 1], logits.detach().argmax(-1))
+                token = torch.where(gold, tgt_in[:, t + 1], guess(logits.detach(), bos))
         return torch.stack(out, dim=1)
 
     def step(self, token: torch.Tensor, context: Context):
@@ -104,8 +109,8 @@ class EncoderDecoder(Summarized, nn.Module):
     @torch.no_grad()
     def greedy(self, src: torch.Tensor, bos: int, eos: int | None, max_len: int,
                src_lengths=None, with_weights: bool = False):
-        """Greedy decoding, batched: src -> ids (B, <= max_len) (eos repeated after a
-        sequence's eos), and with ``with_weights`` the attention weights (B, <= max_len, S)
+        """Greedy decoding, batched: src -> ids (B, <= max_len) (never bos; eos repeated
+        after a sequence's eos), and with ``with_weights`` the attention weights (B, <= max_len, S)
         (None without attention)."""
         context = self.start(src, src_lengths)
         B = src.shape[0]
@@ -114,7 +119,7 @@ class EncoderDecoder(Summarized, nn.Module):
         out, attn = [], []
         for _ in range(max_len):
             logits, context, weights = self.step(token, context)
-            token = logits.argmax(-1)
+            token = guess(logits, torch.full_like(token, bos))
             if eos is not None:
                 token = torch.where(done, torch.full_like(token, eos), token)
                 done |= token == eos
