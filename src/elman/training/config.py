@@ -233,7 +233,7 @@ class TrainConfig:
                             "likely tokens")
     length: str = opt("1-10", parse_lengths, "sort, reverse, copy: numbers per sequence; add: "
                       "digits per number; a length (10) or a range (1-10)", "N[-M]")
-    vocab: int = opt(10, parse_positive_int, "sort, reverse, copy: the integers 0..vocab-1")
+    vocab: int = opt(10, parse_positive_int, "sort, reverse, copy: the integers 0..vocab-1", "N")
     valid_size: int = opt(1000, parse_positive_int, "sort, reverse, copy, add: sequences in the "
                           "fixed held-out set (drawn from split_seed)")
     train_size: int | None = opt(None, parse_optional(parse_positive_int), "sort, reverse, "
@@ -243,15 +243,16 @@ class TrainConfig:
                                 "pairs of at most this many words per side (none: all)")
     subwords: int | None = opt(None, parse_optional(parse_positive_int), "translate: "
                                "sentencepiece vocabulary size per side, trained on the training "
-                               "pairs (none: word vocabularies)")
+                               "pairs (none: word vocabularies)", "N")
     teacher_forcing: float = opt(1.0, parse_probability, "sort, reverse, copy, add, translate: "
                                  "probability that the decoder reads the true previous token "
                                  "(else its own guess) at the start of training")
     teacher_forcing_final: float | None = opt(None, parse_optional(parse_probability),
-                                              "the teacher_forcing probability reached "
-                                              "linearly after teacher_forcing_steps "
-                                              "(none: no decay)")
-    teacher_forcing_steps: int = opt(10_000, parse_positive_int, "the steps of that decay")
+                                              "sort, reverse, copy, add, translate: the "
+                                              "teacher_forcing probability reached linearly "
+                                              "after teacher_forcing_steps (none: no decay)")
+    teacher_forcing_steps: int = opt(10_000, parse_positive_int, "sort, reverse, copy, add, "
+                                     "translate: the steps of that decay")
     quiet: bool = opt(False, parse_flag, "no progress bar")
 
 
