@@ -158,7 +158,8 @@ class ModelConfig:
     embed_dropout: float = opt(0.0, parse_fraction, "dropout on the word embeddings "
                                "(classify, tag)")
     bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer "
-                              "(classify, tag)")
+                              "(classify, tag; the encoder of sort, reverse, copy, add, "
+                              "translate)")
     char_dim: int = opt(0, parse_count, "tag: character embedding width of a character word "
                         "encoder for unseen words (0: none)")
     char_hidden: int = opt(32, parse_positive_int, "tag: width per direction of that encoder")
