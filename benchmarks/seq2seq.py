@@ -1,8 +1,8 @@
 """Encoder-decoder benchmarks with fixed seeds: sorting 10 integers from 0-99 (exact match of
 the whole output on 1,000 held-out sequences; target >= 95%; 5,000 steps with a cosine
-learning rate, ``--minutes`` caps it), and English -> French on the
-shared eng_fra pairs of at most 10 words per side (corpus BLEU and chrF on a seeded held-out
-2%; target >= 35 BLEU), without and with attention, each decoded greedily and with beam 5.
+learning rate, ``--minutes`` caps it), and English -> French on the shared eng_fra pairs of
+at most 10 words per side (corpus BLEU and chrF on a seeded held-out 2%; target >= 35 BLEU),
+without and with attention, each decoded greedily and with beam 5.
 Prints a table with the wall time of each run (training, its CPU time, then decoding); the
 budget is wall time, so on a shared machine the CPU minutes say how much training it got.
 
