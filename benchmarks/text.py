@@ -23,8 +23,9 @@ SETTINGS = {
                 embed_dropout=0.2, batch_size=32, lr=2e-3, eval_every=200),
     "classify": dict(task="classify", data=str(DATA / "sst2/train.tsv"),
                      valid=str(DATA / "sst2/dev.tsv"), embed_dim=128, hidden_sizes=[128],
-                     dropout=0.5, embed_dropout=0.3, lowercase=True, batch_size=32, lr=1e-3,
-                     eval_every=100, pooling="max"),
+                     dropout=0.5, embed_dropout=0.3, lowercase=True, min_count=2,
+                     weight_decay=1e-5, batch_size=32, lr=1e-3, eval_every=50,
+                     pooling="max"),
 }
 QUICK = {"tag": dict(embed_dim=64, hidden_sizes=[64], char_dim=16, char_hidden=16),
          "classify": dict(embed_dim=64, hidden_sizes=[64])}

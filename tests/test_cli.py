@@ -37,7 +37,7 @@ def test_train_prints_sample_and_valid_bpc(text_file, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"run: {out}"
     assert any(line.startswith("stopped: max_steps at step 6") for line in lines)
-    assert any(line.startswith("valid bpc: ") for line in lines)
+    assert any(line.startswith("valid bits per char: ") for line in lines)
     assert (out / "best" / "model.safetensors").exists() and (out / "loss.png").exists()
 
 
@@ -168,8 +168,8 @@ ERRORS = [
     (["generate"], "generate: the following arguments are required: RUN"),
     (["summary"], "summary: expected a RUN folder, or --input-size and --hidden-sizes, got neither"),
     (["summary", "--input-size", "3", "--hidden-sizes", "5", "--cell", "rnn"], "cell: expected one of"),
-    ([], "command: expected one of train, eval, predict, translate, next, generate, summary (see "
-     "elman --help), got none"),
+    ([], "command: expected one of train, eval, predict, translate, next, generate, summary, "
+     "transcribe (see elman --help), got none"),
 ]
 
 

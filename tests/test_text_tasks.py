@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from elman.cli import main
 from elman.data.conllu import parse_conllu
@@ -136,6 +137,11 @@ def test_word_language_model_suggests_the_next_word(files, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and lines[0].startswith("office\t")
     assert float(lines[0].split("\t")[1]) > 0.5
+    assert main(["eval", str(run), "--data", str(files / "story.txt"), "--seq-len", "10",
+                 "--batch-size", "1"]) == 0
+    loss, bits, _, count = capsys.readouterr().out.splitlines()
+    assert loss.endswith(" nats/word") and bits.startswith("bits per word: ")
+    assert count == f"words: {len(STORY.split()) - 1:,}"
 
 
 # --- bad input -------------------------------------------------------------------------
@@ -191,3 +197,42 @@ def test_unseen_label_at_evaluation(files, tmp_path, capsys):
     assert not (tmp_path / "cm.png").exists()
     assert main(["next", str(run), "good"]) == 2
     assert "expected a word language model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("monitor", ["accuracy", "loss"])
+def test_best_model_is_picked_by_the_monitored_figure(files, tmp_path, monitor):
+    run = tmp_path / monitor
+    assert main(["train", "--task", "classify", "--data", str(files / "reviews.tsv"), *TINY,
+                 "--valid-fraction", "0.5", "--lr", "0.05", "--max-steps", "12",
+                 "--eval-every", "1", "--monitor", monitor, "--out", str(run)]) == 0
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    key, sign = ("accuracy", -1) if monitor == "accuracy" else ("valid_loss", 1)
+    best = min(rows, key=lambda r: sign * r[key])        # the first of equals, as the trainer
+    picked = json.loads((run / "best/trainer_state.json").read_text())
+    assert picked["step"] == best["step"]
+
+
+def test_monitor_must_be_a_figure_of_the_task(files, tmp_path, capsys):
+    assert main(["train", "--task", "lm", "--data", str(files / "story.txt"), "--level", "word",
+                 *TINY, "--max-steps", "2", "--monitor", "accuracy",
+                 "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err == "elman: error: monitor: expected a figure the lm task reports (loss), got " \
+        "'accuracy'\n"
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("task,name,extra", [
+    ("classify", "reviews.tsv", []), ("tag", "train.conllu", ["--char-dim", "8"])])
+def test_resume_continues_a_labelled_task_exactly(files, tmp_path, task, name, extra):
+    from elman.training.checkpoint import read_tensors
+    args = ["train", "--task", task, "--data", str(files / name), *TINY, *extra,
+            "--dropout", "0.3", "--batch-size", "2", "--valid-fraction", "0.3",
+            "--eval-every", "3"]
+    assert main([*args, "--max-steps", "10", "--out", str(tmp_path / "whole")]) == 0
+    assert main([*args, "--max-steps", "6", "--out", str(tmp_path / "part")]) == 0
+    assert main(["train", "--resume", str(tmp_path / "part"), "--max-steps", "10"]) == 0
+    whole = read_tensors(tmp_path / "whole/checkpoint/model.safetensors")
+    resumed = read_tensors(tmp_path / "part/checkpoint/model.safetensors")
+    assert whole.keys() == resumed.keys()
+    assert all(torch.equal(whole[k], resumed[k]) for k in whole)

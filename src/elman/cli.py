@@ -8,6 +8,7 @@
     elman next RUN "Hey, I will be late to the" [-k 5]
     elman generate RUN [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]
     elman summary (RUN | --input-size I --hidden-sizes H[,H...] [--output-size K] ...)
+    elman transcribe RUN file.wav [--beam N]
 
 ``elman train`` with no arguments is the main job: a character language model of Python's
 built-in documentation, trained for about four minutes, then a sample and the validation bits
@@ -64,7 +65,7 @@ def add_beam_flags(p: argparse.ArgumentParser):
 
 def beam_flags(args) -> tuple[int, float]:
     from .training.config import parse_nonneg, parse_positive_int
-    return (parse_positive_int("beam", args.beam),
+    return (parse_positive_int("beam", "1" if args.beam is None else args.beam),
             parse_nonneg("length_penalty", args.length_penalty))
 
 
@@ -79,17 +80,22 @@ def build_parser() -> Parser:
     add_config_flags(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="lm: loss, bits per token and perplexity; classify, tag: "
-                       "accuracy, per-class scores and a confusion matrix; sort, reverse, copy, add: "
-                       "exact match and token accuracy; translate: BLEU and chrF")
+    p = sub.add_parser("eval", help="lm: loss, bits per token and perplexity; classify, tag, "
+                       "digits: accuracy, per-class scores and a confusion matrix; "
+                       "digit-sequences: sequence accuracy and digit error rate; sort, reverse, "
+                       "copy, add: exact match and token accuracy; translate: BLEU and chrF")
     p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
-    p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV, CoNLL-U or sentence "
-                   "pairs (default: the run's validation data)")
-    p.add_argument("--plot", metavar="FILE", default=None, help="classify, tag: confusion-matrix "
-                   "PNG (default: confusion.png in the run folder)")
+    p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV, CoNLL-U, sentence pairs "
+                   "or a folder of WAVs (default: the run's validation data)")
+    p.add_argument("--plot", metavar="FILE", default=None, help="classify, tag, digits: "
+                   "confusion-matrix PNG (default: confusion.png in the run folder)")
     p.add_argument("--batch-size", default="32", help="parallel streams (default: 32)")
     p.add_argument("--seq-len", default="100", help="steps per window (default: 100)")
-    add_beam_flags(p)
+    p.add_argument("--beam", default=None, help="beam width: digit-sequences: prefix beam, 1 "
+                   "for greedy decoding only (default: 8); sort, reverse, copy, add, translate "
+                   "(default: 1, greedy)")
+    p.add_argument("--length-penalty", default="1.0", help="sort, reverse, copy, add, "
+                   "translate: beam outputs ranked by log-prob / length**this (default: 1)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("predict", help="classify: label each text (TSV out); tag: fill the tag "
@@ -140,6 +146,14 @@ def build_parser() -> Parser:
     p.add_argument("--seq-len", default="1", help="T (default: 1)")
     p.add_argument("--bidirectional", action="store_true", help="add reverse directions")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("transcribe", help="digits: the digit of a WAV file and its "
+                       "probability; digit-sequences: the digit string heard in it")
+    p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
+    p.add_argument("file", metavar="FILE.wav", help="the recording")
+    p.add_argument("--beam", default="8", help="digit-sequences: prefix beam width, 1 for "
+                   "greedy decoding (default: 8)")
+    p.set_defaults(func=cmd_transcribe)
     return parser
 
 
@@ -173,14 +187,18 @@ def cmd_train(args) -> int:
                         train_cfg.temperature, train_cfg.top_k, train_cfg.seed))
     if result.valid:
         v = result.valid
-        print(f"valid bpc: {v['bpc']:.3f} (loss {v['loss']:.4f} nats/char, "
-              f"perplexity {v['perplexity']:.2f}, best step {result.best_step:,})")
+        print(f"valid bits per {train_cfg.level}: {v['bpc']:.3f} (loss {v['loss']:.4f} "
+              f"nats/{train_cfg.level}, perplexity {v['perplexity']:.2f}, best step {result.best_step:,})")
     print(f"run folder: {result.run}")
     return 0
 
 
 def report(valid: dict | None, best_step: int):
-    if valid and "bleu" in valid:
+    if valid and "digit_error_rate" in valid:
+        print(f"valid sequence accuracy: {valid['accuracy']:.2%}, digit error rate: "
+              f"{valid['digit_error_rate']:.2%} (greedy decoding; loss {valid['loss']:.4f} nats "
+              f"per digit, {valid['tokens']:,} utterances, best step {best_step:,})")
+    elif valid and "bleu" in valid:
         print(f"valid BLEU: {valid['bleu']:.2f}, chrF: {valid['chrf']:.2f} (greedy, "
               f"{valid['sentences']:,} sentences; loss {valid['loss']:.4f} nats per token, "
               f"best step {best_step:,})")
@@ -307,9 +325,16 @@ def cmd_next(args) -> int:
     return 0
 
 
-def eval_labels(ck, train_cfg, args) -> int:
+def confusion_path(args, ck):
+    """--plot, or confusion.png in the run folder."""
     from pathlib import Path
+    run = Path(args.run)
+    return Path(args.plot) if args.plot else \
+        (run if (run / "best").is_dir() or (run / "checkpoint").is_dir() else ck.path.parent) \
+        / "confusion.png"
 
+
+def eval_labels(ck, train_cfg, args) -> int:
     from .training import scores
     task = labelling_task(ck, train_cfg, "eval")
     path = args.data or train_cfg.valid
@@ -318,10 +343,7 @@ def eval_labels(ck, train_cfg, args) -> int:
     text, name = read_input(path, "data")
     gold, found = task.gold_and_predicted(ck.model, text, name)
     counts = scores.confusion(gold, found, task.labels)
-    run = Path(args.run)
-    plot = Path(args.plot) if args.plot else \
-        (run if (run / "best").is_dir() or (run / "checkpoint").is_dir() else ck.path.parent) \
-        / "confusion.png"
+    plot = confusion_path(args, ck)
     print(f"accuracy: {scores.accuracy(counts):.4f} ({len(gold):,} labels)")
     print(scores.table(scores.per_class(counts, task.labels)))
     scores.plot_confusion(counts, task.labels, plot, title=f"{name}")
@@ -363,6 +385,67 @@ def eval_seq2seq(ck, train_cfg, args) -> int:
     return 0
 
 
+SPEECH = ("digits", "digit-sequences")
+
+
+def speech_task(ck, train_cfg, command: str, whole: bool = False):
+    """The digits or digit-sequences task of a checkpoint; ``whole``: read its data too."""
+    from .tasks import get_task
+    task = ck.config.get("task", "lm")
+    if task not in SPEECH or not ck.meta:
+        raise bad("run", f"a digits or digit-sequences run for elman {command}", f"a {task} run")
+    if whole:
+        return get_task(task)(train_cfg, meta=ck.meta)
+    return get_task(task).from_checkpoint(ck, train_cfg)
+
+
+def eval_digits(ck, train_cfg, args) -> int:
+    """Accuracy, per-digit scores and the confusion matrix of a digits run."""
+    from .tasks.speech import recordings_of
+    from .training import scores
+    folder = args.data or train_cfg.valid
+    task = speech_task(ck, train_cfg, "eval", whole=folder is None)
+    recordings = recordings_of(folder, task.check) if folder else task.valid
+    gold, found = task.gold_and_predicted(ck.model, recordings)
+    name = folder or f"the validation split of {train_cfg.data}"
+    if not gold:
+        raise bad("data", "a folder (--data DIR): the run kept no validation recordings", "none")
+    counts = scores.confusion(gold, found, task.labels)
+    plot = confusion_path(args, ck)
+    print(f"accuracy: {scores.accuracy(counts):.4f} ({len(gold):,} recordings)")
+    print(scores.table(scores.per_class(counts, task.labels)))
+    scores.plot_confusion(counts, task.labels, plot, title=f"{name}")
+    print(f"confusion matrix: {plot}")
+    return 0
+
+
+def eval_digit_sequences(ck, train_cfg, args) -> int:
+    """Exact utterances and digit error rate, greedy and with prefix beam search."""
+    from .training.config import parse_positive_int
+    beam = parse_positive_int("beam", "8" if args.beam is None else args.beam)
+    folder = args.data or train_cfg.valid
+    task = speech_task(ck, train_cfg, "eval", whole=folder is None)
+    batches = task.folder_batches(folder) if folder else task.valid_batches
+    if batches is None:
+        raise bad("data", "a folder (--data DIR): the run kept no validation recordings", "none")
+    for width in sorted({1, beam}):
+        r = task.evaluate(ck.model, batches, beam=width)
+        how = "greedy" if width == 1 else f"beam {width}"
+        print(f"{how:<8} sequence accuracy: {r['accuracy']:.4f}  digit error rate: "
+              f"{r['digit_error_rate']:.4f}  ({r['tokens']:,} utterances)")
+    print(f"loss: {r['loss']:.4f} nats per digit")
+    return 0
+
+
+def cmd_transcribe(args) -> int:
+    from .training.config import parse_positive_int
+    beam = parse_positive_int("beam", args.beam)
+    ck, train_cfg = load_run(args.run)
+    task = speech_task(ck, train_cfg, "transcribe")
+    print(task.transcribe(ck.model, args.file, beam))
+    return 0
+
+
 def cmd_eval(args) -> int:
     from .data.text import read_text
     from .tasks import SEQ2SEQ, get_task
@@ -371,6 +454,10 @@ def cmd_eval(args) -> int:
     ck = checkpoint.load(args.run)
     if ck.config.get("task", "lm") in SEQ2SEQ:
         return eval_seq2seq(ck, load_run(args.run)[1], args)
+    if ck.config.get("task", "lm") == "digits":
+        return eval_digits(ck, load_run(args.run)[1], args)
+    if ck.config.get("task", "lm") == "digit-sequences":
+        return eval_digit_sequences(ck, load_run(args.run)[1], args)
     if ck.config.get("task", "lm") != "lm":
         return eval_labels(ck, load_run(args.run)[1], args)
     B = config.parse_value(config.TrainConfig, "batch_size", args.batch_size)
@@ -389,10 +476,11 @@ def cmd_eval(args) -> int:
         if task.valid_batches is None:
             raise bad("data", "a file (--data FILE): the run kept no validation text", "none")
         result = task.evaluate(ck.model)
-    print(f"loss: {result['loss']:.4f} nats/char")
-    print(f"bits per char: {result['bpc']:.4f}")
+    unit = ck.vocab.level
+    print(f"loss: {result['loss']:.4f} nats/{unit}")
+    print(f"bits per {unit}: {result['bpc']:.4f}")
     print(f"perplexity: {result['perplexity']:.3f}")
-    print(f"characters: {result['tokens']:,}")
+    print(f"{unit}s: {result['tokens']:,}")
     return 0
 
 
@@ -451,7 +539,7 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         if not getattr(args, "func", None):
             raise bad("command", "one of train, eval, predict, translate, next, generate, "
-                      "summary (see elman --help)",
+                      "summary, transcribe (see elman --help)",
                       "none")
         return args.func(args)
     except ElmanError as e:

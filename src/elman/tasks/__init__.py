@@ -8,15 +8,19 @@ record, or None), ``train_batches``,
 ``loss(model, x, y, state) -> (loss, state)`` and ``evaluate(model, batches=None,
 max_batches=None) -> {"loss", ...}``. classify and tag also provide
 ``from_checkpoint(ck, train_config)``, ``predict_text`` and ``gold_and_predicted`` for
-``elman predict`` and ``elman eval``; the encoder-decoder tasks (``SEQ2SEQ``) provide
-``from_checkpoint`` and, for ``elman predict``, ``elman translate`` and ``elman eval``,
-``predict_lines`` (sort, reverse, copy, add) or ``translate`` and ``score`` (translate).
-Each task is one module and one entry (sort, reverse, copy and add share one class).
+``elman predict`` and ``elman eval``; digits and digit-sequences (``tasks.speech``)
+read features, not tokens (their ``vocab`` is None) and provide ``transcribe``; the
+encoder-decoder tasks (``SEQ2SEQ``) provide ``from_checkpoint`` and, for ``elman predict``,
+``elman translate`` and ``elman eval``, ``predict_lines`` (sort, reverse, copy, add) or
+``translate`` and ``score`` (translate). Each task is one module and one entry (sort,
+reverse, copy and add share one class).
 """
 
 from ..errors import bad
 from .algorithmic import AlgorithmicTask
 from .classify import ClassifyTask
+from .digit_sequences import DigitSequencesTask
+from .digits import DigitsTask
 from .lm import LanguageModelTask
 from .tag import TagTask
 from .translate import TranslateTask
@@ -25,6 +29,8 @@ TASKS = {
     "lm": LanguageModelTask,
     "classify": ClassifyTask,
     "tag": TagTask,
+    "digits": DigitsTask,
+    "digit-sequences": DigitSequencesTask,
     "sort": AlgorithmicTask,
     "reverse": AlgorithmicTask,
     "copy": AlgorithmicTask,
@@ -41,5 +47,5 @@ def get_task(name: str):
     return TASKS[name]
 
 
-__all__ = ["SEQ2SEQ", "TASKS", "AlgorithmicTask", "ClassifyTask", "LanguageModelTask", "TagTask", "TranslateTask",
-           "get_task"]
+__all__ = ["SEQ2SEQ", "TASKS", "AlgorithmicTask", "ClassifyTask", "DigitSequencesTask",
+           "DigitsTask", "LanguageModelTask", "TagTask", "TranslateTask", "get_task"]

@@ -25,6 +25,7 @@ class ClassifyTask:
     """Many-to-one classification of whitespace-tokenised texts."""
 
     name = "classify"
+    monitor = "accuracy"
 
     def __init__(self, train: "TrainConfig", vocab: Vocab | None = None, meta: dict | None = None):
         self.cfg = train

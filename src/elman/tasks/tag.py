@@ -26,6 +26,7 @@ class TagTask:
     """Many-to-many tagging of CoNLL-U sentences."""
 
     name = "tag"
+    monitor = "accuracy"
 
     def __init__(self, train: "TrainConfig", vocab: Vocab | None = None, meta: dict | None = None):
         self.cfg = train

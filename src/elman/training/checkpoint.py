@@ -3,7 +3,8 @@
 ======================== ========================================================================
 config.json              {"architecture", "arguments" (constructor args), "task", "model",
                          "train" (the resolved run config)}
-vocab.json               the vocabulary (``Vocab.to_dict``)
+vocab.json               the vocabulary (``Vocab.to_dict``); absent when the model reads
+                         features, not tokens (no embedding)
 task.json                what else the task needs to read its data and outputs, e.g. the label
                          set and the character vocabulary of a tagger (when the task has any)
 model.safetensors        the model's state_dict
@@ -45,7 +46,7 @@ class Checkpoint:
 
     path: Path
     model: nn.Module
-    vocab: Vocab
+    vocab: Vocab | None
     config: dict
     trainer_state: dict | None = None
     optimizer: dict[str, torch.Tensor] | None = None
@@ -56,7 +57,7 @@ class Checkpoint:
 # --- saving -----------------------------------------------------------------------------
 
 
-def save(target, model: nn.Module, vocab: Vocab, run_config: dict, task: str = "lm",
+def save(target, model: nn.Module, vocab: Vocab | None, run_config: dict, task: str = "lm",
          trainer_state: dict | None = None, optimizer: torch.optim.Optimizer | None = None,
          stream: dict[str, torch.Tensor] | None = None, meta: dict | None = None) -> Path:
     """Write a checkpoint folder at ``target`` (replacing any old one as a whole)."""
@@ -64,7 +65,8 @@ def save(target, model: nn.Module, vocab: Vocab, run_config: dict, task: str = "
               "arguments": model.config, "task": task, **run_config}
     with FolderWriter(target) as tmp:
         write_text(tmp / CONFIG, json.dumps(config, indent=2) + "\n")
-        write_text(tmp / VOCAB, json.dumps(vocab.to_dict(), ensure_ascii=False) + "\n")
+        if vocab is not None:
+            write_text(tmp / VOCAB, json.dumps(vocab.to_dict(), ensure_ascii=False) + "\n")
         write_bytes(tmp / MODEL, _tensor_bytes(model.state_dict()))
         if meta is not None:
             write_text(tmp / META, json.dumps(meta, ensure_ascii=False) + "\n")
@@ -123,14 +125,15 @@ def load(path, training: bool = False, map_location: str = "cpu") -> Checkpoint:
     for key in ("architecture", "arguments"):
         if key not in config:
             raise bad("checkpoint", f"the key {key!r} in {str(d / CONFIG)!r}", "no such key")
-    vocab = _vocab(d)
     try:
         model = build(config["architecture"], config["arguments"])
     except ElmanError as e:
         raise bad("checkpoint", "a config.json that builds a model", str(e)) from None
     load_weights(model, read_tensors(d / MODEL), d / MODEL)
     embedding = getattr(model, "embedding", None)
-    if isinstance(embedding, nn.Embedding) and embedding.num_embeddings != len(vocab):
+    reads_tokens = isinstance(embedding, nn.Embedding)
+    vocab = _vocab(d) if reads_tokens or (d / VOCAB).exists() else None
+    if reads_tokens and embedding.num_embeddings != len(vocab):
         raise bad("checkpoint", f"a vocabulary of {embedding.num_embeddings} tokens in {VOCAB}",
                   f"{len(vocab)} tokens")
     meta = read_json(d / META) if (d / META).exists() else None

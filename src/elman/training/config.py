@@ -175,10 +175,12 @@ class TrainConfig:
     """Data, optimisation, budget, evaluation and output of one training run."""
 
     task: str = opt("lm", parse_choice(TASKS), "task: lm (language model), classify (TSV/CSV "
-                    "text and label), tag (CoNLL-U), sort, reverse, copy, add (generated "
-                    "sequences), translate (TSV of sentence pairs)")
-    data: str | None = opt(None, parse_optional(parse_text), "UTF-8 text file (default: Python's "
-                           "built-in documentation, 'pydoc')", "FILE")
+                    "text and label), tag (CoNLL-U), digits (spoken digit WAVs), "
+                    "digit-sequences (CTC over joined digit WAVs), sort, reverse, copy, add "
+                    "(generated sequences), translate (TSV of sentence pairs)")
+    data: str | None = opt(None, parse_optional(parse_text), "UTF-8 text file, or a folder of WAVs "
+                           "(digits, digit-sequences) (default: Python's built-in "
+                           "documentation, 'pydoc')", "FILE")
     valid: str | None = opt(None, parse_optional(parse_text), "classify, tag: validation file "
                             "(default: a seeded valid_fraction of --data)", "FILE")
     level: str = opt("char", parse_choice(("char", "word")), "lm: character or word tokens")
@@ -207,12 +209,12 @@ class TrainConfig:
     lr_schedule: str = opt("plateau", parse_choice(("constant", "cosine", "step", "plateau")),
                            "after warmup: constant; cosine to 0 at max_steps; step: times "
                            "lr_gamma every lr_step_size steps; plateau: times lr_gamma after "
-                           "each evaluation that does not improve the validation loss")
+                           "each evaluation that does not improve the monitored validation figure")
     warmup: int = opt(0, parse_count, "steps of linear learning-rate warmup")
     lr_step_size: int = opt(1000, parse_positive_int, "steps between decays (lr_schedule=step)")
     lr_gamma: float = opt(0.5, parse_positive, "decay factor (lr_schedule=step or plateau)")
     lr_patience: int = opt(1, parse_positive_int, "plateau: decay after this many evaluations "
-                           "in a row without a better validation loss")
+                           "in a row without a better monitored figure")
     clip: float | None = opt(1.0, parse_optional(parse_positive), "clip the gradient norm to this "
                              "(none: no clipping)")
     max_steps: int = opt(100_000, parse_positive_int, "stop after this many optimizer steps")
@@ -222,8 +224,12 @@ class TrainConfig:
     eval_batches: int | None = opt(None, parse_optional(parse_positive_int), "validation "
                                    "batches per periodic evaluation (none: all; the final "
                                    "one uses all)")
+    monitor: str = opt("auto", parse_choice(("auto", "loss", "accuracy")), "the validation "
+                       "figure that picks best/, early stopping and plateau decays: loss (lower "
+                       "is better) or accuracy (higher); auto: accuracy for classify and tag, "
+                       "loss otherwise")
     patience: int | None = opt(None, parse_optional(parse_positive_int), "stop after N evaluations "
-                               "without a better validation loss (none: never)")
+                               "without a better monitored figure (none: never)")
     seed: int = opt(0, parse_count, "seed of initialisation, dropout and batch order")
     out: str | None = opt(None, parse_optional(parse_text), "run folder (default: runs/<time>)",
                           "DIR")
@@ -232,6 +238,23 @@ class TrainConfig:
     temperature: float = opt(0.8, parse_positive, "sampling temperature of that sample")
     top_k: int | None = opt(None, parse_optional(parse_positive_int), "sample only from the k most "
                             "likely tokens")
+    features: str = opt("logmel", parse_choice(("logmel", "mfcc")), "digits, digit-sequences: "
+                        "log-mel spectrum or MFCCs per frame")
+    sample_rate: int = opt(8000, parse_positive_int, "digits, digit-sequences: samples per "
+                           "second the WAVs are read at (others are resampled)")
+    n_mels: int = opt(40, parse_positive_int, "digits, digit-sequences: mel filters")
+    n_mfcc: int = opt(13, parse_positive_int, "digits, digit-sequences: cepstral coefficients "
+                      "(features=mfcc)")
+    hop_ms: float = opt(10.0, parse_positive, "digits, digit-sequences: milliseconds between "
+                        "frames")
+    window_ms: float = opt(25.0, parse_positive, "digits, digit-sequences: milliseconds per "
+                           "analysis window")
+    max_digits: int = opt(5, parse_positive_int, "digit-sequences: digits per utterance, "
+                          "1..max_digits")
+    utterances: int = opt(2000, parse_positive_int, "digit-sequences: training utterances drawn "
+                          "per epoch")
+    valid_utterances: int = opt(500, parse_positive_int, "digit-sequences: validation "
+                                "utterances")
     length: str = opt("1-10", parse_lengths, "sort, reverse, copy: numbers per sequence; add: "
                       "digits per number; a length (10) or a range (1-10)", "N[-M]")
     vocab: int = opt(10, parse_positive_int, "sort, reverse, copy: the integers 0..vocab-1", "N")

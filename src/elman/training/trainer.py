@@ -4,7 +4,8 @@ One step: take the next batch (x, y) (B, T); start from the carried state (trunc
 zeros; loss = mean nats per target token; backpropagate; clip the gradient norm; optimizer and
 learning-rate scheduler step; detach the state so the next window's gradients stop here.
 Every ``eval_every`` steps: validate, log a metrics line, save ``checkpoint/`` (everything to
-resume) and, when the validation loss improved, ``best/`` (the model). Training stops at
+resume) and, when the monitored validation figure (``monitor``: the loss, or the accuracy
+of classify and tag) improved, ``best/`` (the model). Training stops at
 ``max_steps``, at the time budget ``max_minutes``, after ``patience`` evaluations without
 improvement, or on Ctrl-C (KeyboardInterrupt propagates; the last complete checkpoint stays).
 
@@ -44,6 +45,8 @@ FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "
                    "label_column", "header", "tag_field", "valid_fraction", "split_seed", "split_blocks", "seq_len",
                    "batch_size", "bptt", "optimizer", "lr", "momentum", "weight_decay",
                    "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "lr_patience", "seed",
+                   "features", "sample_rate", "n_mels", "n_mfcc", "hop_ms", "window_ms",
+                   "max_digits", "utterances", "valid_utterances",
                    "length", "vocab", "valid_size", "train_size", "max_words", "subwords",
                    "teacher_forcing", "teacher_forcing_final", "teacher_forcing_steps")
 
@@ -110,6 +113,17 @@ def lr_factor(cfg: TrainConfig):
             return cfg.lr_gamma ** (s // cfg.lr_step_size)
         return 1.0
     return factor
+
+
+def monitored(cfg: TrainConfig, task) -> str:
+    """The validation figure that picks the best model: the task's own unless ``monitor``
+    names one; accuracy only for tasks that report it."""
+    default = getattr(task, "monitor", "loss")
+    if cfg.monitor == "auto":
+        return default
+    if cfg.monitor != "loss" and cfg.monitor != default:
+        raise bad("monitor", f"a figure the {cfg.task} task reports (loss)", repr(cfg.monitor))
+    return cfg.monitor
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -188,6 +202,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.task = get_task(cfg.task)(cfg, vocab=ck.vocab if ck else None,
                                        meta=ck.meta if ck else None)
+        self.monitor = monitored(cfg, self.task)
         self.model = (ck.model if ck else self.task.build_model(model_cfg)).to(self.device)
         self.run_dir = Path(resume) if resume else new_run_dir(cfg.out)   # once all is valid
         self.cfg = cfg = replace(cfg, out=str(self.run_dir))
@@ -214,7 +229,7 @@ class Trainer:
         else:
             extra = {}
         return {**extra, "step": self.step, "epoch": self.epoch, "index": self.index,
-                "best_valid_loss": None if math.isinf(self.best) else self.best,
+                "best_score": None if math.isinf(self.best) else self.best,
                 "best_step": self.best_step, "bad_evals": self.bad_evals,
                 "lr_scale": self.lr_scale,
                 "elapsed": self.elapsed_before + self.clock(),
@@ -228,7 +243,7 @@ class Trainer:
                 raise bad("data", "the text the resumed run was trained on",
                           f"a different text from {self.task.source!r}")
             self.step, self.epoch, self.index = s["step"], s["epoch"], s["index"]
-            self.best = math.inf if s["best_valid_loss"] is None else s["best_valid_loss"]
+            self.best = math.inf if s["best_score"] is None else s["best_score"]
             self.best_step, self.bad_evals = s["best_step"], s["bad_evals"]
             self.lr_scale = s["lr_scale"]
             self.elapsed_before = s["elapsed"]
@@ -297,16 +312,22 @@ class Trainer:
         for group, base in zip(self.optimizer.param_groups, self.scheduler.base_lrs):
             group["lr"] = base * self.factor(self.step) * self.lr_scale
 
+    def score(self, valid: dict | None, train_loss: float | None) -> float | None:
+        """The monitored validation figure, lower is better (the training loss without a
+        validation set)."""
+        if not valid:
+            return train_loss
+        return valid["loss"] if self.monitor == "loss" else -valid[self.monitor]
+
     def evaluate(self, train_loss: float | None, tokens_per_s: float) -> bool:
         """Validate, log, checkpoint; True when early stopping says stop."""
         valid = None
         if self.task.valid_batches is not None:
             valid = self.task.evaluate(self.model, max_batches=self.cfg.eval_batches)
-        loss = valid["loss"] if valid else train_loss
+        score = self.score(valid, train_loss)
         self.last_bpc = headline(valid)
-        improved = loss is not None and loss < self.best
-        if improved:
-            self.best, self.best_step, self.bad_evals = loss, self.step, 0
+        if score is not None and score < self.best:
+            self.best, self.best_step, self.bad_evals = score, self.step, 0
             self.save_best(valid or {})
         else:
             self.bad_evals += 1
@@ -357,12 +378,13 @@ class Trainer:
 
     def announce(self):
         n = sum(p.numel() for p in self.model.parameters())
-        m = self.model_cfg
+        m, batches = self.model_cfg, self.task.train_batches
+        inputs = f"embedding {m.embed_dim}" if self.task.vocab is not None else \
+            f"{self.model.rnn.input_size} features per step"
         self.log(f"run: {self.run_dir}" + (f" (resumed at step {self.step})" if self.step else ""))
         self.log(self.task.describe())
-        self.log(f"model: {m.cell} {m.hidden_sizes}, embedding {m.embed_dim}, {n:,} parameters; "
-                 f"batches of {self.task.train_batches.batch_size} x "
-                 f"{self.task.train_batches.seq_len} ({self.cfg.bptt} BPTT), "
+        self.log(f"model: {m.cell} {m.hidden_sizes}, {inputs}, {n:,} parameters; "
+                 f"batches of {batches.batch_size} x {batches.seq_len} ({batches.bptt} BPTT), "
                  f"{self.cfg.optimizer} lr {self.cfg.lr:g}")
 
     def _limits(self, budget: float | None) -> str | None:
