@@ -7,6 +7,8 @@
     elman translate RUN "I am cold." [--beam K] [--attention-plot FILE.png]
     elman next RUN "Hey, I will be late to the" [-k 5]
     elman generate RUN [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]
+    elman generate MUSIC_RUN --out song.mid [--length N] [--temperature T] [--tempo BPM] [--seed S]
+    elman forecast RUN --steps N [--origin valid|end] [--plot FILE.png]
     elman summary (RUN | --input-size I --hidden-sizes H[,H...] [--output-size K] ...)
     elman transcribe RUN file.wav [--beam N]
 
@@ -82,11 +84,14 @@ def build_parser() -> Parser:
 
     p = sub.add_parser("eval", help="lm: loss, bits per token and perplexity; classify, tag, "
                        "digits: accuracy, per-class scores and a confusion matrix; "
-                       "digit-sequences: sequence accuracy and digit error rate; sort, reverse, "
-                       "copy, add: exact match and token accuracy; translate: BLEU and chrF")
+                       "digit-sequences: sequence accuracy and digit error rate; forecast: RMSE "
+                       "and MAE beside persistence and ARIMA; music: NLL per step, frame "
+                       "accuracy; sort, reverse, copy, add: exact match and token accuracy; "
+                       "translate: BLEU and chrF")
     p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
-    p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV, CoNLL-U, sentence pairs "
-                   "or a folder of WAVs (default: the run's validation data)")
+    p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV, CoNLL-U, sentence pairs, "
+                   "music JSON or a folder of WAVs (default: the run's validation data; "
+                   "forecast: the series to split and score instead of the run's)")
     p.add_argument("--plot", metavar="FILE", default=None, help="classify, tag, digits: "
                    "confusion-matrix PNG (default: confusion.png in the run folder)")
     p.add_argument("--batch-size", default="32", help="parallel streams (default: 32)")
@@ -127,14 +132,30 @@ def build_parser() -> Parser:
     p.add_argument("-k", "--top-k", dest="k", default="5", help="how many words (default: 5)")
     p.set_defaults(func=cmd_next)
 
-    p = sub.add_parser("generate", help="stream characters sampled from a run's model")
+    p = sub.add_parser("generate", help="stream characters sampled from a run's model; music: "
+                       "write a sampled piece as MIDI and WAV")
     p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
     p.add_argument("--prompt", default="", help="text to continue (default: a new line)")
-    p.add_argument("--length", default="500", help="characters to generate (default: 500)")
+    p.add_argument("--length", default=None, help="characters (default: 500) or music time "
+                   "steps (default: 64) to generate")
+    p.add_argument("--out", default=None, metavar="FILE.mid", help="music: the MIDI file to "
+                   "write; the WAV rendering goes beside it (FILE.wav)")
+    p.add_argument("--tempo", default="100", help="music: beats (time steps) per minute "
+                   "(default: 100)")
     p.add_argument("--temperature", default="0.8", help="> 0; lower is safer (default: 0.8)")
     p.add_argument("--top-k", default=None, help="sample from the k likeliest (default: all)")
     p.add_argument("--seed", default=None, help="seed for a repeatable sample")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("forecast", help="forecast: the next N values of a forecasting run's "
+                       "series, printed and plotted")
+    p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
+    p.add_argument("--steps", required=True, help="how many values to forecast")
+    p.add_argument("--origin", default="valid", help="valid: start where the validation part "
+                   "starts, beside the truth (default); end: after the last value")
+    p.add_argument("--plot", metavar="FILE", default=None, help="PNG of history, forecast and "
+                   "truth (default: forecast.png in the run folder)")
+    p.set_defaults(func=cmd_forecast)
 
     p = sub.add_parser("summary", help="layer shapes and parameter counts")
     p.add_argument("run", metavar="RUN", nargs="?", help="a run folder (or give the sizes)")
@@ -176,6 +197,11 @@ def cmd_train(args) -> int:
     result = train(model_cfg, train_cfg, resume=args.resume)
     print(f"stopped: {result.stopped} at step {result.step:,} after "
           f"{result.elapsed / 60:.1f} min, {result.tokens_per_s:,.0f} tokens/s")
+    if hasattr(result.task, "report"):
+        if result.valid:
+            print(f"{result.task.report(result.valid)}, best step {result.best_step:,}")
+        print(f"run folder: {result.run}")
+        return 0
     if train_cfg.task != "lm":
         report(result.valid, result.best_step)
         print(f"run folder: {result.run}")
@@ -454,10 +480,8 @@ def cmd_eval(args) -> int:
     ck = checkpoint.load(args.run)
     if ck.config.get("task", "lm") in SEQ2SEQ:
         return eval_seq2seq(ck, load_run(args.run)[1], args)
-    if ck.config.get("task", "lm") == "digits":
-        return eval_digits(ck, load_run(args.run)[1], args)
-    if ck.config.get("task", "lm") == "digit-sequences":
-        return eval_digit_sequences(ck, load_run(args.run)[1], args)
+    if ck.config.get("task", "lm") in SIGNAL_EVAL:
+        return SIGNAL_EVAL[ck.config["task"]](ck, load_run(args.run)[1], args)
     if ck.config.get("task", "lm") != "lm":
         return eval_labels(ck, load_run(args.run)[1], args)
     B = config.parse_value(config.TrainConfig, "batch_size", args.batch_size)
@@ -490,11 +514,110 @@ def cmd_generate(args) -> int:
     from .training.config import TrainConfig, parse_count, parse_optional, parse_value
     temperature = parse_value(TrainConfig, "temperature", args.temperature)
     top_k = parse_value(TrainConfig, "top_k", args.top_k)
-    length = parse_count("length", args.length)
     seed = parse_optional(parse_count)("seed", args.seed)
     ck = checkpoint.load(args.run)
+    if ck.config.get("task") == "music":
+        return generate_music(ck, args, temperature, seed)
+    length = parse_count("length", args.length or "500")
     sys.stdout.write(args.prompt)
     stream(generate(ck.model, ck.vocab, args.prompt, length, temperature, top_k, seed))
+    return 0
+
+
+# --- forecast and music ------------------------------------------------------------------
+
+
+def signal_task(ck, train_cfg, task: str):
+    """The forecast task of a run (it re-reads the series; the scaler comes from the run), or
+    the music task (it reads no data)."""
+    from .tasks import get_task
+    if ck.config.get("task") != task:
+        raise bad("run", f"a {task} run", f"a {ck.config.get('task', 'lm')} run")
+    if task == "music":
+        return get_task(task).from_checkpoint(ck, train_cfg)
+    return get_task(task)(train_cfg, meta=ck.meta)
+
+
+def eval_forecast(ck, train_cfg, args) -> int:
+    from dataclasses import replace
+    task = signal_task(ck, replace(train_cfg, data=args.data or train_cfg.data), "forecast")
+    c = task.cfg
+    print(f"{len(task.valid_origins):,} validation origins, horizon {c.horizon}, window "
+          f"{c.window}")
+    print(f"{'forecaster':<16} {'RMSE':>10} {'MAE':>10}")
+    for name, s in task.compare(ck.model):
+        print(f"{name:<16} {s['rmse']:>10.4g} {s['mae']:>10.4g}")
+    return 0
+
+
+def eval_music(ck, train_cfg, args) -> int:
+    task = signal_task(ck, train_cfg, "music")
+    path = args.data or train_cfg.valid
+    if path is not None:
+        batches = task.batches(path)
+    else:                                   # the pieces the run held out of --data
+        batches = type(task)(train_cfg, meta=ck.meta).valid_batches
+        if batches is None:
+            raise bad("data", "a JSON file of pieces (--data FILE): the run kept no "
+                      "validation pieces", "none")
+    result = task.evaluate(ck.model, batches)
+    print(f"NLL: {result['nll']:.4f} nats per time step")
+    print(f"frame accuracy: {result['accuracy']:.4f}")
+    print(f"time steps: {result['steps']:,}")
+    return 0
+
+
+SIGNAL_EVAL = {"forecast": eval_forecast, "music": eval_music, "digits": eval_digits,
+               "digit-sequences": eval_digit_sequences}
+
+
+def generate_music(ck, args, temperature: float, seed: int | None) -> int:
+    import random
+    from pathlib import Path
+
+    from .music import write_midi, write_wav
+    from .tasks.music import generate
+    from .training.config import parse_positive, parse_positive_int
+    if not args.out or not args.out.lower().endswith((".mid", ".midi")):
+        raise bad("out", "a MIDI file to write, ending in .mid (--out song.mid)",
+                  repr(args.out))
+    length = parse_positive_int("length", args.length or "64")
+    tempo = parse_positive("tempo", args.tempo)
+    opening = random.Random(seed).choice(ck.meta["openings"])
+    roll = generate(ck.model, opening, length, temperature, seed)
+    out = Path(args.out)
+    wav = out.with_suffix(".wav")
+    write_midi(out, roll, tempo)
+    write_wav(wav, roll, tempo)
+    notes = int(roll.sum())
+    print(f"wrote {out} and {wav}: {length} steps at {tempo:g} beats per minute, "
+          f"{notes:,} key-steps on, opening chord {opening}")
+    return 0
+
+
+def cmd_forecast(args) -> int:
+    from pathlib import Path
+
+    from .tasks.forecast import future_times, plot_forecast
+    from .training.config import parse_choice, parse_positive_int
+    steps = parse_positive_int("steps", args.steps)
+    where = parse_choice(("valid", "end"))("origin", args.origin)
+    ck, train_cfg = load_run(args.run)
+    task = signal_task(ck, train_cfg, "forecast")
+    series = task.series
+    origin = task.n_train if where == "valid" else len(series.values)
+    values = task.forecast(ck.model, origin, steps)
+    times = future_times(series, origin, steps)
+    truth = series.values[origin:origin + steps]
+    print("time\tforecast\ttruth")
+    for i, (t, v) in enumerate(zip(times, values)):
+        print(f"{t}\t{v:.6g}\t" + (f"{truth[i]:.6g}" if i < len(truth) else ""))
+    run = Path(args.run)
+    plot = Path(args.plot) if args.plot else \
+        (run if (run / "best").is_dir() or (run / "checkpoint").is_dir() else ck.path.parent) \
+        / "forecast.png"
+    plot_forecast(series, origin, values, plot, title=f"{task.source} {series.name}")
+    print(f"plot: {plot}")
     return 0
 
 
@@ -539,7 +662,7 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         if not getattr(args, "func", None):
             raise bad("command", "one of train, eval, predict, translate, next, generate, "
-                      "summary, transcribe (see elman --help)",
+                      "forecast, transcribe, summary (see elman --help)",
                       "none")
         return args.func(args)
     except ElmanError as e:

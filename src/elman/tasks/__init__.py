@@ -8,12 +8,13 @@ record, or None), ``train_batches``,
 ``loss(model, x, y, state) -> (loss, state)`` and ``evaluate(model, batches=None,
 max_batches=None) -> {"loss", ...}``. classify and tag also provide
 ``from_checkpoint(ck, train_config)``, ``predict_text`` and ``gold_and_predicted`` for
-``elman predict`` and ``elman eval``; digits and digit-sequences (``tasks.speech``)
-read features, not tokens (their ``vocab`` is None) and provide ``transcribe``; the
-encoder-decoder tasks (``SEQ2SEQ``) provide ``from_checkpoint`` and, for ``elman predict``,
-``elman translate`` and ``elman eval``, ``predict_lines`` (sort, reverse, copy, add) or
-``translate`` and ``score`` (translate). Each task is one module and one entry (sort,
-reverse, copy and add share one class).
+``elman predict`` and ``elman eval``. Tasks over real-valued inputs (forecast, music, digits,
+digit-sequences) have ``vocab = None`` (no vocab.json in their checkpoints); forecast and
+music add a ``report(valid) -> str`` line for ``elman train``, the speech tasks
+(``tasks.speech``) ``transcribe``. The encoder-decoder tasks (``SEQ2SEQ``) provide
+``from_checkpoint`` and, for ``elman predict``, ``elman translate`` and ``elman eval``,
+``predict_lines`` (sort, reverse, copy, add) or ``translate`` and ``score`` (translate).
+Each task is one module and one entry (sort, reverse, copy and add share one class).
 """
 
 from ..errors import bad
@@ -21,7 +22,9 @@ from .algorithmic import AlgorithmicTask
 from .classify import ClassifyTask
 from .digit_sequences import DigitSequencesTask
 from .digits import DigitsTask
+from .forecast import ForecastTask
 from .lm import LanguageModelTask
+from .music import MusicTask
 from .tag import TagTask
 from .translate import TranslateTask
 
@@ -31,6 +34,8 @@ TASKS = {
     "tag": TagTask,
     "digits": DigitsTask,
     "digit-sequences": DigitSequencesTask,
+    "forecast": ForecastTask,
+    "music": MusicTask,
     "sort": AlgorithmicTask,
     "reverse": AlgorithmicTask,
     "copy": AlgorithmicTask,
@@ -48,4 +53,5 @@ def get_task(name: str):
 
 
 __all__ = ["SEQ2SEQ", "TASKS", "AlgorithmicTask", "ClassifyTask", "DigitSequencesTask",
-           "DigitsTask", "LanguageModelTask", "TagTask", "TranslateTask", "get_task"]
+           "DigitsTask", "ForecastTask", "LanguageModelTask", "MusicTask", "TagTask",
+           "TranslateTask", "get_task"]

@@ -26,6 +26,7 @@ class DigitsTask(SpeechTask):
     """Many-to-one classification of single spoken digits."""
 
     name = "digits"
+    monitor = "accuracy"
 
     def check(self, r):
         if len(r.digits) != 1:

@@ -135,6 +135,16 @@ def parse_lengths(name, v):
     return str(v).replace(" ", "")
 
 
+def parse_arima_order(name, v):
+    """ "auto" or "p,d,q" (three integers >= 0) -> "auto" or "p,d,q" normalised."""
+    if isinstance(v, str) and v.strip().lower() == "auto":
+        return "auto"
+    parts = v.replace(" ", "").split(",") if isinstance(v, str) else v
+    if not isinstance(parts, list) or len(parts) != 3:
+        raise bad(name, "auto or an ARIMA order p,d,q such as 2,0,1", repr(v))
+    return ",".join(str(parse_integer(name, x, lo=0)) for x in parts)
+
+
 def opt(default, parse, help: str, metavar: str | None = None):
     """A config field: its default, parser and the help text of its flag."""
     meta = dict(parse=parse, help=help, metavar=metavar)
@@ -156,7 +166,7 @@ class ModelConfig:
     activation: str = opt("tanh", parse_choice(sorted(ACTIVATIONS)), "f of the Elman cell")
     dropout: float = opt(0.2, parse_fraction, "dropout between layers and before the output")
     embed_dropout: float = opt(0.0, parse_fraction, "dropout on the word embeddings "
-                               "(classify, tag)")
+                               "(classify, tag) or the input frames (music)")
     bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer "
                               "(classify, tag; the encoder of sort, reverse, copy, add, "
                               "translate)")
@@ -176,11 +186,14 @@ class TrainConfig:
 
     task: str = opt("lm", parse_choice(TASKS), "task: lm (language model), classify (TSV/CSV "
                     "text and label), tag (CoNLL-U), digits (spoken digit WAVs), "
-                    "digit-sequences (CTC over joined digit WAVs), sort, reverse, copy, add "
-                    "(generated sequences), translate (TSV of sentence pairs)")
-    data: str | None = opt(None, parse_optional(parse_text), "UTF-8 text file, or a folder of WAVs "
-                           "(digits, digit-sequences) (default: Python's built-in "
-                           "documentation, 'pydoc')", "FILE")
+                    "digit-sequences (CTC over joined digit WAVs), forecast (CSV time series), "
+                    "music (JSON piano rolls), sort, reverse, copy, add (generated sequences), "
+                    "translate (TSV of sentence pairs)")
+    data: str | None = opt(None, parse_optional(parse_text), "lm: UTF-8 text file (default: "
+                           "Python's built-in documentation, 'pydoc'); forecast: CSV (default: "
+                           "the yearly sunspots bundled with statsmodels); music: JSON pieces; "
+                           "digits, digit-sequences: a folder of WAVs; translate: TSV of "
+                           "sentence pairs", "FILE")
     valid: str | None = opt(None, parse_optional(parse_text), "classify, tag: validation file "
                             "(default: a seeded valid_fraction of --data)", "FILE")
     level: str = opt("char", parse_choice(("char", "word")), "lm: character or word tokens")
@@ -226,8 +239,8 @@ class TrainConfig:
                                    "one uses all)")
     monitor: str = opt("auto", parse_choice(("auto", "loss", "accuracy")), "the validation "
                        "figure that picks best/, early stopping and plateau decays: loss (lower "
-                       "is better) or accuracy (higher); auto: accuracy for classify and tag, "
-                       "loss otherwise")
+                       "is better) or accuracy (higher); auto: accuracy for classify, tag and "
+                       "digits, loss otherwise")
     patience: int | None = opt(None, parse_optional(parse_positive_int), "stop after N evaluations "
                                "without a better monitored figure (none: never)")
     seed: int = opt(0, parse_count, "seed of initialisation, dropout and batch order")
@@ -277,6 +290,25 @@ class TrainConfig:
                                               "after teacher_forcing_steps (none: no decay)")
     teacher_forcing_steps: int = opt(10_000, parse_positive_int, "sort, reverse, copy, add, "
                                      "translate: the steps of that decay")
+
+
+    column: str | None = opt(None, parse_optional(parse_text), "forecast: the CSV column to "
+                             "forecast (default: the only numeric one)", "NAME")
+    time_column: str | None = opt(None, parse_optional(parse_text), "forecast: a column of "
+                                  "times or dates to sort by and plot against (default: row "
+                                  "order)", "NAME")
+    missing: str = opt("error", parse_choice(("error", "interpolate")), "forecast: missing "
+                       "values are an error, or filled by linear interpolation")
+    window: int = opt(24, parse_positive_int, "forecast: past values read per forecast")
+    horizon: int = opt(1, parse_positive_int, "forecast: future values predicted per forecast "
+                       "(1: one step ahead)")
+    forecast_shape: str = opt("many_to_one", parse_choice(("many_to_one", "many_to_many")),
+                              "forecast: many_to_one predicts the next horizon values from the "
+                              "final state; many_to_many predicts them at every step of the "
+                              "window (more training signal; the last step is the forecast)")
+    arima_order: str = opt("auto", parse_arima_order, "forecast: the ARIMA baseline's order "
+                           "p,d,q, or auto (the lowest AIC on the training part of AR(1..10) "
+                           "and ARMA(0..3, 1..2))", "P,D,Q")
     quiet: bool = opt(False, parse_flag, "no progress bar")
 
 

@@ -38,8 +38,6 @@ from .config import (ModelConfig, TrainConfig, from_dict, parse_value, save_json
                      to_dict)
 from .metrics import PLOT, MetricsLog, plot_losses
 
-SCORES = ("accuracy", "exact_match", "token_accuracy", "bleu", "chrf")   # logged when present
-
 # changing these would change the model, the data or the optimizer a checkpoint belongs to
 FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "text_column",
                    "label_column", "header", "tag_field", "valid_fraction", "split_seed", "split_blocks", "seq_len",
@@ -47,8 +45,13 @@ FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "
                    "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "lr_patience", "seed",
                    "features", "sample_rate", "n_mels", "n_mfcc", "hop_ms", "window_ms",
                    "max_digits", "utterances", "valid_utterances",
+                   "column", "time_column", "missing", "window", "horizon",
+                   "forecast_shape",
                    "length", "vocab", "valid_size", "train_size", "max_words", "subwords",
                    "teacher_forcing", "teacher_forcing_final", "teacher_forcing_steps")
+# task metrics besides the loss that go into metrics.jsonl when a task reports them
+EXTRA_METRICS = ("accuracy", "digit_error_rate", "nll", "rmse", "mae", "exact_match",
+                 "token_accuracy", "bleu", "chrf")
 
 
 def detach(state):
@@ -82,13 +85,23 @@ def tensors_state(tensors: dict[str, torch.Tensor], like_lstm: bool):
     return [tensors[str(l)] for l in layers]
 
 
+def steps_of(y: torch.Tensor) -> int:
+    """Targets in a batch for the speed figure: labels (B,), tokens (B, T), or time steps of
+    vector targets such as piano-roll frames (B, T, 88)."""
+    return y.numel() if y.dim() < 3 else y.shape[0] * y.shape[1]
+
+
 def headline(valid: dict | None) -> str:
-    """The progress bar's validation figure: bits per character, BLEU, exact match or
-    accuracy."""
+    """The progress bar's validation figure: bits per character, NLL, RMSE, BLEU, exact match
+    or accuracy."""
     if not valid:
         return "-"
     if "bpc" in valid:
         return f"{valid['bpc']:.3f}"
+    if "nll" in valid:
+        return f"nll {valid['nll']:.3f}"
+    if "rmse" in valid:
+        return f"rmse {valid['rmse']:.4g}"
     if "bleu" in valid:
         return f"BLEU {valid['bleu']:.1f}"
     if "exact_match" in valid:
@@ -337,7 +350,7 @@ class Trainer:
             "step": self.step, "epoch": self.epoch, "train_loss": train_loss,
             "valid_loss": valid and valid["loss"], "bpc": valid and valid.get("bpc"),
             "perplexity": valid and valid.get("perplexity"),
-            **{k: valid[k] for k in SCORES if valid and k in valid},
+            **{k: valid[k] for k in EXTRA_METRICS if valid and k in valid},
             "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": round(tokens_per_s, 1),
             "elapsed": round(self.elapsed_before + self.clock(), 2)})
         self.save()
@@ -359,7 +372,7 @@ class Trainer:
                     t = time.monotonic()
                     losses.append(self.train_step(batch))
                     train_time += time.monotonic() - t
-                    tokens += batch.y.numel()
+                    tokens += steps_of(batch.y)
                     rate = tokens / max(train_time, 1e-9)
                     bar.update(1)
                     bar.set_postfix(loss=f"{losses[-1]:.3f}", tok_s=f"{rate:,.0f}",

@@ -1,0 +1,240 @@
+"""The forecast task: the CSV reader and its errors, the chronological split and train-only
+scaling, the windows, the baselines against hand computations, overfitting a small series,
+and the CLI (train, eval, forecast)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from elman.training import resolve, train   # first: elman.tasks <-> elman.training import cycle
+from elman import baselines
+from elman.cli import main
+from elman.data.series import Scaler, Windows, load_series, split_point
+from elman.errors import ElmanError
+from elman.tasks.forecast import ForecastTask, future_times
+
+N = 120
+WAVE = 10 + 5 * np.sin(np.arange(N) * 2 * np.pi / 12)      # a period of 12 steps
+QUICK = dict(task="forecast", window=12, hidden_sizes=[16], dropout=0.0, batch_size=16,
+             max_minutes=None, quiet=True, lr=0.01, arima_order="1,0,0")
+
+
+def write_csv(path, values, times=None, extra=None, header="value"):
+    times = np.arange(len(values)) if times is None else times
+    rows = [f"month,{header},note"] + [
+        f"{t},{'' if v is None else v},{extra[i] if extra else 'x'}"
+        for i, (t, v) in enumerate(zip(times, values))]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def wave_csv(tmp_path_factory):
+    return write_csv(tmp_path_factory.mktemp("series") / "wave.csv", WAVE.round(4).tolist())
+
+
+@pytest.fixture(scope="module")
+def trained(wave_csv, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "wave"
+    values = {**QUICK, "data": str(wave_csv), "column": "value", "max_steps": 150,
+              "eval_every": 50, "valid_fraction": 0.2, "out": str(out)}
+    return train(*resolve(None, values), log=lambda *a: None)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def test_reads_a_column_sorted_by_its_time_column(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [3.0, 1.0, 2.0], times=["2020-03-01", "2020-01-01",
+                                                                 "2020-02-01"])
+    s = load_series(str(path), "value", "month")
+    assert s.values.tolist() == [1.0, 2.0, 3.0] and s.name == "value"
+    assert str(s.times[0])[:10] == "2020-01-01"
+    assert load_series(str(path)).values.tolist() == [3.0, 1.0, 2.0]   # the only numeric one
+
+
+def test_the_built_in_series_is_the_yearly_sunspots():
+    s = load_series(None)
+    assert len(s.values) == 309 and s.name == "SUNACTIVITY"
+    assert s.times[0] == 1700 and s.times[-1] == 2008
+
+
+def test_missing_values_are_an_error_or_interpolated(tmp_path):
+    path = write_csv(tmp_path / "gaps.csv", [1.0, None, 3.0, 4.0, None])
+    with pytest.raises(ElmanError, match=r"data: expected no missing values .* got 2 missing, "
+                                         r"the first at time step 1"):
+        load_series(str(path), "value")
+    assert load_series(str(path), "value", missing="interpolate").values.tolist() == \
+        [1.0, 2.0, 3.0, 4.0, 4.0]
+
+
+@pytest.mark.parametrize("column, kwargs, match", [
+    ("note", {}, r"column: expected numbers in column 'note', got 'x' on line 2"),
+    ("price", {}, r"column: expected one of the CSV's columns \['month', 'value', 'note'\], "
+                  r"got 'price'"),
+    ("value", {"time_column": "when"}, r"time_column: expected one of the CSV's columns"),
+])
+def test_bad_columns_are_errors_naming_the_argument(wave_csv, column, kwargs, match):
+    with pytest.raises(ElmanError, match=match):
+        load_series(str(wave_csv), column, **kwargs)
+
+
+def test_other_bad_csv_input(tmp_path):
+    path = write_csv(tmp_path / "t.csv", [1.0, 2.0], times=["2020-01-01", "soon"])
+    with pytest.raises(ElmanError, match="time_column: expected numbers or dates .* 'soon' on "
+                                         "line 3"):
+        load_series(str(path), "value", "month")
+    path = write_csv(tmp_path / "d.csv", [1.0, 2.0], times=[5, 5])
+    with pytest.raises(ElmanError, match="time_column: expected distinct times, got 5 twice"):
+        load_series(str(path), "value", "month")
+    with pytest.raises(ElmanError, match="column: expected a column name .* 2 numeric"):
+        load_series(str(path))
+    with pytest.raises(ElmanError, match="data: expected an existing CSV file"):
+        load_series(str(tmp_path / "none.csv"))
+
+
+def test_a_series_too_short_for_the_window_is_an_error():
+    with pytest.raises(ElmanError, match=r"window: expected window \+ horizon <= the 90 "
+                                         r"training values .* got 89 \+ 2"):
+        split_point(100, 0.1, 89, 2)
+    with pytest.raises(ElmanError, match="horizon: expected at most the 10 validation values"):
+        split_point(100, 0.1, 12, 11)
+    assert split_point(100, 0.1, 88, 2) == 90
+
+
+# --- split, scaling, windows --------------------------------------------------------------
+
+
+def test_scaling_is_fitted_on_the_training_part_only(tmp_path):
+    values = [1.0, 3.0] * 20 + [100.0] * 10                      # the valid part is far off
+    path = write_csv(tmp_path / "jump.csv", values)
+    cfg = resolve(None, {**QUICK, "data": str(path), "column": "value",
+                         "valid_fraction": 0.2, "window": 4})[1]
+    task = ForecastTask(cfg)
+    assert task.n_train == 40
+    assert (task.scaler.mean, task.scaler.std) == (2.0, 1.0)
+    assert max(task.train_batches.origins) + cfg.horizon <= task.n_train
+    assert task.valid_origins == list(range(40, 50))
+
+
+def test_windows_hold_the_past_and_the_next_values():
+    z = np.arange(20.0)
+    b = Windows(z, [5, 9], 4, 2, "many_to_one", 8, shuffle=False).batch([5, 9])
+    assert b.x.shape == (2, 4, 1) and b.x[1, :, 0].tolist() == [5, 6, 7, 8]
+    assert b.y.tolist() == [[5, 6], [9, 10]]
+    b = Windows(z, [9], 4, 2, "many_to_many", 8, shuffle=False).batch([9])
+    assert b.y.shape == (1, 4, 2)
+    assert b.y[0].tolist() == [[6, 7], [7, 8], [8, 9], [9, 10]]   # after each step 5..8
+
+
+# --- baselines and metrics ----------------------------------------------------------------
+
+
+def test_persistence_and_scores_by_hand():
+    x = np.array([1.0, 2.0, 4.0, 7.0, 11.0])
+    assert baselines.persistence(x, [3, 4], 1).tolist() == [[4.0], [7.0]]
+    assert baselines.persistence(x, [3], 2).tolist() == [[4.0, 4.0]]
+    truth = baselines.targets(x, [3, 4], 1)
+    assert truth.tolist() == [[7.0], [11.0]]
+    s = baselines.scores(baselines.persistence(x, [3, 4], 1), truth)   # errors 3 and 4
+    assert s["rmse"] == pytest.approx(math.sqrt(12.5)) and s["mae"] == pytest.approx(3.5)
+
+
+def test_arima_fitted_on_train_forecasts_each_origin():
+    rng = np.random.default_rng(0)
+    x = np.zeros(100)
+    for t in range(1, 100):
+        x[t] = 0.8 * x[t - 1] + rng.normal()
+    out, order = baselines.arima(x, 80, [80, 90], 3, "1,0,0")
+    fitted = baselines.fit_arima(x[:80], "1,0,0")
+    phi, c = fitted.params[1], fitted.params[0]              # const (the mean), ar.L1
+    assert order == (1, 0, 0) and out.shape == (2, 3)
+    one_step = c + phi * (x[79] - c)
+    assert out[0, 0] == pytest.approx(one_step, rel=1e-6)
+    assert out[0, 1] == pytest.approx(c + phi * (one_step - c), rel=1e-6)
+    with pytest.raises(ElmanError, match="arima_order: expected an order ARIMA can fit"):
+        baselines.fit_arima(x[:20], "9,0,0")
+
+
+# --- training and the command line --------------------------------------------------------
+
+
+def test_a_model_overfits_a_sine_and_beats_persistence(trained):
+    scores = dict(trained.task.compare(trained.model))
+    assert scores["model"]["rmse"] < 0.5 * scores["persistence"]["rmse"]
+    assert trained.valid["rmse"] == pytest.approx(scores["model"]["rmse"])
+
+
+def test_many_to_many_learns_too(wave_csv, tmp_path):
+    values = {**QUICK, "data": str(wave_csv), "column": "value", "forecast_shape": "many_to_many",
+              "horizon": 3,
+              "max_steps": 120, "eval_every": 60, "out": str(tmp_path / "m2m")}
+    result = train(*resolve(None, values), log=lambda *a: None)
+    assert type(result.model).__name__ == "ManyToMany"
+    assert result.valid["rmse"] < np.std(WAVE) / 2
+    ahead = result.task.forecast(result.model, 100, 7)
+    assert ahead.shape == (7,) and np.all(np.abs(ahead - WAVE[100:107]) < 3)
+
+
+def test_cli_train_eval_forecast(trained, wave_csv, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--task", "forecast", "--data", str(wave_csv), "--column", "value",
+                 "--time-column", "month", "--window", "6", "--hidden-sizes", "8",
+                 "--max-steps", "4", "--eval-every", "2", "--arima-order", "1,0,0",
+                 "--out", str(out), "--quiet"]) == 0
+    assert "valid RMSE: " in capsys.readouterr().out
+    assert not (out / "best" / "vocab.json").exists()
+    assert main(["eval", str(trained.run)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [l.split()[0] for l in lines[2:]] == ["model", "persistence", "ARIMA(1,"]
+    plot = tmp_path / "f.png"
+    assert main(["forecast", str(trained.run), "--steps", "30", "--plot", str(plot)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 32 and lines[-1] == f"plot: {plot}"
+    assert len(lines[1].split("\t")) == 3 and lines[-2].split("\t")[2] == ""   # past the data
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["forecast", str(out), "--steps", "3", "--origin", "end"]) == 0
+    assert (out / "forecast.png").exists()
+
+
+def test_future_times_continue_the_spacing():
+    s = load_series(None)
+    assert future_times(s, 307, 4).tolist() == [2007, 2008, 2009, 2010]
+
+
+def test_cli_errors_are_one_line(wave_csv, trained, tmp_path, capsys):
+    for args, match in (
+            (["train", "--task", "forecast", "--data", str(wave_csv), "--column", "nope"],
+             "column: expected one of the CSV's columns"),
+            (["train", "--task", "forecast", "--data", str(wave_csv), "--column", "note"],
+             "column: expected numbers in column 'note'"),
+            (["train", "--task", "forecast", "--window", "400"], "window: expected"),
+            (["train", "--task", "forecast", "--arima-order", "1,2"], "arima_order: expected"),
+            (["forecast", str(trained.run), "--steps", "0"], "steps: expected an integer >= 1"),
+            (["forecast", str(trained.run), "--steps", "3", "--origin", "now"], "origin: "),
+    ):
+        assert main([*args, "--quiet"] if args[0] == "train" else args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and match in err, err
+
+
+def test_checkpoints_of_feature_models_have_no_vocabulary(trained):
+    from elman.training import checkpoint
+    ck = checkpoint.load(trained.run)
+    assert ck.vocab is None and set(ck.meta) == {"mean", "std", "column"}
+    x = torch.zeros(1, 12, 1)
+    assert torch.equal(ck.model(x), trained.model(x))
+
+
+def test_resume_continues_and_keeps_the_window(wave_csv, tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["train", "--task", "forecast", "--data", str(wave_csv), "--column", "value",
+                 "--hidden-sizes", "8", "--max-steps", "4", "--eval-every", "2",
+                 "--out", str(out), "--quiet"]) == 0
+    assert main(["train", "--resume", str(out), "--max-steps", "8"]) == 0
+    output = capsys.readouterr().out
+    assert "(resumed at step 4)" in output and "at step 8" in output
+    assert main(["train", "--resume", str(out), "--window", "6"]) == 2
+    assert "window: expected the resumed run's value 24" in capsys.readouterr().err
