@@ -168,7 +168,8 @@ ERRORS = [
     (["generate"], "generate: the following arguments are required: RUN"),
     (["summary"], "summary: expected a RUN folder, or --input-size and --hidden-sizes, got neither"),
     (["summary", "--input-size", "3", "--hidden-sizes", "5", "--cell", "rnn"], "cell: expected one of"),
-    ([], "command: expected one of train, eval, predict, next, generate, forecast, transcribe, summary (see elman --help), got none"),
+    ([], "command: expected one of train, eval, predict, translate, next, generate, forecast, "
+     "transcribe, summary (see elman --help), got none"),
 ]
 
 

@@ -3,6 +3,8 @@
     elman train [--data FILE] [--config FILE.yaml|.toml] [--FIELD VALUE ...] [--resume RUN]
     elman eval RUN [--data FILE] [--plot FILE.png]
     elman predict RUN --input FILE|- [--output FILE]
+    elman predict RUN "5 3 9 1" [--beam K]          (sort, reverse, copy, add)
+    elman translate RUN "I am cold." [--beam K] [--attention-plot FILE.png]
     elman next RUN "Hey, I will be late to the" [-k 5]
     elman generate RUN [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]
     elman generate MUSIC_RUN --out song.mid [--length N] [--temperature T] [--tempo BPM] [--seed S]
@@ -56,6 +58,19 @@ def add_config_flags(p: argparse.ArgumentParser):
                                help=f"{f.metadata['help']} (default: {shown})")
 
 
+def add_beam_flags(p: argparse.ArgumentParser):
+    p.add_argument("--beam", default="1", help="encoder-decoder tasks: beam width (default: 1, "
+                   "greedy)")
+    p.add_argument("--length-penalty", default="1.0", help="beam: rank outputs by log-prob / "
+                   "length**this (0: total log-prob; default: 1, the mean per token)")
+
+
+def beam_flags(args) -> tuple[int, float]:
+    from .training.config import parse_nonneg, parse_positive_int
+    return (parse_positive_int("beam", "1" if args.beam is None else args.beam),
+            parse_nonneg("length_penalty", args.length_penalty))
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="elman", description="Textbook recurrent neural networks: train a "
                     "character language model, evaluate it, generate text, summarize shapes.")
@@ -70,25 +85,46 @@ def build_parser() -> Parser:
     p = sub.add_parser("eval", help="lm: loss, bits per token and perplexity; classify, tag, "
                        "digits: accuracy, per-class scores and a confusion matrix; "
                        "digit-sequences: sequence accuracy and digit error rate; forecast: RMSE "
-                       "and MAE beside persistence and ARIMA; music: NLL per step, frame accuracy")
+                       "and MAE beside persistence and ARIMA; music: NLL per step, frame "
+                       "accuracy; sort, reverse, copy, add: exact match and token accuracy; "
+                       "translate: BLEU and chrF")
     p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
-    p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV, CoNLL-U, music JSON or a "
-                   "folder of WAVs (default: the run's validation data; forecast: the series to "
-                   "split and score instead of the run's)")
+    p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV, CoNLL-U, sentence pairs, "
+                   "music JSON or a folder of WAVs (default: the run's validation data; "
+                   "forecast: the series to split and score instead of the run's)")
     p.add_argument("--plot", metavar="FILE", default=None, help="classify, tag, digits: "
                    "confusion-matrix PNG (default: confusion.png in the run folder)")
     p.add_argument("--batch-size", default="32", help="parallel streams (default: 32)")
     p.add_argument("--seq-len", default="100", help="steps per window (default: 100)")
-    p.add_argument("--beam", default="8", help="digit-sequences: prefix beam width, 1 for "
-                   "greedy decoding only (default: 8)")
+    p.add_argument("--beam", default=None, help="beam width: digit-sequences: prefix beam, 1 "
+                   "for greedy decoding only (default: 8); sort, reverse, copy, add, translate "
+                   "(default: 1, greedy)")
+    p.add_argument("--length-penalty", default="1.0", help="sort, reverse, copy, add, "
+                   "translate: beam outputs ranked by log-prob / length**this (default: 1)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("predict", help="classify: label each text (TSV out); tag: fill the tag "
-                       "column of a CoNLL-U file")
+                       "column of a CoNLL-U file; sort, reverse, copy, add: the model's answer "
+                       "to each input")
     p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
-    p.add_argument("--input", required=True, metavar="FILE", help="UTF-8 file, or - for stdin")
+    p.add_argument("text", nargs="?", help="sort, reverse, copy, add: one input, e.g. "
+                   "\"5 3 9 1\" or \"12 + 345\" (or give --input)")
+    p.add_argument("--input", metavar="FILE", help="UTF-8 file, or - for stdin (sort, ...: one "
+                   "input per line)")
     p.add_argument("--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    add_beam_flags(p)
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("translate", help="translate sentences with a translate run's model")
+    p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
+    p.add_argument("text", nargs="?", help="a sentence (or give --input)")
+    p.add_argument("--input", metavar="FILE", help="UTF-8 file of one sentence per line, or - "
+                   "for stdin")
+    p.add_argument("--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    p.add_argument("--attention-plot", metavar="FILE", help="PNG heatmap of the attention "
+                   "weights of the (first) sentence (a model with attention)")
+    add_beam_flags(p)
+    p.set_defaults(func=cmd_translate)
 
     p = sub.add_parser("next", help="the likeliest next words of a word language model")
     p.add_argument("run", metavar="RUN", help="run folder (its best model) or checkpoint folder")
@@ -188,6 +224,14 @@ def report(valid: dict | None, best_step: int):
         print(f"valid sequence accuracy: {valid['accuracy']:.2%}, digit error rate: "
               f"{valid['digit_error_rate']:.2%} (greedy decoding; loss {valid['loss']:.4f} nats "
               f"per digit, {valid['tokens']:,} utterances, best step {best_step:,})")
+    elif valid and "bleu" in valid:
+        print(f"valid BLEU: {valid['bleu']:.2f}, chrF: {valid['chrf']:.2f} (greedy, "
+              f"{valid['sentences']:,} sentences; loss {valid['loss']:.4f} nats per token, "
+              f"best step {best_step:,})")
+    elif valid and "exact_match" in valid:
+        print(f"valid exact match: {valid['exact_match']:.2%}, token accuracy: "
+              f"{valid['token_accuracy']:.2%} (greedy, {valid['sequences']:,} sequences; loss "
+              f"{valid['loss']:.4f} nats per token, best step {best_step:,})")
     elif valid:
         print(f"valid accuracy: {valid['accuracy']:.2%} (loss {valid['loss']:.4f} nats per label, "
               f"{valid['tokens']:,} labels, best step {best_step:,})")
@@ -227,16 +271,70 @@ def read_input(path: str, argument: str = "input") -> tuple[str, str]:
     return text, "<stdin>"
 
 
-def cmd_predict(args) -> int:
-    from .training.atomic import write_text
-    ck, train_cfg = load_run(args.run)
-    task = labelling_task(ck, train_cfg, "predict")
+def seq2seq_task(ck, train_cfg, command: str, tasks: tuple):
+    """The encoder-decoder task of a checkpoint, one of ``tasks``."""
+    from .tasks import get_task
+    task = ck.config.get("task", "lm")
+    if task not in tasks or not ck.meta:
+        raise bad("run", f"a {' or '.join(tasks)} run for elman {command}", f"a {task} run")
+    return get_task(task).from_checkpoint(ck, train_cfg)
+
+
+def input_lines(args) -> tuple[list[str], str]:
+    """(non-blank lines, name) of the positional text or of --input."""
+    if (args.text is None) == (args.input is None):
+        raise bad("input", "either a text argument or --input FILE", "both" if args.text
+                  is not None else "neither")
+    if args.text is not None:
+        return [args.text], "<text>"
     text, name = read_input(args.input)
-    out = task.predict_text(ck.model, text, name)        # all of it before any is written
-    if args.output:
-        write_text(args.output, out)
+    return [line for line in text.splitlines() if line.strip()], name
+
+
+def write_output(out: str, path: str | None):
+    from .training.atomic import write_text
+    if path:
+        write_text(path, out)
     else:
         sys.stdout.write(out)
+
+
+def cmd_predict(args) -> int:
+    from .tasks import SEQ2SEQ
+    ck, train_cfg = load_run(args.run)
+    if ck.config.get("task") in SEQ2SEQ:
+        task = seq2seq_task(ck, train_cfg, "predict", ("sort", "reverse", "copy", "add"))
+        lines, name = input_lines(args)
+        found = task.predict_lines(ck.model, lines, name, *beam_flags(args))
+        write_output("".join(f"{line}\n" for line in found), args.output)
+        return 0
+    task = labelling_task(ck, train_cfg, "predict")
+    if args.input is None:
+        raise bad("input", "--input FILE (or - for stdin) for a classify or tag run", "none")
+    text, name = read_input(args.input)
+    write_output(task.predict_text(ck.model, text, name), args.output)  # all before any write
+    return 0
+
+
+def cmd_translate(args) -> int:
+    from .training.heatmap import plot_attention
+    ck, train_cfg = load_run(args.run)
+    task = seq2seq_task(ck, train_cfg, "translate", ("translate",))
+    lines, name = input_lines(args)
+    texts, sources, outputs, weights, unknown = task.translate(ck.model, lines, name,
+                                                               *beam_flags(args))
+    if unknown:
+        print(f"note: {len(unknown):,} source token(s) not in the vocabulary, read as <unk>: "
+              f"{' '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}", file=sys.stderr)
+    if args.attention_plot:
+        if weights[0] is None:
+            raise bad("attention_plot", "a model trained with --attention additive or "
+                      "multiplicative", "a model without attention")
+        plot_attention(weights[0], sources[0], outputs[0] + ["</s>"], args.attention_plot,
+                       title=lines[0])
+    write_output("".join(f"{t}\n" for t in texts), args.output)
+    if args.attention_plot:
+        print(f"attention: {args.attention_plot}", file=sys.stderr)
     return 0
 
 
@@ -279,6 +377,40 @@ def eval_labels(ck, train_cfg, args) -> int:
     return 0
 
 
+def eval_seq2seq(ck, train_cfg, args) -> int:
+    """Decoded scores of an encoder-decoder on its held-out set, or on --data pairs
+    (translate)."""
+    from .tasks import get_task
+    beam, penalty = beam_flags(args)
+    name = ck.config["task"]
+    how = "greedy" if beam == 1 else f"beam {beam}, length penalty {penalty:g}"
+    if name != "translate":
+        if args.data:
+            raise bad("data", f"no file: a {name} run is scored on its generated held-out set",
+                      repr(args.data))
+        task = get_task(name)(train_cfg, vocab=ck.vocab, meta=ck.meta)
+        r = task.evaluate(ck.model, beam=beam, length_penalty=penalty)
+        print(f"exact match: {r['exact_match']:.4f} ({r['sequences']:,} sequences, {how})")
+        print(f"token accuracy: {r['token_accuracy']:.4f}")
+        print(f"loss: {r['loss']:.4f} nats per token (teacher forced accuracy "
+              f"{r['accuracy']:.4f})")
+        return 0
+    if args.data:
+        task = get_task(name).from_checkpoint(ck, train_cfg)
+        text, data = read_input(args.data, "data")
+        rows = task.read(text, data)
+    else:
+        task = get_task(name)(train_cfg, vocab=ck.vocab, meta=ck.meta)
+        rows, data = task.valid_rows, f"the held-out pairs of {train_cfg.data}"
+        if not rows:
+            raise bad("data", "a file (--data FILE): the run held no pairs out", "none")
+    r = task.score(ck.model, rows, beam=beam, length_penalty=penalty)
+    print(f"BLEU: {r['bleu']:.2f} ({r['sentences']:,} sentences of {data}, {how})")
+    print(f"chrF: {r['chrf']:.2f}")
+    print(f"loss: {r['loss']:.4f} nats per token (teacher forced accuracy {r['accuracy']:.4f})")
+    return 0
+
+
 SPEECH = ("digits", "digit-sequences")
 
 
@@ -316,7 +448,7 @@ def eval_digits(ck, train_cfg, args) -> int:
 def eval_digit_sequences(ck, train_cfg, args) -> int:
     """Exact utterances and digit error rate, greedy and with prefix beam search."""
     from .training.config import parse_positive_int
-    beam = parse_positive_int("beam", args.beam)
+    beam = parse_positive_int("beam", "8" if args.beam is None else args.beam)
     folder = args.data or train_cfg.valid
     task = speech_task(ck, train_cfg, "eval", whole=folder is None)
     batches = task.folder_batches(folder) if folder else task.valid_batches
@@ -342,10 +474,12 @@ def cmd_transcribe(args) -> int:
 
 def cmd_eval(args) -> int:
     from .data.text import read_text
-    from .tasks import get_task
+    from .tasks import SEQ2SEQ, get_task
     from .tasks.lm import evaluate_text
     from .training import checkpoint, config
     ck = checkpoint.load(args.run)
+    if ck.config.get("task", "lm") in SEQ2SEQ:
+        return eval_seq2seq(ck, load_run(args.run)[1], args)
     if ck.config.get("task", "lm") in SIGNAL_EVAL:
         return SIGNAL_EVAL[ck.config["task"]](ck, load_run(args.run)[1], args)
     if ck.config.get("task", "lm") != "lm":
@@ -527,8 +661,8 @@ def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if not getattr(args, "func", None):
-            raise bad("command", "one of train, eval, predict, next, generate, forecast, "
-                      "transcribe, summary (see elman --help)",
+            raise bad("command", "one of train, eval, predict, translate, next, generate, "
+                      "forecast, transcribe, summary (see elman --help)",
                       "none")
         return args.func(args)
     except ElmanError as e:

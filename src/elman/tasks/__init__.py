@@ -11,10 +11,14 @@ max_batches=None) -> {"loss", ...}``. classify and tag also provide
 ``elman predict`` and ``elman eval``. Tasks over real-valued inputs (forecast, music, digits,
 digit-sequences) have ``vocab = None`` (no vocab.json in their checkpoints); forecast and
 music add a ``report(valid) -> str`` line for ``elman train``, the speech tasks
-(``tasks.speech``) ``transcribe``. Each task is one module and one entry.
+(``tasks.speech``) ``transcribe``. The encoder-decoder tasks (``SEQ2SEQ``) provide
+``from_checkpoint`` and, for ``elman predict``, ``elman translate`` and ``elman eval``,
+``predict_lines`` (sort, reverse, copy, add) or ``translate`` and ``score`` (translate).
+Each task is one module and one entry (sort, reverse, copy and add share one class).
 """
 
 from ..errors import bad
+from .algorithmic import AlgorithmicTask
 from .classify import ClassifyTask
 from .digit_sequences import DigitSequencesTask
 from .digits import DigitsTask
@@ -22,6 +26,7 @@ from .forecast import ForecastTask
 from .lm import LanguageModelTask
 from .music import MusicTask
 from .tag import TagTask
+from .translate import TranslateTask
 
 TASKS = {
     "lm": LanguageModelTask,
@@ -31,7 +36,13 @@ TASKS = {
     "digit-sequences": DigitSequencesTask,
     "forecast": ForecastTask,
     "music": MusicTask,
+    "sort": AlgorithmicTask,
+    "reverse": AlgorithmicTask,
+    "copy": AlgorithmicTask,
+    "add": AlgorithmicTask,
+    "translate": TranslateTask,
 }
+SEQ2SEQ = ("sort", "reverse", "copy", "add", "translate")   # encoder-decoder tasks
 
 
 def get_task(name: str):
@@ -41,5 +52,6 @@ def get_task(name: str):
     return TASKS[name]
 
 
-__all__ = ["TASKS", "ClassifyTask", "DigitSequencesTask", "DigitsTask", "ForecastTask",
-           "LanguageModelTask", "MusicTask", "TagTask", "get_task"]
+__all__ = ["SEQ2SEQ", "TASKS", "AlgorithmicTask", "ClassifyTask", "DigitSequencesTask",
+           "DigitsTask", "ForecastTask", "LanguageModelTask", "MusicTask", "TagTask",
+           "TranslateTask", "get_task"]

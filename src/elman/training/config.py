@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import bad
+from ..models.encoder_decoder import ATTENTIONS
 from ..models.many_to_one import POOLINGS
 from ..nn.cells import ACTIVATIONS, CELLS
 from ..tasks import TASKS
@@ -120,6 +121,20 @@ def parse_fraction(name, v):
     return v
 
 
+def parse_probability(name, v):
+    v = parse_number(name, v)
+    if not 0.0 <= v <= 1.0:
+        raise bad(name, "a number in [0, 1]", v)
+    return v
+
+
+def parse_lengths(name, v):
+    """'1-10' or '10' (or an int), checked, kept as text."""
+    from ..data.synthetic import parse_lengths as lengths
+    lengths(name, v)
+    return str(v).replace(" ", "")
+
+
 def parse_arima_order(name, v):
     """ "auto" or "p,d,q" (three integers >= 0) -> "auto" or "p,d,q" normalised."""
     if isinstance(v, str) and v.strip().lower() == "auto":
@@ -153,12 +168,16 @@ class ModelConfig:
     embed_dropout: float = opt(0.0, parse_fraction, "dropout on the word embeddings "
                                "(classify, tag) or the input frames (music)")
     bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer "
-                              "(classify, tag)")
+                              "(classify, tag; the encoder of sort, reverse, copy, add, "
+                              "translate)")
     char_dim: int = opt(0, parse_count, "tag: character embedding width of a character word "
                         "encoder for unseen words (0: none)")
     char_hidden: int = opt(32, parse_positive_int, "tag: width per direction of that encoder")
     pooling: str = opt("last", parse_choice(list(POOLINGS)), "classify: the top outputs as one "
                        "vector: last (final state), max or mean over the real steps")
+    attention: str = opt("none", parse_choice(ATTENTIONS), "sort, reverse, copy, add, translate: "
+                         "the decoder attends to the encoder outputs with an additive or "
+                         "multiplicative score (none: the final state only)")
 
 
 @dataclass
@@ -168,11 +187,13 @@ class TrainConfig:
     task: str = opt("lm", parse_choice(TASKS), "task: lm (language model), classify (TSV/CSV "
                     "text and label), tag (CoNLL-U), digits (spoken digit WAVs), "
                     "digit-sequences (CTC over joined digit WAVs), forecast (CSV time series), "
-                    "music (JSON piano rolls)")
+                    "music (JSON piano rolls), sort, reverse, copy, add (generated sequences), "
+                    "translate (TSV of sentence pairs)")
     data: str | None = opt(None, parse_optional(parse_text), "lm: UTF-8 text file (default: "
                            "Python's built-in documentation, 'pydoc'); forecast: CSV (default: "
                            "the yearly sunspots bundled with statsmodels); music: JSON pieces; "
-                           "digits, digit-sequences: a folder of WAVs", "FILE")
+                           "digits, digit-sequences: a folder of WAVs; translate: TSV of "
+                           "sentence pairs", "FILE")
     valid: str | None = opt(None, parse_optional(parse_text), "classify, tag: validation file "
                             "(default: a seeded valid_fraction of --data)", "FILE")
     level: str = opt("char", parse_choice(("char", "word")), "lm: character or word tokens")
@@ -247,6 +268,30 @@ class TrainConfig:
                           "per epoch")
     valid_utterances: int = opt(500, parse_positive_int, "digit-sequences: validation "
                                 "utterances")
+    length: str = opt("1-10", parse_lengths, "sort, reverse, copy: numbers per sequence; add: "
+                      "digits per number; a length (10) or a range (1-10)", "N[-M]")
+    vocab: int = opt(10, parse_positive_int, "sort, reverse, copy: the integers 0..vocab-1", "N")
+    valid_size: int = opt(1000, parse_positive_int, "sort, reverse, copy, add: sequences in the "
+                          "fixed held-out set (drawn from split_seed)")
+    train_size: int | None = opt(None, parse_optional(parse_positive_int), "sort, reverse, "
+                                 "copy, add: a fixed training set of this many sequences "
+                                 "(none: new random sequences every batch)")
+    max_words: int | None = opt(None, parse_optional(parse_positive_int), "translate: keep the "
+                                "pairs of at most this many words per side (none: all)")
+    subwords: int | None = opt(None, parse_optional(parse_positive_int), "translate: "
+                               "sentencepiece vocabulary size per side, trained on the training "
+                               "pairs (none: word vocabularies)", "N")
+    teacher_forcing: float = opt(1.0, parse_probability, "sort, reverse, copy, add, translate: "
+                                 "probability that the decoder reads the true previous token "
+                                 "(else its own guess) at the start of training")
+    teacher_forcing_final: float | None = opt(None, parse_optional(parse_probability),
+                                              "sort, reverse, copy, add, translate: the "
+                                              "teacher_forcing probability reached linearly "
+                                              "after teacher_forcing_steps (none: no decay)")
+    teacher_forcing_steps: int = opt(10_000, parse_positive_int, "sort, reverse, copy, add, "
+                                     "translate: the steps of that decay")
+
+
     column: str | None = opt(None, parse_optional(parse_text), "forecast: the CSV column to "
                              "forecast (default: the only numeric one)", "NAME")
     time_column: str | None = opt(None, parse_optional(parse_text), "forecast: a column of "

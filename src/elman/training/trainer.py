@@ -46,9 +46,12 @@ FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "
                    "features", "sample_rate", "n_mels", "n_mfcc", "hop_ms", "window_ms",
                    "max_digits", "utterances", "valid_utterances",
                    "column", "time_column", "missing", "window", "horizon",
-                   "forecast_shape")
+                   "forecast_shape",
+                   "length", "vocab", "valid_size", "train_size", "max_words", "subwords",
+                   "teacher_forcing", "teacher_forcing_final", "teacher_forcing_steps")
 # task metrics besides the loss that go into metrics.jsonl when a task reports them
-EXTRA_METRICS = ("accuracy", "digit_error_rate", "nll", "rmse", "mae")
+EXTRA_METRICS = ("accuracy", "digit_error_rate", "nll", "rmse", "mae", "exact_match",
+                 "token_accuracy", "bleu", "chrf")
 
 
 def detach(state):
@@ -89,7 +92,8 @@ def steps_of(y: torch.Tensor) -> int:
 
 
 def headline(valid: dict | None) -> str:
-    """The progress bar's validation figure: bits per character, NLL, RMSE or accuracy."""
+    """The progress bar's validation figure: bits per character, NLL, RMSE, BLEU, exact match
+    or accuracy."""
     if not valid:
         return "-"
     if "bpc" in valid:
@@ -98,6 +102,10 @@ def headline(valid: dict | None) -> str:
         return f"nll {valid['nll']:.3f}"
     if "rmse" in valid:
         return f"rmse {valid['rmse']:.4g}"
+    if "bleu" in valid:
+        return f"BLEU {valid['bleu']:.1f}"
+    if "exact_match" in valid:
+        return f"exact {valid['exact_match']:.2%}"
     return f"acc {valid['accuracy']:.2%}" if "accuracy" in valid else "-"
 
 
@@ -292,6 +300,8 @@ class Trainer:
         """One optimizer step on a batch; returns its loss (nats per token)."""
         x, y = batch.x.to(self.device), batch.y.to(self.device)
         state = self.state if batch.carry else None
+        if hasattr(self.task, "at_step"):   # a task with a schedule of its own
+            self.task.at_step(self.step)
         loss, state = self.task.loss(self.model, x, y, state)
         if not torch.isfinite(loss):
             raise bad("training", "a finite loss", f"{float(loss)} at step {self.step + 1} "

@@ -1,0 +1,71 @@
+"""Tokenizers of one side of a translation: words or sentencepiece subwords.
+
+``Words``: ``elman.data.words`` tokens (runs of letters and digits, inner apostrophes kept,
+every other non-space character alone), optionally lower-cased; text comes back by joining
+with spaces and removing the space before closing punctuation (``I am cold .`` -> ``I am
+cold.``). ``Pieces``: a sentencepiece model (unigram by default) trained on the training side
+of the data at train time; its serialized model is data (bytes), kept in the checkpoint and
+loaded from bytes, and decoding is exact. Both give tokens without spaces, so a word
+``Vocab`` maps them to ids.
+"""
+
+import io
+import re
+
+import sentencepiece as spm
+
+from ..errors import bad
+from .words import words
+
+CLOSING = re.compile(r" ([.,;:!?%)\]}])")
+OPENING = re.compile(r"([(\[{]) ")
+
+
+class Words:
+    """Word tokens, optionally lower-cased."""
+
+    kind = "word"
+
+    def __init__(self, lowercase: bool = False):
+        self.lowercase = lowercase
+
+    def tokens(self, text: str) -> list[str]:
+        return words(text, self.lowercase)
+
+    @staticmethod
+    def text(tokens: list[str]) -> str:
+        return OPENING.sub(r"\1", CLOSING.sub(r"\1", " ".join(tokens)))
+
+
+class Pieces:
+    """Sentencepiece subwords of a serialized model (``model``: bytes)."""
+
+    kind = "subword"
+
+    def __init__(self, model: bytes, lowercase: bool = False):
+        self.model, self.lowercase = model, lowercase
+        self.sp = spm.SentencePieceProcessor(model_proto=model)
+
+    @classmethod
+    def train(cls, sentences: list[str], size: int, lowercase: bool = False) -> "Pieces":
+        """Train a unigram model of about ``size`` pieces on ``sentences``."""
+        if lowercase:
+            sentences = [s.lower() for s in sentences]
+        out = io.BytesIO()
+        try:
+            spm.SentencePieceTrainer.train(
+                sentence_iterator=iter(sentences), model_writer=out, vocab_size=size,
+                model_type="unigram", character_coverage=1.0, hard_vocab_limit=False,
+                bos_id=-1, eos_id=-1, pad_id=-1, unk_id=0, num_threads=1,
+                normalization_rule_name="identity",
+                minloglevel=2)
+        except RuntimeError as e:
+            raise bad("subwords", "a vocabulary size sentencepiece can reach on this data",
+                      f"{size} ({str(e).splitlines()[0]})") from None
+        return cls(out.getvalue(), lowercase)
+
+    def tokens(self, text: str) -> list[str]:
+        return self.sp.encode(text.lower() if self.lowercase else text, out_type=str)
+
+    def text(self, tokens: list[str]) -> str:
+        return self.sp.decode_pieces(tokens)

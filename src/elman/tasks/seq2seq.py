@@ -1,0 +1,133 @@
+"""What the encoder-decoder tasks share (sort, reverse, copy, add, translate): the model, the
+loss with scheduled teacher forcing, decoding (greedy or beam) and the decoded-output scores.
+
+Batches are ``elman.data.pairs`` batches. Loss: cross-entropy per target token, eos included
+(nats per token); "accuracy" is the share of target tokens the decoder predicts right when it
+reads the true previous tokens (teacher forcing). Decoded scores compare the model's own
+outputs with the targets: exact match (whole sequence right) and token accuracy (the share of
+target positions holding the right token; a missing token counts as wrong).
+
+Teacher forcing: the probability that the decoder reads the true previous token goes
+linearly from ``teacher_forcing`` to ``teacher_forcing_final`` over
+``teacher_forcing_steps`` training steps (the trainer calls ``at_step``); evaluation always
+reads the true tokens.
+"""
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from ..data.pairs import Pair, PairBatches
+from ..data.vocab import Vocab
+from ..errors import bad
+from ..losses import cross_entropy
+from ..models import EncoderDecoder
+
+if TYPE_CHECKING:
+    from ..training.config import ModelConfig, TrainConfig
+
+BOS, EOS = "<s>", "</s>"
+EVAL_BATCH = 128   # sequences per decoding batch
+
+
+def with_specials(tokens: list[str], unk: str | None) -> Vocab:
+    """A target vocabulary: unk (if any), <s>, </s>, then ``tokens``."""
+    head = [unk] if unk else []
+    return Vocab(head + [BOS, EOS] + [t for t in tokens if t != unk], "word", unk)
+
+
+def ratio_at(cfg: "TrainConfig", step: int) -> float:
+    """The teacher-forcing probability at a training step."""
+    final = cfg.teacher_forcing if cfg.teacher_forcing_final is None else \
+        cfg.teacher_forcing_final
+    done = min(step / cfg.teacher_forcing_steps, 1.0)
+    return cfg.teacher_forcing + (final - cfg.teacher_forcing) * done
+
+
+def token_accuracy(found: list[list[int]], gold: list[list[int]]) -> float:
+    right = sum(sum(a == b for a, b in zip(f, g)) for f, g in zip(found, gold))
+    return right / max(1, sum(len(g) for g in gold))
+
+
+def exact_match(found: list[list[int]], gold: list[list[int]]) -> float:
+    return sum(f == g for f, g in zip(found, gold)) / max(1, len(gold))
+
+
+class Seq2SeqTask:
+    """Base of the encoder-decoder tasks; a subclass sets cfg, vocab (source), target,
+    train_batches, valid_batches and ``max_output(S)``."""
+
+    ratio = 1.0
+
+    def set_target(self, target: Vocab):
+        self.target = target
+        self.bos, self.eos = target.index[BOS], target.index[EOS]
+
+    def at_step(self, step: int):
+        self.ratio = ratio_at(self.cfg, step)
+
+    def build_model(self, model: "ModelConfig") -> EncoderDecoder:
+        return EncoderDecoder(len(self.vocab), len(self.target), model.hidden_sizes,
+                              model.embed_dim, model.embed_dim, model.cell, model.activation,
+                              model.bidirectional, model.dropout, model.attention)
+
+    def loss(self, model: EncoderDecoder, x, y: torch.Tensor, state=None):
+        """Mean nats per target token; no state is carried."""
+        ratio = self.ratio if model.training else 1.0
+        logits = model(x.src, x.tgt_in, x.src_lengths, x.tgt_lengths, ratio)
+        return cross_entropy(logits, y, x.tgt_lengths, reduction="step"), None
+
+    def batches(self, pairs: list[Pair]) -> PairBatches:
+        """Decoding batches of ``pairs`` in their order."""
+        return PairBatches(pairs, max(EVAL_BATCH, self.cfg.batch_size), self.bos, self.eos,
+                           shuffle=False)
+
+    @torch.no_grad()
+    def run(self, model: EncoderDecoder, batches: PairBatches, max_batches: int | None = None,
+            beam: int = 1, length_penalty: float = 1.0) -> tuple[dict, list, list, list]:
+        """Score and decode: ({"loss", "accuracy", "tokens"}, decoded ids, gold ids,
+        attention weights (len, S) or None), one entry per pair in order."""
+        was_training = model.training
+        model.eval()
+        device = next(model.parameters()).device
+        total, right, count, found, gold, weights = 0.0, 0, 0, [], [], []
+        try:
+            for k, batch in enumerate(batches.epoch(0)):
+                if max_batches is not None and k >= max_batches:
+                    break
+                x, y = batch.x.to(device), batch.y.to(device)
+                logits = model(x.src, x.tgt_in, x.src_lengths, x.tgt_lengths)
+                total += float(cross_entropy(logits, y, x.tgt_lengths, reduction="sum"))
+                real = torch.arange(y.shape[1], device=device) < x.tgt_lengths[:, None]
+                right += int(((logits.argmax(-1) == y) & real).sum())
+                count += int(x.tgt_lengths.sum())
+                ids, w = self.decode(model, x.src, x.src_lengths, beam, length_penalty)
+                found += ids
+                weights += w
+                gold += [row[:n - 1] for row, n in zip(y.tolist(), x.tgt_lengths.tolist())]
+        finally:
+            model.train(was_training)
+        return ({"loss": total / max(count, 1), "accuracy": right / max(count, 1),
+                 "tokens": count}, found, gold, weights)
+
+    def decode(self, model: EncoderDecoder, src: torch.Tensor, src_lengths: torch.Tensor,
+               beam: int = 1, length_penalty: float = 1.0) -> tuple[list, list]:
+        """src (B, S) -> (ids without eos, attention weights (len, S) or None) per sequence."""
+        max_len = self.max_output(src.shape[1])
+        if beam > 1:
+            return model.beam(src, self.bos, self.eos, max_len, beam, length_penalty,
+                              src_lengths)
+        ids, weights = model.greedy(src, self.bos, self.eos, max_len, src_lengths,
+                                    with_weights=True)
+        out, attn = [], []
+        for b, row in enumerate(ids.tolist()):
+            n = row.index(self.eos) if self.eos in row else len(row)
+            out.append(row[:n])
+            attn.append(None if weights is None else weights[b, :n + (n < len(row))].cpu())
+        return out, attn
+
+    def check_beam(self, beam: int, length_penalty: float):
+        if not isinstance(beam, int) or beam < 1:
+            raise bad("beam", "an int >= 1 (1: greedy)", repr(beam))
+        if length_penalty < 0:
+            raise bad("length_penalty", "a number >= 0", length_penalty)
