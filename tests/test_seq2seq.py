@@ -229,11 +229,11 @@ def test_resumed_add_run_with_scheduled_sampling_continues_exactly(tmp_path, cap
     from elman.training.trainer import resume_config, train
     values = {"task": "add", "length": "1-2", "valid_size": "20", "batch_size": "4",
               "teacher_forcing": "1", "teacher_forcing_final": "0.2",
-              "teacher_forcing_steps": "6", "hidden_sizes": "8", "embed_dim": "4",
+              "teacher_forcing_steps": "8", "hidden_sizes": "8", "embed_dim": "4",
               "dropout": "0.1", "eval_every": "3", "max_minutes": "none", "quiet": "true"}
     whole = train(*resolve(None, {**values, "out": str(tmp_path / "w"), "max_steps": "8"}),
                   log=lambda *a: None)
-    part = train(*resolve(None, {**values, "out": str(tmp_path / "p"), "max_steps": "5"}),
+    part = train(*resolve(None, {**values, "out": str(tmp_path / "p"), "max_steps": "6"}),
                  log=lambda *a: None)
     train(*resume_config(part.run, {"max_steps": 8}), resume=part.run, log=lambda *a: None)
     a, b = (safetensors.torch.load_file(r / "checkpoint" / "model.safetensors")

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 class AlgorithmicTask(Seq2SeqTask):
     """sort, reverse, copy or add (the task name in the config says which)."""
 
+    monitor = "exact_match"
+
     def __init__(self, train: "TrainConfig", vocab: Vocab | None = None, meta: dict | None = None):
         self.setup(train, vocab, meta)
         kind, lengths, V = self.kind, self.lengths, train.vocab

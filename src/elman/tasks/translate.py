@@ -36,6 +36,7 @@ class TranslateTask(Seq2SeqTask):
     """Sentence-pair translation with an encoder-decoder."""
 
     name = "translate"
+    monitor = "bleu"
 
     def __init__(self, train: "TrainConfig", vocab: Vocab | None = None, meta: dict | None = None):
         self.cfg = train

@@ -237,10 +237,11 @@ class TrainConfig:
     eval_batches: int | None = opt(None, parse_optional(parse_positive_int), "validation "
                                    "batches per periodic evaluation (none: all; the final "
                                    "one uses all)")
-    monitor: str = opt("auto", parse_choice(("auto", "loss", "accuracy")), "the validation "
-                       "figure that picks best/, early stopping and plateau decays: loss (lower "
-                       "is better) or accuracy (higher); auto: accuracy for classify, tag and "
-                       "digits, loss otherwise")
+    monitor: str = opt("auto", parse_choice(("auto", "loss", "accuracy", "exact_match", "bleu")),
+                       "the validation figure that picks best/, early stopping and plateau "
+                       "decays: loss (lower is better) or the task's own (higher): accuracy "
+                       "for classify, tag and digits, exact_match for sort, reverse, copy and "
+                       "add, bleu for translate; auto: the task's own (loss for the others)")
     patience: int | None = opt(None, parse_optional(parse_positive_int), "stop after N evaluations "
                                "without a better monitored figure (none: never)")
     seed: int = opt(0, parse_count, "seed of initialisation, dropout and batch order")

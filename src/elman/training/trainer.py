@@ -129,13 +129,14 @@ def lr_factor(cfg: TrainConfig):
 
 
 def monitored(cfg: TrainConfig, task) -> str:
-    """The validation figure that picks the best model: the task's own unless ``monitor``
-    names one; accuracy only for tasks that report it."""
+    """The validation figure that picks the best model: the task's own (``task.monitor``,
+    default the loss) unless ``monitor`` says loss."""
     default = getattr(task, "monitor", "loss")
     if cfg.monitor == "auto":
         return default
-    if cfg.monitor != "loss" and cfg.monitor != default:
-        raise bad("monitor", f"a figure the {cfg.task} task reports (loss)", repr(cfg.monitor))
+    if cfg.monitor not in ("loss", default):
+        raise bad("monitor", f"a figure the {cfg.task} task reports "
+                  f"({' or '.join(sorted({'loss', default}))})", repr(cfg.monitor))
     return cfg.monitor
 
 
