@@ -156,6 +156,7 @@ ERRORS = [
     (["train", "--hidden-sizes", "4,x"], "hidden_sizes: expected an integer, got 'x'"),
     (["train", "--config", "{root}/bad.yaml"], "config: expected known settings (see elman train --help), got unknown key 'learning_rate'"),
     (["train", "--bogus", "1"], "arguments: expected options listed by --help, got unrecognized --bogus 1"),
+    (["bogus"], "command: expected one of train, eval, predict, translate, next, generate, forecast, summary, transcribe, got 'bogus'"),
     (["train", "--resume", "{root}/nothing"], "checkpoint: expected a run folder or a checkpoint folder, got '{root}/nothing/checkpoint'"),
     (["eval", "{root}/corrupt"], "checkpoint: expected a valid safetensors file at '{root}/corrupt/best/model.safetensors', got a corrupt file"),
     (["eval", "{root}/mismatched"], "checkpoint: expected rnn.layers.0.W_F of shape (51, 8) (from config.json), got shape (48, 8)"),

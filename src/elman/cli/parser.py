@@ -2,6 +2,7 @@
 that runs it."""
 
 import argparse
+import re
 from dataclasses import fields
 
 from ..errors import ElmanError, bad
@@ -21,6 +22,11 @@ class Parser(argparse.ArgumentParser):
         if message.startswith("unrecognized arguments: "):
             raise bad("arguments", "options listed by --help",
                       f"unrecognized {message.split(': ', 1)[1]}")
+        choice = re.fullmatch(r"argument (\w+): invalid choice: (.+?) \(choose from (.+)\)",
+                              message)
+        if choice:
+            name, got, options = choice.groups()
+            raise bad(name.lower(), f"one of {options.replace(chr(39), '')}", got)
         raise ElmanError(f"{self.prog.split(' ', 1)[-1]}: {message}")
 
 
