@@ -66,3 +66,14 @@ def stream(chars):
         sys.stdout.flush()
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def report_confusion(gold: list[str], found: list[str], labels: list[str], unit: str, plot,
+                     name: str):
+    """Print accuracy and per-class precision, recall and F1; write the confusion matrix PNG."""
+    from ..training import scores
+    counts = scores.confusion(gold, found, labels)
+    print(f"accuracy: {scores.accuracy(counts):.4f} ({len(gold):,} {unit})")
+    print(scores.table(scores.per_class(counts, labels)))
+    scores.plot_confusion(counts, labels, plot, title=name)
+    print(f"confusion matrix: {plot}")

@@ -1,7 +1,7 @@
 """Commands for the labelling tasks (classify, tag): predict and eval."""
 
 from ..errors import bad
-from .common import confusion_path, read_input, write_output
+from .common import confusion_path, report_confusion, read_input, write_output
 
 
 def labelling_task(ck, train_cfg, command: str):
@@ -24,17 +24,11 @@ def predict_labels(ck, train_cfg, args) -> int:
 
 
 def eval_labels(ck, train_cfg, args) -> int:
-    from ..training import scores
     task = labelling_task(ck, train_cfg, "eval")
     path = args.data or train_cfg.valid
     if path is None:
         raise bad("data", "a file (--data FILE): the run had no validation file", "none")
     text, name = read_input(path, "data")
     gold, found = task.gold_and_predicted(ck.model, text, name)
-    counts = scores.confusion(gold, found, task.labels)
-    plot = confusion_path(args, ck)
-    print(f"accuracy: {scores.accuracy(counts):.4f} ({len(gold):,} labels)")
-    print(scores.table(scores.per_class(counts, task.labels)))
-    scores.plot_confusion(counts, task.labels, plot, title=f"{name}")
-    print(f"confusion matrix: {plot}")
+    report_confusion(gold, found, task.labels, "labels", confusion_path(args, ck), name)
     return 0

@@ -1,7 +1,7 @@
 """Commands for the speech tasks (digits, digit-sequences): eval and transcribe."""
 
 from ..errors import bad
-from .common import confusion_path, load_run
+from .common import confusion_path, report_confusion, load_run
 
 
 SPEECH = ("digits", "digit-sequences")
@@ -21,7 +21,6 @@ def speech_task(ck, train_cfg, command: str, whole: bool = False):
 def eval_digits(ck, train_cfg, args) -> int:
     """Accuracy, per-digit scores and the confusion matrix of a digits run."""
     from ..tasks.speech import recordings_of
-    from ..training import scores
     folder = args.data or train_cfg.valid
     task = speech_task(ck, train_cfg, "eval", whole=folder is None)
     recordings = recordings_of(folder, task.check) if folder else task.valid
@@ -29,12 +28,7 @@ def eval_digits(ck, train_cfg, args) -> int:
     name = folder or f"the validation split of {train_cfg.data}"
     if not gold:
         raise bad("data", "a folder (--data DIR): the run kept no validation recordings", "none")
-    counts = scores.confusion(gold, found, task.labels)
-    plot = confusion_path(args, ck)
-    print(f"accuracy: {scores.accuracy(counts):.4f} ({len(gold):,} recordings)")
-    print(scores.table(scores.per_class(counts, task.labels)))
-    scores.plot_confusion(counts, task.labels, plot, title=f"{name}")
-    print(f"confusion matrix: {plot}")
+    report_confusion(gold, found, task.labels, "recordings", confusion_path(args, ck), name)
     return 0
 
 
