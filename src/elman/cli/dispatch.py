@@ -14,16 +14,15 @@ EVAL = {"forecast": eval_forecast, "music": eval_music, "digits": eval_digits,
 
 def cmd_eval(args) -> int:
     from ..tasks import SEQ2SEQ
-    from ..training import checkpoint
-    ck = checkpoint.load(args.run)
+    ck, train_cfg = load_run(args.run)
     task = ck.config.get("task", "lm")
     if task in SEQ2SEQ:
-        return eval_seq2seq(ck, load_run(args.run)[1], args)
+        return eval_seq2seq(ck, train_cfg, args)
     if task in EVAL:
-        return EVAL[task](ck, load_run(args.run)[1], args)
+        return EVAL[task](ck, train_cfg, args)
     if task != "lm":
-        return eval_labels(ck, load_run(args.run)[1], args)
-    return eval_lm(ck, args)
+        return eval_labels(ck, train_cfg, args)
+    return eval_lm(ck, train_cfg, args)
 
 
 def cmd_predict(args) -> int:

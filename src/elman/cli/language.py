@@ -6,7 +6,7 @@ from ..errors import bad
 from .common import load_run, stream
 
 
-def eval_lm(ck, args) -> int:
+def eval_lm(ck, train_cfg, args) -> int:
     """Loss, bits per token and perplexity of a language model on --data or its validation
     text."""
     from ..data.text import read_text
@@ -16,15 +16,13 @@ def eval_lm(ck, args) -> int:
     B = config.parse_value(config.TrainConfig, "batch_size", args.batch_size)
     T = config.parse_value(config.TrainConfig, "seq_len", args.seq_len)
     if args.data:
-        lower = ck.config.get("train", {}).get("lowercase", False)
-        result = evaluate_text(ck.model, ck.vocab, read_text(args.data), B, T, lower)
+        result = evaluate_text(ck.model, ck.vocab, read_text(args.data), B, T,
+                               train_cfg.lowercase)
         if result["unknown"]:
             unit = "characters" if ck.vocab.level == "char" else "words"
             print(f"note: {result['unknown']:,} {unit} not in the vocabulary were read as "
                   f"unknown", file=sys.stderr)
     else:
-        _, train_cfg = config.from_dict({"model": ck.config.get("model", {}),
-                                         "train": ck.config.get("train", {})})
         task = get_task(ck.config.get("task", "lm"))(train_cfg, vocab=ck.vocab)
         if task.valid_batches is None:
             raise bad("data", "a file (--data FILE): the run kept no validation text", "none")

@@ -19,13 +19,9 @@ def cmd_train(args) -> int:
     result = train(model_cfg, train_cfg, resume=args.resume)
     print(f"stopped: {result.stopped} at step {result.step:,} after "
           f"{result.elapsed / 60:.1f} min, {result.tokens_per_s:,.0f} tokens/s")
-    if hasattr(result.task, "report"):
+    if train_cfg.task != "lm":
         if result.valid:
             print(f"{result.task.report(result.valid)}, best step {result.best_step:,}")
-        print(f"run folder: {result.run}")
-        return 0
-    if train_cfg.task != "lm":
-        report(result.valid, result.best_step)
         print(f"run folder: {result.run}")
         return 0
     if train_cfg.sample_length:
@@ -40,22 +36,3 @@ def cmd_train(args) -> int:
     print(f"run folder: {result.run}")
     return 0
 
-
-def report(valid: dict | None, best_step: int):
-    """The validation line of a task without a ``report`` of its own (speech, seq2seq,
-    classify, tag)."""
-    if valid and "digit_error_rate" in valid:
-        print(f"valid sequence accuracy: {valid['accuracy']:.2%}, digit error rate: "
-              f"{valid['digit_error_rate']:.2%} (greedy decoding; loss {valid['loss']:.4f} nats "
-              f"per digit, {valid['tokens']:,} utterances, best step {best_step:,})")
-    elif valid and "bleu" in valid:
-        print(f"valid BLEU: {valid['bleu']:.2f}, chrF: {valid['chrf']:.2f} (greedy, "
-              f"{valid['sentences']:,} sentences; loss {valid['loss']:.4f} nats per token, "
-              f"best step {best_step:,})")
-    elif valid and "exact_match" in valid:
-        print(f"valid exact match: {valid['exact_match']:.2%}, token accuracy: "
-              f"{valid['token_accuracy']:.2%} (greedy, {valid['sequences']:,} sequences; loss "
-              f"{valid['loss']:.4f} nats per token, best step {best_step:,})")
-    elif valid:
-        print(f"valid accuracy: {valid['accuracy']:.2%} (loss {valid['loss']:.4f} nats per label, "
-              f"{valid['tokens']:,} labels, best step {best_step:,})")

@@ -86,6 +86,12 @@ class AlgorithmicTask(Seq2SeqTask):
         """Decoding steps for sources of S tokens: the answer's length and eos."""
         return S + 1 if self.kind != "add" else S + 2
 
+    @staticmethod
+    def report(valid: dict) -> str:
+        return (f"valid exact match: {valid['exact_match']:.2%}, token accuracy: "
+                f"{valid['token_accuracy']:.2%} (greedy, {valid['sequences']:,} sequences; loss "
+                f"{valid['loss']:.4f} nats per token)")
+
     def evaluate(self, model, batches: PairBatches | None = None,
                  max_batches: int | None = None, beam: int = 1,
                  length_penalty: float = 1.0) -> dict:

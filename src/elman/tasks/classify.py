@@ -72,6 +72,7 @@ class ClassifyTask:
                          pooling=model.pooling)
 
     loss = staticmethod(labeled.loss)
+    report = staticmethod(labeled.report)
 
     def evaluate(self, model, batches: SequenceBatches | None = None,
                  max_batches: int | None = None) -> dict:

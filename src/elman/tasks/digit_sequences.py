@@ -143,6 +143,12 @@ class DigitSequencesTask(SpeechTask):
     def loss(cls, model: nn.Module, x, y: torch.Tensor, state=None):
         return cls.ctc(model, x, y)[0], None
 
+    @staticmethod
+    def report(valid: dict) -> str:
+        return (f"valid sequence accuracy: {valid['accuracy']:.2%}, digit error rate: "
+                f"{valid['digit_error_rate']:.2%} (greedy decoding; loss {valid['loss']:.4f} "
+                f"nats per digit, {valid['tokens']:,} utterances)")
+
     @torch.no_grad()
     def evaluate(self, model: nn.Module, batches: FrameBatches | None = None,
                  max_batches: int | None = None, beam: int = 1) -> dict:

@@ -16,6 +16,7 @@ from ..data.features import FrameBatches, collate
 from ..errors import bad
 from ..losses import cross_entropy
 from ..models import ManyToOne
+from .labeled import report
 from .speech import SpeechTask, evaluating
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class DigitsTask(SpeechTask):
 
     name = "digits"
     monitor = "accuracy"
+    report = staticmethod(report)
 
     def check(self, r):
         if len(r.digits) != 1:

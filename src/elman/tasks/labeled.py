@@ -74,6 +74,12 @@ def loss(model: nn.Module, x: Inputs, y: torch.Tensor, state=None):
     return cross_entropy(logits, y, lengths, reduction="step"), None
 
 
+def report(valid: dict) -> str:
+    """The validation line of ``elman train`` for a labelling task."""
+    return (f"valid accuracy: {valid['accuracy']:.2%} (loss {valid['loss']:.4f} nats per label, "
+            f"{valid['tokens']:,} labels)")
+
+
 @torch.no_grad()
 def predict(model: nn.Module, batches: SequenceBatches) -> list:
     """The predicted label id of each example, or its list of tag ids, in example order

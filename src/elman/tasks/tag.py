@@ -85,6 +85,7 @@ class TagTask:
                       model.embed_dropout, chars, max(model.char_dim, 1), model.char_hidden)
 
     loss = staticmethod(labeled.loss)
+    report = staticmethod(labeled.report)
 
     def evaluate(self, model, batches: SequenceBatches | None = None,
                  max_batches: int | None = None) -> dict:

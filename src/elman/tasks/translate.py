@@ -110,6 +110,11 @@ class TranslateTask(Seq2SeqTask):
     def max_output(self, S: int) -> int:
         return 2 * S + 10
 
+    @staticmethod
+    def report(valid: dict) -> str:
+        return (f"valid BLEU: {valid['bleu']:.2f}, chrF: {valid['chrf']:.2f} (greedy, "
+                f"{valid['sentences']:,} sentences; loss {valid['loss']:.4f} nats per token)")
+
     def evaluate(self, model, batches: PairBatches | None = None,
                  max_batches: int | None = None) -> dict:
         """Loss, accuracy, BLEU and chrF of greedy decoding on the held-out pairs."""

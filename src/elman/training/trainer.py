@@ -4,8 +4,8 @@ One step: take the next batch (x, y) (B, T); start from the carried state (trunc
 zeros; loss = mean nats per target token; backpropagate; clip the gradient norm; optimizer and
 learning-rate scheduler step; detach the state so the next window's gradients stop here.
 Every ``eval_every`` steps: validate, log a metrics line, save ``checkpoint/`` (everything to
-resume) and, when the monitored validation figure (``monitor``: the loss, or the accuracy
-of classify and tag) improved, ``best/`` (the model). Training stops at
+resume) and, when the monitored validation figure (``monitor``: the loss, or the task's own
+score such as accuracy, exact match or BLEU) improved, ``best/`` (the model). Training stops at
 ``max_steps``, at the time budget ``max_minutes``, after ``patience`` evaluations without
 improvement, or on Ctrl-C (KeyboardInterrupt propagates; the last complete checkpoint stays).
 
