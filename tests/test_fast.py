@@ -1,5 +1,6 @@
 """The fast path (one autograd node per layer direction, hand-written backward) against the
-plain loop, and against the NumPy reference, forward and every gradient."""
+plain loop, and against the NumPy reference, forward and every gradient; with its time loop
+in C (``compiled``) and in Python (``python``, the fallback where the C part did not build)."""
 
 import itertools
 
@@ -8,6 +9,18 @@ import pytest
 import torch
 
 from elman import RNN, reference
+from elman.nn import kernels
+
+
+@pytest.fixture(params=["compiled", "python"])
+def loops(request, monkeypatch):
+    monkeypatch.setattr(kernels, "ENABLED", request.param == "compiled")
+    return request.param
+
+
+def test_the_c_loop_is_built_and_finds_torchs_blas():
+    assert kernels._LIB is not None, "src/elman/nn/_kernels.c did not build or load"
+    assert kernels.compiled(torch.zeros(1)) and kernels.compiled(torch.zeros(1).double())
 
 CONFIGS = [(c, a) for c in ["elman"] for a in ["tanh", "relu", "sigmoid", "identity"]]
 CONFIGS += [("lstm", "tanh"), ("gru", "tanh")]
@@ -28,7 +41,7 @@ def _outputs_and_grads(rnn, x, lengths, state, backend):
 @pytest.mark.parametrize("cell,activation", CONFIGS)
 @pytest.mark.parametrize("bidirectional,padded", list(itertools.product([False, True], repeat=2)))
 @pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-10), (torch.float32, 1e-5)])
-def test_fast_equals_loop(cell, activation, bidirectional, padded, dtype, tol):
+def test_fast_equals_loop(cell, activation, bidirectional, padded, dtype, tol, loops):
     torch.manual_seed(0)
     rnn = RNN(3, [5, 4], cell=cell, activation=activation, bidirectional=bidirectional).to(dtype)
     x = torch.randn(4, 7, 3, dtype=dtype, requires_grad=True)
@@ -43,7 +56,7 @@ def test_fast_equals_loop(cell, activation, bidirectional, padded, dtype, tol):
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "identity"])
-def test_fast_equals_reference_float64(activation):
+def test_fast_equals_reference_float64(activation, loops):
     torch.manual_seed(2)
     rnn = RNN(4, [6, 3], activation=activation, backend="fast").double()
     x = np.random.default_rng(2).normal(size=(3, 9, 4))
@@ -71,3 +84,19 @@ def test_auto_uses_fast_for_sequences_and_loop_for_single_steps(monkeypatch):
     rnn(torch.randn(1, 5, 2))
     rnn(torch.randn(1, 1, 2))
     assert calls == ["fast"]
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_compiled_loop_stays_close_over_long_sequences(cell):
+    """float32, 200 steps, width 64, padded (so the LSTM takes the C loop too)."""
+    torch.manual_seed(1)
+    rnn = RNN(8, [64], cell=cell)
+    x = torch.randn(3, 200, 8, requires_grad=True)
+    lengths = torch.tensor([200, 150, 7])
+    state = [tuple(torch.randn_like(p).requires_grad_() for p in s) if isinstance(s, tuple)
+             else torch.randn_like(s).requires_grad_() for s in rnn.zero_state(3, x)]
+    out_loop, g_loop = _outputs_and_grads(rnn, x, lengths, state, "loop")
+    out_fast, g_fast = _outputs_and_grads(rnn, x, lengths, state, "fast")
+    torch.testing.assert_close(out_fast, out_loop, rtol=1e-5, atol=1e-5)
+    for a, b in zip(g_fast, g_loop):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)

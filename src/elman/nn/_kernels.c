@@ -1,0 +1,94 @@
+/* The sequential part of the fast path, one layer direction, in C: the loop over time with
+ * no interpreter and no dispatcher between steps (see kernels.py, which loads this file).
+ *
+ * The matrix products call the BLAS that torch itself runs (MKL in torch's x86 build) through
+ * pointers handed over by elman_init; nothing is linked at build time. In float, the recurrent
+ * matrix is packed once per call for MKL's packed GEMM (cblas_sgemm_pack/compute) where torch
+ * exports it. Per step: one matrix product and one pass over the step's elements. All arrays
+ * are row-major and contiguous, time-major where they have a time axis:
+ *   xz, S (T, B, G*H); h0 (B, H); W_R (G*H, H) and WT = W_R^T, contiguous (H, G*H); mask (T, B)
+ *   bytes or NULL. (MKL's small-batch GEMM is ~3x slower on a transposed operand.)
+ * Each kernel exists for float (suffix _f32) and double (_f64).
+ */
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*gemm_fn)(const char *, const char *, const int *, const int *, const int *,
+                        const void *, const void *, const int *, const void *, const int *,
+                        const void *, void *, const int *);
+
+typedef size_t (*pack_size_fn)(int, int, int, int);
+typedef void (*pack_fn)(int, int, int, int, int, int, float, const void *, int, void *);
+typedef void (*compute_fn)(int, int, int, int, int, int, const void *, int, const void *, int,
+                           float, void *, int);
+enum { ROW_MAJOR = 101, NO_TRANS = 111, PACKED = 151, B_MATRIX = 162 };
+
+static gemm_fn sgemm_ptr, dgemm_ptr;
+static pack_size_fn pack_size_ptr;
+static pack_fn pack_ptr;
+static compute_fn compute_ptr;
+
+/* sgemm_ and dgemm_ are required; the three cblas_sgemm_pack* may be NULL */
+void elman_init(void *sgemm, void *dgemm, void *pack_size, void *pack, void *compute) {
+    sgemm_ptr = (gemm_fn)sgemm;
+    dgemm_ptr = (gemm_fn)dgemm;
+    pack_size_ptr = (pack_size_fn)pack_size;
+    pack_ptr = (pack_fn)pack;
+    compute_ptr = (compute_fn)compute;
+}
+
+/* Elementwise loops are compiled for AVX-512, AVX2 and the baseline, picked when loaded. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+
+/* tanh in float as a rational function (Eigen's fast tanh), which the compiler vectorises;
+ * its error is below 4e-7. A vector library call (MKL's vsTanh) costs ~2 us per call, more
+ * than the whole step at small sizes. */
+static inline float tanh_f32(float x) {
+    const float bound = 7.90531110763549805f;
+    x = x > bound ? bound : (x < -bound ? -bound : x);
+    const float x2 = x * x;
+    float p = -2.76076847742355e-16f;
+    p = p * x2 + 2.00018790482477e-13f;
+    p = p * x2 - 8.60467152213735e-11f;
+    p = p * x2 + 5.12229709037114e-08f;
+    p = p * x2 + 1.48572235717979e-05f;
+    p = p * x2 + 6.37261928875436e-04f;
+    p = p * x2 + 4.89352455891786e-03f;
+    float q = 1.19825839466702e-06f;
+    q = q * x2 + 1.18534705686654e-04f;
+    q = q * x2 + 2.26843463243900e-03f;
+    q = q * x2 + 4.89352518554385e-03f;
+    return x * p / q;
+}
+
+static inline double tanh_f64(double x) { return tanh(x); }
+
+enum { TANH = 0, SIGMOID = 1, RELU = 2, IDENTITY = 3 };
+
+#define CAT_(a, b) a##_##b
+#define CAT(a, b) CAT_(a, b)
+#define NAME(x) CAT(x, SUF)
+
+#define real float
+#define SUF f32
+#define GEMM sgemm_ptr
+#include "_kernels_body.h"
+#undef real
+#undef SUF
+#undef GEMM
+
+#define real double
+#define SUF f64
+#define GEMM dgemm_ptr
+#include "_kernels_body.h"
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", NULL, -1, NULL};
+
+PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }
