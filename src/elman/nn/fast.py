@@ -36,8 +36,11 @@ def _outer_sum(dz: torch.Tensor, h0: torch.Tensor, S: torch.Tensor) -> torch.Ten
 
 
 def _grad(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
-    """An incoming gradient as a fresh contiguous buffer (zeros where autograd passed None)."""
-    return torch.zeros_like(like) if g is None else g.contiguous().clone()
+    """An incoming gradient as a fresh contiguous buffer (zeros where autograd passed None),
+    copied once."""
+    if g is None:
+        return torch.zeros_like(like)
+    return g.clone() if g.is_contiguous() else g.contiguous()
 
 
 class _Elman(torch.autograd.Function):
