@@ -29,16 +29,12 @@ def _sigmoid(z, out=None):
     return np.reciprocal(out, out=out)
 
 
-def _relu(z, out):
-    return np.maximum(z, 0, out=out)
-
-
-def _identity(z, out):
-    np.copyto(out, z)
-    return out
-
-
-_ACT = {"tanh": np.tanh, "relu": _relu, "sigmoid": _sigmoid, "identity": _identity}
+_ACT = {  # f(z) into a fresh array
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0),
+    "sigmoid": lambda z: _sigmoid(z, np.empty_like(z)),
+    "identity": np.copy,
+}
 
 
 class _Layer:
@@ -55,7 +51,7 @@ class _Layer:
         if self.cell == "elman":
             z = np.dot(self.W_R, state, out=self.z)
             z += xz
-            return self.f(z, out=np.empty(self.H, np.float32))
+            return self.f(z)
         if self.cell == "lstm":
             h, c = state
             z = np.dot(self.W_R, h, out=self.z)
