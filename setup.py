@@ -6,4 +6,5 @@ from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("elman.nn._kernels", ["src/elman/nn/_kernels.c"],
                              depends=["src/elman/nn/_kernels_body.h"],
-                             extra_compile_args=["-O3", "-std=c11", "-fno-trapping-math"], optional=True)])
+                             extra_compile_args=["-O3", "-std=c11", "-fno-trapping-math", "-pthread"],
+                             extra_link_args=["-pthread"], optional=True)])

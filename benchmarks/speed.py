@@ -5,12 +5,14 @@
     python benchmarks/speed.py --scaling       # time against T and B, peak memory of a step
     python benchmarks/speed.py --streaming     # per-token latency at batch 1
     python benchmarks/speed.py --train         # tokens/s of the default job's training step
+    python benchmarks/speed.py --python-loop   # the grid with the fast path's loop in Python
 
 Every number comes from this one process: warm-up, then the median of --repeats runs. Peers:
 torch.nn.RNN/LSTM/GRU (weights copied from elman, so all compute the same function), elman's
 plain loop (backend="loop") and, when installed, JAX lax.scan under jit. GFLOP/s counts the
-matrix products of forward and backward (3x the forward's); ``ratio`` is the best peer's time
-over elman's (above 1: elman is faster). The first lines give the measured matmul peak.
+matrix products of forward and backward (3x the forward's) and ``%peak`` is that as a share of
+the best measured matmul route; ``ratio`` is the best peer's time over elman's (above 1: elman
+is faster), ``vs nn`` torch.nn's time over elman's. The first lines give the matmul peaks.
 """
 
 import argparse
@@ -20,6 +22,7 @@ import time
 import torch
 
 from elman import RNN, to_torch
+from elman.nn import kernels
 
 SIZES = [(100, 32, 64, 128), (100, 64, 64, 256), (200, 16, 65, 512), (50, 128, 128, 1024)]
 GATES = {"elman": 1, "lstm": 4, "gru": 3}
@@ -96,21 +99,29 @@ def jax_step(rnn: RNN, x):
     return lambda: jax.block_until_ready(grad(params, xs))
 
 
-def matmul_peak(repeats: int) -> list[str]:
+def matmul_peak(repeats: int) -> tuple[list[str], float]:
+    """Measured fp32 GFLOP/s of a 2048^3 product by each route torch and NumPy offer, and the
+    best of them (the machine's limit every cell is read against)."""
     n = 2048
     a, b = torch.randn(n, n), torch.randn(n, n)
-    lines = []
-    ms = median_ms(lambda: a @ b, repeats)
-    lines.append(f"matmul peak, torch.mm {n}^3: {2 * n ** 3 / ms / 1e6:.0f} GFLOP/s")
+    routes = {"torch.mm": lambda: a @ b}
     an, bn = a.numpy(), b.numpy()
-    ms = median_ms(lambda: an @ bn, repeats)
-    lines.append(f"matmul peak, numpy {n}^3:    {2 * n ** 3 / ms / 1e6:.0f} GFLOP/s")
-    return lines
+    routes["numpy"] = lambda: an @ bn
+    if torch.backends.mkl.is_available() and hasattr(torch.ops.mkl, "_mkl_linear"):
+        wt = b.t().contiguous()
+        packed = torch.ops.mkl._mkl_reorder_linear_weight(wt, n)
+        routes["MKL packed"] = lambda: torch.ops.mkl._mkl_linear(a, packed, wt, None, n)
+    lines, best = [], 0.0
+    for name, fn in routes.items():
+        gflops = 2 * n ** 3 / median_ms(fn, repeats) / 1e6
+        best = max(best, gflops)
+        lines.append(f"matmul peak, {name + ' ' + str(n) + '^3:':<22}{gflops:5.0f} GFLOP/s")
+    return lines, best
 
 
-def grid(sizes, repeats: int, loop_max_h: int):
+def grid(sizes, repeats: int, loop_max_h: int, peak: float):
     head = (f"{'T,B,I,H':<17}{'cell':<9}{'torch.nn':>10}{'loop':>10}{'jax':>10}"
-            f"{'elman':>10}{'GFLOP/s':>9}{'ratio':>7}")
+            f"{'elman':>10}{'GFLOP/s':>9}{'%peak':>7}{'ratio':>7}{'vs nn':>7}")
     print(head)
     print("-" * len(head))
     for T, B, I, H in sizes:
@@ -131,7 +142,8 @@ def grid(sizes, repeats: int, loop_max_h: int):
                 gflops = train_flops(T, B, I, H, cell, layers) / t_elman / 1e6
                 print(f"{f'{T},{B},{I},{H}':<17}{f'{cell} x{layers}':<9}{t_torch:>10.1f}"
                       f"{t_loop:>10.1f}{t_jax:>10.1f}{t_elman:>10.1f}{gflops:>9.0f}"
-                      f"{best / t_elman:>7.2f}", flush=True)
+                      f"{100 * gflops / peak:>6.0f}%{best / t_elman:>7.2f}"
+                      f"{t_torch / t_elman:>7.2f}", flush=True)
 
 
 def scaling(repeats: int):
@@ -209,15 +221,18 @@ def streaming():
 
 
 def train_tokens_per_s(repeats: int):
-    """The default job's training step (GRU 384, embedding 64, batch 32 x 100, Adam, clip 1),
-    on the plain loop ("before") and the fast path ("after")."""
+    """The default job's training step (GRU 384, embedding 64, batch 32 x 100, Adam, clip 1):
+    the plain loop ("before"), the fast path with its time loop in Python (the fallback where
+    the C part did not build) and in C ("after")."""
     from elman.losses import cross_entropy
     from elman.models import LanguageModel
 
     print("\ndefault job training step: GRU [384], embedding 64, vocabulary 104, batch 32 x 100")
-    print(f"{'backend':<10}{'ms/step':>10}{'tokens/s':>12}")
+    print(f"{'backend':<16}{'ms/step':>10}{'tokens/s':>12}")
     tokens = torch.randint(0, 104, (32, 101))
-    for backend in ("loop", "fast"):
+    for name, backend, compiled in [("loop", "loop", False), ("fast, Python", "fast", False),
+                                    ("fast, C", "fast", True)]:
+        kernels.ENABLED = compiled
         torch.manual_seed(0)
         model = LanguageModel(104, [384], embed_dim=64, cell="gru", dropout=0.2)
         model.rnn.backend = backend
@@ -230,7 +245,8 @@ def train_tokens_per_s(repeats: int):
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
         ms = median_ms(step, repeats)
-        print(f"{backend:<10}{ms:>10.1f}{32 * 100 / ms * 1e3:>12,.0f}", flush=True)
+        print(f"{name:<16}{ms:>10.1f}{32 * 100 / ms * 1e3:>12,.0f}", flush=True)
+    kernels.ENABLED = True
 
 
 def _peak_bytes(prof) -> int:
@@ -254,13 +270,16 @@ def main():
     p.add_argument("--loop-max-h", type=int, default=512,
                    help="time the plain loop only up to this width (it is slow)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--python-loop", action="store_true",
+                   help="run the fast path's time loop in Python, not C (the fallback)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    kernels.ENABLED = not args.python_loop
     repeats = 3 if args.quick else args.repeats
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, fp32, "
           f"median of {repeats} after 2 warm-up runs")
-    for line in matmul_peak(repeats):
-        print(line)
+    lines, peak = matmul_peak(repeats)
+    print("\n".join(lines))
     print()
     if args.scaling:
         scaling(repeats)
@@ -269,7 +288,7 @@ def main():
     elif args.train:
         train_tokens_per_s(repeats)
     else:
-        grid(SIZES[:2] if args.quick else SIZES, repeats, args.loop_max_h)
+        grid(SIZES[:2] if args.quick else SIZES, repeats, args.loop_max_h, peak)
 
 
 if __name__ == "__main__":

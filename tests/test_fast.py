@@ -12,10 +12,17 @@ from elman import RNN, reference
 from elman.nn import kernels
 
 
-@pytest.fixture(params=["compiled", "python"])
+@pytest.fixture(params=["compiled", "compiled, batch split in 3", "python"])
 def loops(request, monkeypatch):
-    monkeypatch.setattr(kernels, "ENABLED", request.param == "compiled")
-    return request.param
+    """Where the time loop runs: C, C with the batch split across 3 threads (uneven slices of
+    the 3 or 4 rows below), or Python."""
+    monkeypatch.setattr(kernels, "ENABLED", request.param != "python")
+    threads = torch.get_num_threads()
+    if "split" in request.param:
+        monkeypatch.setattr(kernels, "MIN_ROWS", 1)
+        torch.set_num_threads(3)
+    yield request.param
+    torch.set_num_threads(threads)
 
 
 def test_the_c_loop_is_built_and_finds_torchs_blas():
@@ -87,7 +94,7 @@ def test_auto_uses_fast_for_sequences_and_loop_for_single_steps(monkeypatch):
 
 
 @pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
-def test_compiled_loop_stays_close_over_long_sequences(cell):
+def test_compiled_loop_stays_close_over_long_sequences(cell, loops):
     """float32, 200 steps, width 64, padded (so the LSTM takes the C loop too)."""
     torch.manual_seed(1)
     rnn = RNN(8, [64], cell=cell)

@@ -12,6 +12,7 @@
  */
 #include <Python.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +27,69 @@ typedef void (*compute_fn)(int, int, int, int, int, int, const void *, int, cons
                            float, void *, int);
 enum { ROW_MAJOR = 101, NO_TRANS = 111, PACKED = 151, B_MATRIX = 162 };
 
+typedef int (*threads_fn)(const int *);  /* torch exports MKL's Fortran-style entry */
+
 static gemm_fn sgemm_ptr, dgemm_ptr;
 static pack_size_fn pack_size_ptr;
 static pack_fn pack_ptr;
 static compute_fn compute_ptr;
+static threads_fn local_threads_ptr;
 
-/* sgemm_ and dgemm_ are required; the three cblas_sgemm_pack* may be NULL */
-void elman_init(void *sgemm, void *dgemm, void *pack_size, void *pack, void *compute) {
+/* sgemm_ and dgemm_ are required; the cblas_sgemm_pack* trio and mkl_set_num_threads_local
+ * may be NULL (then no packing, and no batch split) */
+void elman_init(void *sgemm, void *dgemm, void *pack_size, void *pack, void *compute,
+                void *local_threads) {
     sgemm_ptr = (gemm_fn)sgemm;
     dgemm_ptr = (gemm_fn)dgemm;
     pack_size_ptr = (pack_size_fn)pack_size;
     pack_ptr = (pack_fn)pack;
     compute_ptr = (compute_fn)compute;
+    local_threads_ptr = (threads_fn)local_threads;
+}
+
+/* Batch rows are independent, so `chunks` threads can each run all T steps on a slice of the
+ * batch with single-threaded matrix products: no barrier per step, which is what a threaded
+ * BLAS call pays at every step (and badly so when the cores are shared). */
+typedef void (*rows_fn)(const void *job, int b0, int nb);
+typedef struct {
+    rows_fn fn;
+    const void *job;
+    int b0, nb;
+} chunk;
+
+enum { MAX_CHUNKS = 64 };
+
+static void *run_chunk(void *arg) {
+    const chunk *c = arg;
+    const int one = 1;
+    const int previous = local_threads_ptr(&one);
+    c->fn(c->job, c->b0, c->nb);
+    local_threads_ptr(&previous);
+    return NULL;
+}
+
+static void run_rows(rows_fn fn, const void *job, int B, int chunks) {
+    if (chunks > B) chunks = B;
+    if (chunks > MAX_CHUNKS) chunks = MAX_CHUNKS;
+    if (chunks <= 1 || !local_threads_ptr) {
+        fn(job, 0, B);
+        return;
+    }
+    chunk c[MAX_CHUNKS];
+    pthread_t thread[MAX_CHUNKS];
+    int started[MAX_CHUNKS] = {0};
+    for (int i = 0; i < chunks; i++)
+        c[i] = (chunk){fn, job, (int)((long)B * i / chunks),
+                       (int)((long)B * (i + 1) / chunks - (long)B * i / chunks)};
+    for (int i = 1; i < chunks; i++)
+        started[i] = pthread_create(&thread[i], NULL, run_chunk, &c[i]) == 0;
+    run_chunk(&c[0]);
+    for (int i = 1; i < chunks; i++) {
+        if (started[i])
+            pthread_join(thread[i], NULL);
+        else
+            run_chunk(&c[i]);
+    }
 }
 
 /* Elementwise loops are compiled for AVX-512, AVX2 and the baseline, picked when loaded. */

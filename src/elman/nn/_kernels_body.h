@@ -1,5 +1,20 @@
 /* The kernels of _kernels.c for one floating type, included once per type with `real`,
- * NAME(x) (x with the type's suffix) and GEMM defined. */
+ * NAME(x) (x with the type's suffix) and GEMM defined.
+ *
+ * Each kernel is a rows function, which runs all T steps for the batch rows b0 .. b0+nb-1
+ * (rows are independent), and an exported wrapper that fills a job and hands it to
+ * run_rows. AT(p, t, w) is row b0 at step t of a (T, B, w) array; a chunk's nb rows of one
+ * step are contiguous, so a step is one (nb, k) x (k, n) product. */
+
+#define AT(p, t, w) ((p) + ((size_t)(t) * j->B + b0) * (size_t)(w))
+#define AT0(p, w) ((p) + (size_t)b0 * (w))
+
+typedef struct {
+    int T, B, H, act;
+    const uint8_t *mask;
+    real *S, *gates, *Hs, *Cs, *Tc, *rzn, *hn, *dz, *dh, *dc, *dx, *dhr;
+    const real *xz, *h0, *c0, *W, *b_Rn, *dS;
+} NAME(job);
 
 /* W (k, n), ready for C (rows, n) = beta C + X (rows, k) W at every step */
 typedef struct {
@@ -48,48 +63,51 @@ static inline real NAME(derivative)(int act, real a) {
     return 1;
 }
 
-/* rows b with mask[b] == 0 keep the old state */
-static void NAME(keep)(int B, int H, const uint8_t *m, const real *old, real *now) {
+/* rows b with m[b] == 0 keep the old state; m NULL: none */
+static void NAME(keep)(int nb, int H, const uint8_t *m, const real *old, real *now) {
     if (!m) return;
-    for (int b = 0; b < B; b++)
+    for (int b = 0; b < nb; b++)
         if (!m[b]) memcpy(now + (size_t)b * H, old + (size_t)b * H, sizeof(real) * H);
 }
 
-/* S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T) */
-CLONES void NAME(elman_forward)(int T, int B, int H, int act, real *S, const real *h0,
-                         const real *WT, const uint8_t *mask) {
-    const size_t step = (size_t)B * H;
-    NAME(matrix) w = NAME(prepare)(B, H, H, WT);
-    const real *h = h0;
-    for (int t = 0; t < T; t++) {
-        real *s = S + t * step;
+#define MASK(t) (j->mask ? j->mask + (size_t)(t) * j->B + b0 : NULL)
+
+/* S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T); W = W_R^T */
+CLONES static void NAME(elman_forward_rows)(const void *job, int b0, int nb) {
+    const NAME(job) *j = job;
+    const int H = j->H;
+    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W);
+    const real *h = AT0(j->h0, H);
+    for (int t = 0; t < j->T; t++) {
+        real *s = AT(j->S, t, H);
         NAME(xw)(&w, h, 1, s);
-        NAME(activate)(act, (int)step, s);
-        NAME(keep)(B, H, mask ? mask + (size_t)t * B : NULL, h, s);
+        NAME(activate)(j->act, nb * H, s);
+        NAME(keep)(nb, H, MASK(t), h, s);
         h = s;
     }
     free(w.packed);
 }
 
-/* dz holds dL/dS on entry and dL/dz (pre-activation) on return; dh0 (B, H) is written */
-CLONES void NAME(elman_backward)(int T, int B, int H, int act, const real *S, const real *W_R,
-                          const uint8_t *mask, real *dz, real *dh0) {
-    const size_t step = (size_t)B * H;
-    NAME(matrix) w = NAME(prepare)(B, H, H, W_R);
-    memset(dh0, 0, sizeof(real) * step);
-    for (int t = T - 1; t >= 0; t--) {
-        real *d = dz + t * step, *below = t > 0 ? d - step : dh0;
-        const real *s = S + t * step;
-        const uint8_t *m = mask ? mask + (size_t)t * B : NULL;
-        for (int b = 0; b < B; b++) {
+/* dz holds dL/dS on entry and dL/dz (pre-activation) on return; dh (B, H) gets dL/dh0;
+ * W = W_R */
+CLONES static void NAME(elman_backward_rows)(const void *job, int b0, int nb) {
+    const NAME(job) *j = job;
+    const int H = j->H;
+    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W);
+    memset(AT0(j->dh, H), 0, sizeof(real) * nb * H);
+    for (int t = j->T - 1; t >= 0; t--) {
+        real *d = AT(j->dz, t, H), *below = t > 0 ? AT(j->dz, t - 1, H) : AT0(j->dh, H);
+        const real *s = AT(j->S, t, H);
+        const uint8_t *m = MASK(t);
+        for (int b = 0; b < nb; b++) {
             real *db = d + (size_t)b * H, *bb = below + (size_t)b * H;
             const real *sb = s + (size_t)b * H;
             if (m && !m[b]) {
                 #pragma GCC ivdep
-                for (int j = 0; j < H; j++) { bb[j] += db[j]; db[j] = 0; }
+                for (int i = 0; i < H; i++) { bb[i] += db[i]; db[i] = 0; }
             } else {
                 #pragma GCC ivdep
-                for (int j = 0; j < H; j++) db[j] *= NAME(derivative)(act, sb[j]);
+                for (int i = 0; i < H; i++) db[i] *= NAME(derivative)(j->act, sb[i]);
             }
         }
         NAME(xw)(&w, d, 1, below);
@@ -98,80 +116,79 @@ CLONES void NAME(elman_backward)(int T, int B, int H, int act, const real *S, co
 }
 
 /* gates (T, B, 4H) holds xz on entry and the activated i, f, g, o on return; Hs, Cs, Tc
- * (T, B, H) get h_t, c_t and tanh(c_t) */
-CLONES void NAME(lstm_forward)(int T, int B, int H, real *gates, real *Hs, real *Cs, real *Tc,
-                        const real *h0, const real *c0, const real *WT,
-                        const uint8_t *mask) {
-    const size_t step = (size_t)B * H, gstep = 4 * step;
-    NAME(matrix) w = NAME(prepare)(B, 4 * H, H, WT);
-    const real *h = h0, *c = c0;
-    for (int t = 0; t < T; t++) {
-        real *z = gates + t * gstep, *ht = Hs + t * step, *ct = Cs + t * step;
-        real *tc = Tc + t * step;
+ * (T, B, H) get h_t, c_t and tanh(c_t); W = W_R^T */
+CLONES static void NAME(lstm_forward_rows)(const void *job, int b0, int nb) {
+    const NAME(job) *j = job;
+    const int H = j->H;
+    NAME(matrix) w = NAME(prepare)(nb, 4 * H, H, j->W);
+    const real *h = AT0(j->h0, H), *c = AT0(j->c0, H);
+    for (int t = 0; t < j->T; t++) {
+        real *z = AT(j->gates, t, 4 * H), *ht = AT(j->Hs, t, H), *ct = AT(j->Cs, t, H);
+        real *tc = AT(j->Tc, t, H);
         NAME(xw)(&w, h, 1, z);
-        for (int b = 0; b < B; b++) {
+        for (int b = 0; b < nb; b++) {
             real *zb = z + (size_t)b * 4 * H, *i = zb, *f = zb + H, *g = zb + 2 * H;
             real *o = zb + 3 * H, *cb = ct + (size_t)b * H, *tb = tc + (size_t)b * H;
             real *hb = ht + (size_t)b * H;
             const real *cp = c + (size_t)b * H;
             #pragma GCC ivdep
-            for (int j = 0; j < H; j++) {
-                i[j] = NAME(sigmoid)(i[j]);
-                f[j] = NAME(sigmoid)(f[j]);
-                g[j] = NAME(tanh)(g[j]);
-                o[j] = NAME(sigmoid)(o[j]);
-                cb[j] = f[j] * cp[j] + i[j] * g[j];
-                tb[j] = NAME(tanh)(cb[j]);
-                hb[j] = o[j] * tb[j];
+            for (int k = 0; k < H; k++) {
+                i[k] = NAME(sigmoid)(i[k]);
+                f[k] = NAME(sigmoid)(f[k]);
+                g[k] = NAME(tanh)(g[k]);
+                o[k] = NAME(sigmoid)(o[k]);
+                cb[k] = f[k] * cp[k] + i[k] * g[k];
+                tb[k] = NAME(tanh)(cb[k]);
+                hb[k] = o[k] * tb[k];
             }
         }
-        NAME(keep)(B, H, mask ? mask + (size_t)t * B : NULL, c, ct);
-        NAME(keep)(B, H, mask ? mask + (size_t)t * B : NULL, h, ht);
+        NAME(keep)(nb, H, MASK(t), c, ct);
+        NAME(keep)(nb, H, MASK(t), h, ht);
         h = ht;
         c = ct;
     }
     free(w.packed);
 }
 
-/* dH (T, B, H): dL/dh_t from above; dh, dc (B, H): dL/d of the final state on entry, of the
- * initial state on return; dz (T, B, 4H) gets dL/d(pre-activation gates) */
-CLONES void NAME(lstm_backward)(int T, int B, int H, const real *gates, const real *Cs,
-                         const real *Tc, const real *c0, const real *W_R,
-                         const uint8_t *mask, const real *dH, real *dh, real *dc, real *dz) {
-    const size_t step = (size_t)B * H, gstep = 4 * step;
-    NAME(matrix) w = NAME(prepare)(B, H, 4 * H, W_R);
-    for (int t = T - 1; t >= 0; t--) {
-        const real *z = gates + t * gstep, *tc = Tc + t * step;
-        const real *cp = t > 0 ? Cs + (t - 1) * step : c0;
-        const uint8_t *m = mask ? mask + (size_t)t * B : NULL;
-        real *d = dz + t * gstep;
-        for (int b = 0; b < B; b++) {
+/* dS (T, B, H): dL/dh_t from above; dh, dc (B, H): dL/d of the final state on entry, of the
+ * initial state on return; dz (T, B, 4H) gets dL/d(pre-activation gates); W = W_R */
+CLONES static void NAME(lstm_backward_rows)(const void *job, int b0, int nb) {
+    const NAME(job) *j = job;
+    const int H = j->H;
+    NAME(matrix) w = NAME(prepare)(nb, H, 4 * H, j->W);
+    real *dh = AT0(j->dh, H), *dc = AT0(j->dc, H);
+    for (int t = j->T - 1; t >= 0; t--) {
+        const real *z = AT(j->gates, t, 4 * H), *tc = AT(j->Tc, t, H);
+        const real *cp = t > 0 ? AT(j->Cs, t - 1, H) : AT0(j->c0, H), *dS = AT(j->dS, t, H);
+        const uint8_t *m = MASK(t);
+        real *d = AT(j->dz, t, 4 * H);
+        for (int b = 0; b < nb; b++) {
             const real *zb = z + (size_t)b * 4 * H, *i = zb, *f = zb + H, *g = zb + 2 * H;
             const real *o = zb + 3 * H, *tb = tc + (size_t)b * H, *cpb = cp + (size_t)b * H;
-            const real *dHb = dH + t * step + (size_t)b * H;
+            const real *dSb = dS + (size_t)b * H;
             real *dhb = dh + (size_t)b * H, *dcb = dc + (size_t)b * H;
             real *db = d + (size_t)b * 4 * H;
             if (m && !m[b]) {
                 #pragma GCC ivdep
-                for (int j = 0; j < 4 * H; j++) db[j] = 0;
+                for (int k = 0; k < 4 * H; k++) db[k] = 0;
                 #pragma GCC ivdep
-                for (int j = 0; j < H; j++) dhb[j] += dHb[j];
+                for (int k = 0; k < H; k++) dhb[k] += dSb[k];
                 continue;
             }
             #pragma GCC ivdep
-            for (int j = 0; j < H; j++) {
-                real gh = dhb[j] + dHb[j];
-                real c = dcb[j] + gh * o[j] * (1 - tb[j] * tb[j]);
-                db[j] = c * g[j] * i[j] * (1 - i[j]);
-                db[H + j] = c * cpb[j] * f[j] * (1 - f[j]);
-                db[2 * H + j] = c * i[j] * (1 - g[j] * g[j]);
-                db[3 * H + j] = gh * tb[j] * o[j] * (1 - o[j]);
-                dcb[j] = c * f[j];
+            for (int k = 0; k < H; k++) {
+                real gh = dhb[k] + dSb[k];
+                real c = dcb[k] + gh * o[k] * (1 - tb[k] * tb[k]);
+                db[k] = c * g[k] * i[k] * (1 - i[k]);
+                db[H + k] = c * cpb[k] * f[k] * (1 - f[k]);
+                db[2 * H + k] = c * i[k] * (1 - g[k] * g[k]);
+                db[3 * H + k] = gh * tb[k] * o[k] * (1 - o[k]);
+                dcb[k] = c * f[k];
             }
         }
         /* dh = dz_t W_R, plus the carried gradient in the padded rows */
         if (m) {
-            for (int b = 0; b < B; b++)
+            for (int b = 0; b < nb; b++)
                 if (m[b]) memset(dh + (size_t)b * H, 0, sizeof(real) * H);
             NAME(xw)(&w, d, 1, dh);
         } else {
@@ -182,74 +199,128 @@ CLONES void NAME(lstm_backward)(int T, int B, int H, const real *gates, const re
 }
 
 /* rzn (T, B, 3H) gets r, z, n activated; hn (T, B, H) gets W_Rn h_{t-1} + b_Rn; S (T, B, H)
- * the states; hr (B, 3H) is scratch */
-CLONES void NAME(gru_forward)(int T, int B, int H, const real *xz, real *rzn, real *hn, real *S,
-                       const real *h0, const real *WT, const real *b_Rn,
-                       const uint8_t *mask, real *hr) {
-    const size_t step = (size_t)B * H, gstep = 3 * step;
-    NAME(matrix) w = NAME(prepare)(B, 3 * H, H, WT);
-    const real *h = h0;
-    for (int t = 0; t < T; t++) {
-        real *a = rzn + t * gstep, *hnt = hn + t * step, *s = S + t * step;
-        const real *x = xz + t * gstep;
+ * the states; W = W_R^T */
+CLONES static void NAME(gru_forward_rows)(const void *job, int b0, int nb) {
+    const NAME(job) *j = job;
+    const int H = j->H;
+    NAME(matrix) w = NAME(prepare)(nb, 3 * H, H, j->W);
+    real *hr = malloc(sizeof(real) * nb * 3 * H);
+    const real *h = AT0(j->h0, H);
+    for (int t = 0; t < j->T; t++) {
+        real *a = AT(j->rzn, t, 3 * H), *hnt = AT(j->hn, t, H), *s = AT(j->S, t, H);
+        const real *x = AT(j->xz, t, 3 * H);
         NAME(xw)(&w, h, 0, hr);
-        for (int b = 0; b < B; b++) {
+        for (int b = 0; b < nb; b++) {
             real *ab = a + (size_t)b * 3 * H, *hrb = hr + (size_t)b * 3 * H;
             const real *xb = x + (size_t)b * 3 * H;
             #pragma GCC ivdep
-            for (int j = 0; j < 2 * H; j++) ab[j] = NAME(sigmoid)(xb[j] + hrb[j]);
+            for (int k = 0; k < 2 * H; k++) ab[k] = NAME(sigmoid)(xb[k] + hrb[k]);
             real *hnb = hnt + (size_t)b * H, *n = ab + 2 * H, *sb = s + (size_t)b * H;
             const real *z = ab + H, *hb = h + (size_t)b * H;
             #pragma GCC ivdep
-            for (int j = 0; j < H; j++) {
-                hnb[j] = hrb[2 * H + j] + b_Rn[j];
-                n[j] = NAME(tanh)(xb[2 * H + j] + ab[j] * hnb[j]);
-                sb[j] = n[j] + z[j] * (hb[j] - n[j]);
+            for (int k = 0; k < H; k++) {
+                hnb[k] = hrb[2 * H + k] + j->b_Rn[k];
+                n[k] = NAME(tanh)(xb[2 * H + k] + ab[k] * hnb[k]);
+                sb[k] = n[k] + z[k] * (hb[k] - n[k]);
             }
         }
-        NAME(keep)(B, H, mask ? mask + (size_t)t * B : NULL, h, s);
+        NAME(keep)(nb, H, MASK(t), h, s);
         h = s;
     }
+    free(hr);
     free(w.packed);
 }
 
 /* dS (T, B, H): dL/dh_t from above; dh (B, H): dL/d final state on entry, initial on return;
- * dx (T, B, 3H) gets dL/dxz, dhr (T, B, 3H) dL/d(h W_R^T + [0, 0, b_Rn]) */
-CLONES void NAME(gru_backward)(int T, int B, int H, const real *rzn, const real *hn, const real *S,
-                        const real *h0, const real *W_R, const uint8_t *mask, const real *dS,
-                        real *dh, real *dx, real *dhr) {
-    const size_t step = (size_t)B * H, gstep = 3 * step;
-    NAME(matrix) w = NAME(prepare)(B, H, 3 * H, W_R);
-    for (int t = T - 1; t >= 0; t--) {
-        const real *a = rzn + t * gstep, *hnt = hn + t * step;
-        const real *hp = t > 0 ? S + (t - 1) * step : h0;
-        const uint8_t *m = mask ? mask + (size_t)t * B : NULL;
-        real *dxt = dx + t * gstep, *dht = dhr + t * gstep;
-        for (int b = 0; b < B; b++) {
+ * dx (T, B, 3H) gets dL/dxz, dhr (T, B, 3H) dL/d(h W_R^T + [0, 0, b_Rn]); W = W_R */
+CLONES static void NAME(gru_backward_rows)(const void *job, int b0, int nb) {
+    const NAME(job) *j = job;
+    const int H = j->H;
+    NAME(matrix) w = NAME(prepare)(nb, H, 3 * H, j->W);
+    real *dh = AT0(j->dh, H);
+    for (int t = j->T - 1; t >= 0; t--) {
+        const real *a = AT(j->rzn, t, 3 * H), *hnt = AT(j->hn, t, H), *dS = AT(j->dS, t, H);
+        const real *hp = t > 0 ? AT(j->S, t - 1, H) : AT0(j->h0, H);
+        const uint8_t *m = MASK(t);
+        real *dxt = AT(j->dx, t, 3 * H), *dht = AT(j->dhr, t, 3 * H);
+        for (int b = 0; b < nb; b++) {
             const real *r = a + (size_t)b * 3 * H, *z = r + H, *n = r + 2 * H;
             const real *hnb = hnt + (size_t)b * H, *hpb = hp + (size_t)b * H;
-            const real *dSb = dS + t * step + (size_t)b * H;
+            const real *dSb = dS + (size_t)b * H;
             real *dhb = dh + (size_t)b * H, *dxb = dxt + (size_t)b * 3 * H;
             real *drb = dht + (size_t)b * 3 * H;
             if (m && !m[b]) {
                 #pragma GCC ivdep
-                for (int j = 0; j < 3 * H; j++) dxb[j] = drb[j] = 0;
+                for (int k = 0; k < 3 * H; k++) dxb[k] = drb[k] = 0;
                 #pragma GCC ivdep
-                for (int j = 0; j < H; j++) dhb[j] += dSb[j];
+                for (int k = 0; k < H; k++) dhb[k] += dSb[k];
                 continue;
             }
             #pragma GCC ivdep
-            for (int j = 0; j < H; j++) {
-                real g = dhb[j] + dSb[j];
-                real dn = g * (1 - z[j]) * (1 - n[j] * n[j]);
-                dxb[2 * H + j] = dn;
-                dxb[j] = drb[j] = dn * hnb[j] * r[j] * (1 - r[j]);
-                dxb[H + j] = drb[H + j] = g * (hpb[j] - n[j]) * z[j] * (1 - z[j]);
-                drb[2 * H + j] = dn * r[j];
-                dhb[j] = g * z[j];
+            for (int k = 0; k < H; k++) {
+                real g = dhb[k] + dSb[k];
+                real dn = g * (1 - z[k]) * (1 - n[k] * n[k]);
+                dxb[2 * H + k] = dn;
+                dxb[k] = drb[k] = dn * hnb[k] * r[k] * (1 - r[k]);
+                dxb[H + k] = drb[H + k] = g * (hpb[k] - n[k]) * z[k] * (1 - z[k]);
+                drb[2 * H + k] = dn * r[k];
+                dhb[k] = g * z[k];
             }
         }
         NAME(xw)(&w, dht, 1, dh);
     }
     free(w.packed);
 }
+
+/* The exported kernels: `chunks` threads each take a slice of the batch (see run_rows). */
+
+void NAME(elman_forward)(int chunks, int T, int B, int H, int act, real *S, const real *h0,
+                         const real *WT, const uint8_t *mask) {
+    NAME(job) j = {.T = T, .B = B, .H = H, .act = act, .mask = mask, .S = S, .h0 = h0, .W = WT};
+    run_rows(NAME(elman_forward_rows), &j, B, chunks);
+}
+
+void NAME(elman_backward)(int chunks, int T, int B, int H, int act, const real *S,
+                          const real *W_R, const uint8_t *mask, real *dz, real *dh0) {
+    NAME(job) j = {.T = T, .B = B, .H = H, .act = act, .mask = mask, .S = (real *)S, .W = W_R,
+                   .dz = dz, .dh = dh0};
+    run_rows(NAME(elman_backward_rows), &j, B, chunks);
+}
+
+void NAME(lstm_forward)(int chunks, int T, int B, int H, real *gates, real *Hs, real *Cs,
+                        real *Tc, const real *h0, const real *c0, const real *WT,
+                        const uint8_t *mask) {
+    NAME(job) j = {.T = T, .B = B, .H = H, .mask = mask, .gates = gates, .Hs = Hs, .Cs = Cs,
+                   .Tc = Tc, .h0 = h0, .c0 = c0, .W = WT};
+    run_rows(NAME(lstm_forward_rows), &j, B, chunks);
+}
+
+void NAME(lstm_backward)(int chunks, int T, int B, int H, const real *gates, const real *Cs,
+                         const real *Tc, const real *c0, const real *W_R, const uint8_t *mask,
+                         const real *dH, real *dh, real *dc, real *dz) {
+    NAME(job) j = {.T = T, .B = B, .H = H, .mask = mask, .gates = (real *)gates,
+                   .Cs = (real *)Cs, .Tc = (real *)Tc, .c0 = c0, .W = W_R, .dS = dH, .dh = dh,
+                   .dc = dc, .dz = dz};
+    run_rows(NAME(lstm_backward_rows), &j, B, chunks);
+}
+
+void NAME(gru_forward)(int chunks, int T, int B, int H, const real *xz, real *rzn, real *hn,
+                       real *S, const real *h0, const real *WT, const real *b_Rn,
+                       const uint8_t *mask) {
+    NAME(job) j = {.T = T, .B = B, .H = H, .mask = mask, .xz = xz, .rzn = rzn, .hn = hn, .S = S,
+                   .h0 = h0, .W = WT, .b_Rn = b_Rn};
+    run_rows(NAME(gru_forward_rows), &j, B, chunks);
+}
+
+void NAME(gru_backward)(int chunks, int T, int B, int H, const real *rzn, const real *hn,
+                        const real *S, const real *h0, const real *W_R, const uint8_t *mask,
+                        const real *dS, real *dh, real *dx, real *dhr) {
+    NAME(job) j = {.T = T, .B = B, .H = H, .mask = mask, .rzn = (real *)rzn, .hn = (real *)hn,
+                   .S = (real *)S, .h0 = h0, .W = W_R, .dS = dS, .dh = dh, .dx = dx,
+                   .dhr = dhr};
+    run_rows(NAME(gru_backward_rows), &j, B, chunks);
+}
+
+#undef AT
+#undef AT0
+#undef MASK

@@ -118,9 +118,8 @@ class _GRU(torch.autograd.Function):
         dS = torch.zeros_like(S) if dS_all is None else dS_all.contiguous()
         dx, dhr = torch.empty_like(rzn), torch.empty_like(rzn)
         kernels.gru_backward(rzn, hn, S, h0, W_R.contiguous(), mask, dS, dh, dx, dhr)
-        flat = dhr.flatten(0, 1)
-        h_prev = torch.cat([h0.unsqueeze(0), S[:-1]])
-        return dx, flat.t() @ h_prev.flatten(0, 1), flat[:, 2 * H:].sum(0), dh, None
+        db_Rn = dhr[..., 2 * H:].sum((0, 1))
+        return dx, _outer_sum(dhr, h0, S), db_Rn, dh, None
 
 
 def _gru(cell: GRUCell, xz, h0, mask):

@@ -22,7 +22,10 @@ import torch
 ENABLED = True
 _ACTIVATIONS = {"tanh": 0, "sigmoid": 1, "relu": 2, "identity": 3}
 _REQUIRED = ("sgemm_", "dgemm_")
-_PACKED = ("cblas_sgemm_pack_get_size", "cblas_sgemm_pack", "cblas_sgemm_compute")
+_OPTIONAL = ("cblas_sgemm_pack_get_size", "cblas_sgemm_pack", "cblas_sgemm_compute",
+             "mkl_set_num_threads_local")
+SPLIT_BYTES = 2 ** 21     # split the batch across threads while W_R is at most this big
+MIN_ROWS = 4              # ... and every thread gets at least this many rows
 
 
 def _load():
@@ -36,8 +39,9 @@ def _load():
         lib = ctypes.CDLL(spec.origin)
     except (OSError, AttributeError):
         return None
-    packed = [ctypes.cast(getattr(blas, name, None) or 0, ctypes.c_void_p) for name in _PACKED]
-    lib.elman_init(*pointers, *(packed if all(p.value for p in packed) else [None] * 3))
+    optional = [ctypes.cast(getattr(blas, name, None) or 0, ctypes.c_void_p)
+                for name in _OPTIONAL]
+    lib.elman_init(*pointers, *optional)
     return lib
 
 
@@ -49,6 +53,15 @@ def compiled(*tensors: torch.Tensor) -> bool:
     t = tensors[0]
     return (ENABLED and _LIB is not None and t.device.type == "cpu"
             and t.dtype in (torch.float32, torch.float64))
+
+
+def chunks(B: int, W_R: torch.Tensor) -> int:
+    """Threads that each run a slice of the batch through all steps. A small W_R (it stays in
+    each core's cache) gains from the split; a large one gains more from the BLAS splitting
+    each product between the threads."""
+    if W_R.numel() * W_R.element_size() > SPLIT_BYTES:
+        return 1
+    return max(1, min(torch.get_num_threads(), B // MIN_ROWS))
 
 
 def _call(name: str, ints, *tensors):
@@ -84,8 +97,8 @@ def elman_forward(S, h0, W_R, mask, activation: str):
     """S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T)."""
     T, B, H = S.shape
     if compiled(S):
-        return _call("elman_forward", (T, B, H, _ACTIVATIONS[activation]), S, h0, _t(W_R),
-                     _bytes(mask))
+        ints = (chunks(B, W_R), T, B, H, _ACTIVATIONS[activation])
+        return _call("elman_forward", ints, S, h0, _t(W_R), _bytes(mask))
     WT, f, h = _t(W_R), _INPLACE[activation], h0
     for t, s in enumerate(S.unbind(0)):
         f(s.addmm_(h, WT))
@@ -97,8 +110,8 @@ def elman_backward(S, W_R, mask, dz, dh0, activation: str):
     """dz holds dL/dS on entry and dL/d(pre-activation) on return; dh0 (B, H) gets dL/dh0."""
     T, B, H = S.shape
     if compiled(S):
-        return _call("elman_backward", (T, B, H, _ACTIVATIONS[activation]), S, W_R, _bytes(mask),
-                     dz, dh0)
+        ints = (chunks(B, W_R), T, B, H, _ACTIVATIONS[activation])
+        return _call("elman_backward", ints, S, W_R, _bytes(mask), dz, dh0)
     fp = _DERIVATIVE[activation](S)
     if mask is not None:
         m = mask.reshape(T, B, 1)
@@ -118,7 +131,8 @@ def lstm_forward(gates, Hs, Cs, Tc, h0, c0, W_R, mask):
     (T, B, H) get h_t, c_t and tanh(c_t)."""
     T, B, H = Hs.shape
     if compiled(gates):
-        return _call("lstm_forward", (T, B, H), gates, Hs, Cs, Tc, h0, c0, _t(W_R), _bytes(mask))
+        return _call("lstm_forward", (chunks(B, W_R), T, B, H), gates, Hs, Cs, Tc, h0, c0,
+                     _t(W_R), _bytes(mask))
     WT, h, c = _t(W_R), h0, c0
     for t, z in enumerate(gates.unbind(0)):
         z.addmm_(h, WT)
@@ -141,8 +155,8 @@ def lstm_backward(gates, Cs, Tc, c0, W_R, mask, dH, dh, dc, dz):
     T, B, G = gates.shape
     H = G // 4
     if compiled(gates):
-        return _call("lstm_backward", (T, B, H), gates, Cs, Tc, c0, W_R, _bytes(mask), dH, dh,
-                     dc, dz)
+        return _call("lstm_backward", (chunks(B, W_R), T, B, H), gates, Cs, Tc, c0, W_R,
+                     _bytes(mask), dH, dh, dc, dz)
     i, f, g, o = gates.chunk(4, dim=2)
     c_prev = torch.cat([c0.unsqueeze(0), Cs[:-1]])
     A = o * (1 - Tc * Tc)                          # dh -> dc
@@ -167,9 +181,8 @@ def gru_forward(xz, rzn, hn, S, h0, W_R, b_Rn, mask):
     """rzn (T, B, 3H) gets r, z, n activated; hn (T, B, H) W_Rn h_{t-1} + b_Rn; S the states."""
     T, B, H = S.shape
     if compiled(xz):
-        scratch = xz.new_empty(B, 3 * H)
-        return _call("gru_forward", (T, B, H), xz, rzn, hn, S, h0, _t(W_R), b_Rn, _bytes(mask),
-                     scratch)
+        return _call("gru_forward", (chunks(B, W_R), T, B, H), xz, rzn, hn, S, h0, _t(W_R), b_Rn,
+                     _bytes(mask))
     WT, h = _t(W_R), h0
     for t in range(T):
         hr = h @ WT
@@ -186,8 +199,8 @@ def gru_backward(rzn, hn, S, h0, W_R, mask, dS, dh, dx, dhr):
     return; dx gets dL/dxz, dhr dL/d(h W_R^T + [0, 0, b_Rn]), both (T, B, 3H)."""
     T, B, H = S.shape
     if compiled(S):
-        return _call("gru_backward", (T, B, H), rzn, hn, S, h0, W_R, _bytes(mask), dS, dh, dx,
-                     dhr)
+        return _call("gru_backward", (chunks(B, W_R), T, B, H), rzn, hn, S, h0, W_R,
+                     _bytes(mask), dS, dh, dx, dhr)
     r, z, n = rzn.chunk(3, dim=2)
     h_prev = torch.cat([h0.unsqueeze(0), S[:-1]])
     dn_f = (1 - z) * (1 - n * n)                  # dh -> d(pre-activation of n)
