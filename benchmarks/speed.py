@@ -6,6 +6,7 @@
     python benchmarks/speed.py --streaming     # per-token latency at batch 1
     python benchmarks/speed.py --train         # tokens/s of the default job's training step
     python benchmarks/speed.py --python-loop   # the grid with the fast path's loop in Python
+    python benchmarks/speed.py --shared        # with a busy process: threaded vs batch split
 
 Every number comes from this one process: warm-up, then the median of --repeats runs. Peers:
 torch.nn.RNN/LSTM/GRU (weights copied from elman, so all compute the same function), elman's
@@ -146,6 +147,39 @@ def grid(sizes, repeats: int, loop_max_h: int, peak: float):
                       f"{t_torch / t_elman:>7.2f}", flush=True)
 
 
+def _spin():
+    while True:
+        pass
+
+
+def shared(repeats: int):
+    """Elman and GRU x1 on the two smallest sizes plus H=512 while one busy process competes
+    for the cores: torch.nn, elman with threaded products, and elman with the batch split
+    (ELMAN_BATCH_SPLIT=1)."""
+    import multiprocessing
+
+    busy = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+    busy.start()
+    print("\nshared cores: one busy process beside this one, ms per training step")
+    print(f"{'T,B,I,H':<17}{'cell':<9}{'torch.nn':>10}{'threaded':>10}{'split':>10}")
+    try:
+        for T, B, I, H in SIZES[:3]:
+            for cell in ("elman", "gru"):
+                torch.manual_seed(0)
+                rnn = RNN(I, [H], cell=cell, backend="fast")
+                x = torch.randn(B, T, I, requires_grad=True)
+                t_torch = median_ms(torch_step(to_torch(rnn), x), repeats)
+                times = []
+                for split in (False, True):
+                    kernels.SPLIT = split
+                    times.append(median_ms(torch_step(rnn, x), repeats))
+                print(f"{f'{T},{B},{I},{H}':<17}{f'{cell} x1':<9}{t_torch:>10.1f}"
+                      f"{times[0]:>10.1f}{times[1]:>10.1f}", flush=True)
+    finally:
+        kernels.SPLIT = False
+        busy.terminate()
+
+
 def scaling(repeats: int):
     """Time against T and B for one size, and the peak memory of one training step."""
     I, H = 64, 256
@@ -267,6 +301,7 @@ def main():
     p.add_argument("--scaling", action="store_true", help="time against T and B, peak memory")
     p.add_argument("--streaming", action="store_true", help="per-token latency at batch 1")
     p.add_argument("--train", action="store_true", help="tokens/s of the default job's step")
+    p.add_argument("--shared", action="store_true", help="beside a busy process")
     p.add_argument("--loop-max-h", type=int, default=512,
                    help="time the plain loop only up to this width (it is slow)")
     p.add_argument("--threads", type=int, default=2)
@@ -287,6 +322,8 @@ def main():
         streaming()
     elif args.train:
         train_tokens_per_s(repeats)
+    elif args.shared:
+        shared(repeats)
     else:
         grid(SIZES[:2] if args.quick else SIZES, repeats, args.loop_max_h, peak)
 

@@ -19,6 +19,7 @@ def loops(request, monkeypatch):
     monkeypatch.setattr(kernels, "ENABLED", request.param != "python")
     threads = torch.get_num_threads()
     if "split" in request.param:
+        monkeypatch.setattr(kernels, "SPLIT", True)
         monkeypatch.setattr(kernels, "MIN_ROWS", 1)
         torch.set_num_threads(3)
     yield request.param

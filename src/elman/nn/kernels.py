@@ -24,7 +24,8 @@ _ACTIVATIONS = {"tanh": 0, "sigmoid": 1, "relu": 2, "identity": 3}
 _REQUIRED = ("sgemm_", "dgemm_")
 _OPTIONAL = ("cblas_sgemm_pack_get_size", "cblas_sgemm_pack", "cblas_sgemm_compute",
              "mkl_set_num_threads_local")
-SPLIT_BYTES = 2 ** 21     # split the batch across threads while W_R is at most this big
+SPLIT = os.environ.get("ELMAN_BATCH_SPLIT") == "1"  # see chunks()
+SPLIT_BYTES = 2 ** 21     # split the batch across threads only while W_R is at most this big
 MIN_ROWS = 4              # ... and every thread gets at least this many rows
 
 
@@ -56,10 +57,13 @@ def compiled(*tensors: torch.Tensor) -> bool:
 
 
 def chunks(B: int, W_R: torch.Tensor) -> int:
-    """Threads that each run a slice of the batch through all steps. A small W_R (it stays in
-    each core's cache) gains from the split; a large one gains more from the BLAS splitting
-    each product between the threads."""
-    if W_R.numel() * W_R.element_size() > SPLIT_BYTES:
+    """Threads that each run a slice of the batch through all steps with single-threaded
+    products (1: one thread runs the loop and the BLAS threads each product). The split
+    needs no barrier per step, so it holds up where the cores are shared: with one busy
+    process beside it, 2-4x faster than the threaded products (benchmarks/speed.py
+    --shared); on an idle machine 0-25% slower, hence off unless ELMAN_BATCH_SPLIT=1 (or
+    ``SPLIT`` is set). Only for a W_R small enough to stay in each core's cache."""
+    if not SPLIT or W_R.numel() * W_R.element_size() > SPLIT_BYTES:
         return 1
     return max(1, min(torch.get_num_threads(), B // MIN_ROWS))
 
