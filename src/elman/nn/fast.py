@@ -4,27 +4,32 @@ The plain loop (``layer.scan``) lets autograd record every step: several nodes p
 graph walk per step in backward, and the input part W_F x_t + b recomputed nowhere but also
 never batched in backward. Here, per layer direction:
 
-* forward runs only the sequential part, z_t = xz_t + W_R a_{t-1}, without recording a graph,
-  storing the states in one (T, B, H) buffer;
-* backward is written by hand: every elementwise derivative that does not depend on the
-  incoming gradient (1 - a^2 for tanh, the gate derivatives of LSTM and GRU) is computed for
-  all steps at once before the loop, the loop does one (B, H) x (H, G*H) matrix product and
-  two or three elementwise ops per step, and dW_R = sum_t dz_t^T a_{t-1} is one large matrix
-  product after the loop. The input projection's gradients (W_F, b, x) come from autograd as
-  large matrix products over all T*B rows.
+* the input projection xz = W_F x + b of all T steps is one matrix product (autograd gives its
+  gradients, W_F, b and x, as large products over all T*B rows);
+* forward runs only the sequential part, z_t = xz_t + a_{t-1} W_R^T and the cell's
+  elementwise update, without recording a graph, into (T, B, .) buffers;
+* backward is written by hand: per step one (B, G*H) x (G*H, H) product and one pass over the
+  step's elements; dW_R = sum_t dz_t^T a_{t-1} is one large product after the loop.
 
-An LSTM layer without padding goes instead to torch's fused LSTM kernel (oneDNN's LSTM
-primitive for float32 on CPU), whose gates and equations are the same: per-step elementwise
-work driven from Python cannot match it. With lengths, the LSTM takes the path above.
+The two sequential loops run in C (``kernels``: one call per layer direction, torch's MKL for
+the products, float32 tanh/sigmoid vectorised), or in Python over torch ops where the C part
+did not build. An LSTM layer without padding and with H < 512 goes instead to torch's fused
+LSTM kernel (oneDNN's LSTM primitive, the one torch.nn.LSTM runs): same gates and equations;
+measured here it is as fast as the C loop or faster below H=512, and 15-20% slower at 512.
 
-Results equal the plain loop to rounding (tested to 1e-10 in float64). ``scan`` picks the
-function for a cell; ``layer.RNN`` calls it when ``backend`` is "fast" (or "auto").
+Which path runs: ``layer.RNN`` calls ``scan`` here when ``backend`` is "fast", or "auto" with
+more than one step; ``scan`` sends an unpadded LSTM with H < 512 to oneDNN (any unpadded LSTM
+where the C loop is not available) and everything else to the loops of ``kernels`` (C when
+built, for float32/float64 on the CPU). Results equal the plain loop
+to rounding (tested to 1e-10 in float64, 1e-5 in float32).
 """
 
 import torch
 
 from . import kernels
 from .cells import Cell, ElmanCell, GRUCell, LSTMCell
+
+ONEDNN_BELOW = 512  # an unpadded LSTM narrower than this runs oneDNN's fused kernel
 
 
 def _outer_sum(dz: torch.Tensor, h0: torch.Tensor, S: torch.Tensor) -> torch.Tensor:
@@ -138,9 +143,10 @@ def _lstm_onednn(cell: LSTMCell, x, state):
 
 def scan(cell: Cell, x: torch.Tensor, state, mask: torch.Tensor | None):
     """Same contract as ``layer.scan``: x (T, B, H_in), mask (T, B, 1) bool or None ->
-    (outputs (T, B, H), final state). An LSTM without padding runs torch's fused LSTM kernel,
-    which is faster on CPU than any per-step loop driven from Python."""
-    if isinstance(cell, LSTMCell) and mask is None:
+    (outputs (T, B, H), final state). An LSTM without padding and narrower than
+    ``ONEDNN_BELOW`` runs torch's fused LSTM kernel; the rest runs the loops of ``kernels``."""
+    if isinstance(cell, LSTMCell) and mask is None and (
+            cell.hidden_size < ONEDNN_BELOW or not kernels.compiled(x)):
         return _lstm_onednn(cell, x, state)
     xz = cell.project(x).contiguous()
     m = None if mask is None else mask.reshape(mask.shape[0], mask.shape[1]).contiguous()

@@ -83,7 +83,8 @@ class RNN(nn.Module):
         dropout: dropout on the input of every layer but the first.
         backend: "loop" runs ``scan``, the plain per-step loop that autograd records step by
             step; "fast" runs ``fast.scan``, one autograd node per layer direction with a
-            hand-written backward (see ``elman.nn.fast``); "auto" takes "fast" for sequences
+            hand-written backward and its time loop in C (see ``elman.nn.fast`` and
+            ``elman.nn.kernels``); "auto" takes "fast" for sequences
             longer than one step and "loop" for single steps (streaming), where the fast
             path has nothing to batch.
 
