@@ -120,13 +120,13 @@ def matmul_peak(repeats: int) -> tuple[list[str], float]:
     return lines, best
 
 
-def grid(sizes, repeats: int, loop_max_h: int, peak: float):
+def grid(sizes, cells, repeats: int, loop_max_h: int, peak: float):
     head = (f"{'T,B,I,H':<17}{'cell':<9}{'torch.nn':>10}{'loop':>10}{'jax':>10}"
             f"{'elman':>10}{'GFLOP/s':>9}{'%peak':>7}{'ratio':>7}{'vs nn':>7}")
     print(head)
     print("-" * len(head))
     for T, B, I, H in sizes:
-        for cell in ("elman", "lstm", "gru"):
+        for cell in cells:
             for layers in (1, 2):
                 torch.manual_seed(0)
                 rnn = RNN(I, [H] * layers, cell=cell, backend="fast")
@@ -305,6 +305,7 @@ def main():
     p.add_argument("--loop-max-h", type=int, default=512,
                    help="time the plain loop only up to this width (it is slow)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--cells", default="elman,lstm,gru", help="the grid's cells, comma-separated")
     p.add_argument("--python-loop", action="store_true",
                    help="run the fast path's time loop in Python, not C (the fallback)")
     args = p.parse_args()
@@ -325,7 +326,8 @@ def main():
     elif args.shared:
         shared(repeats)
     else:
-        grid(SIZES[:2] if args.quick else SIZES, repeats, args.loop_max_h, peak)
+        grid(SIZES[:2] if args.quick else SIZES, args.cells.split(","), repeats,
+             args.loop_max_h, peak)
 
 
 if __name__ == "__main__":
