@@ -12,7 +12,7 @@
 typedef struct {
     int T, B, H, act;
     const uint8_t *mask;
-    real *S, *gates, *Hs, *Cs, *Tc, *rzn, *hn, *dz, *dh, *dc, *dx, *dhr;
+    real *S, *gates, *Hs, *Cs, *Tc, *rzn, *hn, *hr, *dz, *dh, *dc, *dx, *dhr;
     const real *xz, *h0, *c0, *W, *b_Rn, *dS;
 } NAME(job);
 
@@ -199,12 +199,12 @@ CLONES static void NAME(lstm_backward_rows)(const void *job, int b0, int nb) {
 }
 
 /* rzn (T, B, 3H) gets r, z, n activated; hn (T, B, H) gets W_Rn h_{t-1} + b_Rn; S (T, B, H)
- * the states; W = W_R^T */
+ * the states; hr (B, 3H) is scratch; W = W_R^T */
 CLONES static void NAME(gru_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
     NAME(matrix) w = NAME(prepare)(nb, 3 * H, H, j->W);
-    real *hr = malloc(sizeof(real) * nb * 3 * H);
+    real *hr = AT0(j->hr, 3 * H);
     const real *h = AT0(j->h0, H);
     for (int t = 0; t < j->T; t++) {
         real *a = AT(j->rzn, t, 3 * H), *hnt = AT(j->hn, t, H), *s = AT(j->S, t, H);
@@ -227,7 +227,6 @@ CLONES static void NAME(gru_forward_rows)(const void *job, int b0, int nb) {
         NAME(keep)(nb, H, MASK(t), h, s);
         h = s;
     }
-    free(hr);
     free(w.packed);
 }
 
@@ -306,9 +305,9 @@ void NAME(lstm_backward)(int chunks, int T, int B, int H, const real *gates, con
 
 void NAME(gru_forward)(int chunks, int T, int B, int H, const real *xz, real *rzn, real *hn,
                        real *S, const real *h0, const real *WT, const real *b_Rn,
-                       const uint8_t *mask) {
+                       const uint8_t *mask, real *hr) {
     NAME(job) j = {.T = T, .B = B, .H = H, .mask = mask, .xz = xz, .rzn = rzn, .hn = hn, .S = S,
-                   .h0 = h0, .W = WT, .b_Rn = b_Rn};
+                   .h0 = h0, .W = WT, .b_Rn = b_Rn, .hr = hr};
     run_rows(NAME(gru_forward_rows), &j, B, chunks);
 }
 

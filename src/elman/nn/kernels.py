@@ -186,7 +186,7 @@ def gru_forward(xz, rzn, hn, S, h0, W_R, b_Rn, mask):
     T, B, H = S.shape
     if compiled(xz):
         return _call("gru_forward", (chunks(B, W_R), T, B, H), xz, rzn, hn, S, h0, _t(W_R), b_Rn,
-                     _bytes(mask))
+                     _bytes(mask), xz.new_empty(B, 3 * H))
     WT, h = _t(W_R), h0
     for t in range(T):
         hr = h @ WT
