@@ -1,10 +1,12 @@
-"""The optional C loop of the fast path (src/elman/nn/_kernels.c). It links nothing: the BLAS
-and vector tanh it calls are torch's own, found when it loads. If it does not compile, the
-install still succeeds and the fast path runs its loop in Python (elman.nn.kernels)."""
+"""The optional C loop of the fast path (src/elman/nn/_kernels.c). The BLAS it calls is torch's
+own, found when it loads, and its OpenMP runtime is the libgomp.so.1 torch has loaded. If it
+does not compile, the install still succeeds and the fast path runs its loop in Python
+(elman.nn.kernels)."""
 
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("elman.nn._kernels", ["src/elman/nn/_kernels.c"],
                              depends=["src/elman/nn/_kernels_body.h"],
-                             extra_compile_args=["-O3", "-std=c11", "-fno-trapping-math", "-pthread"],
-                             extra_link_args=["-pthread"], optional=True)])
+                             extra_compile_args=["-O3", "-std=c11", "-fno-trapping-math",
+                                                 "-pthread", "-fopenmp"],
+                             extra_link_args=["-pthread", "-fopenmp"], optional=True)])

@@ -12,13 +12,15 @@ from elman import RNN, reference
 from elman.nn import fast, kernels
 
 
-@pytest.fixture(params=["compiled", "compiled, batch split in 3", "python"])
+@pytest.fixture(params=["compiled", "compiled, parallel steps", "compiled, batch split in 3",
+                        "python"])
 def loops(request, monkeypatch):
-    """Where the time loop runs: C, C with the batch split across 3 threads (uneven slices of
-    the 3 or 4 rows below), or Python. With C, an unpadded LSTM takes the C loop too; with
-    Python, oneDNN's fused LSTM."""
+    """Where the time loop runs: C; C with each step's elementwise work spread over OpenMP
+    threads; C with the batch split across 3 threads (uneven slices of the 3 or 4 rows below);
+    or Python. With C, an unpadded LSTM takes the C loop too; with Python, oneDNN's LSTM."""
     monkeypatch.setattr(kernels, "ENABLED", request.param != "python")
     monkeypatch.setattr(fast, "ONEDNN_BELOW", 0)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", 1 if "parallel" in request.param else 2 ** 40)
     threads = torch.get_num_threads()
     if "split" in request.param:
         monkeypatch.setattr(kernels, "SPLIT", True)

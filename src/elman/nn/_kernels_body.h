@@ -11,6 +11,7 @@
 
 typedef struct {
     int T, B, H, act;
+    int parallel;  /* spread each step's elementwise work over torch's OpenMP threads */
     const uint8_t *mask;
     real *S, *gates, *Hs, *Cs, *Tc, *rzn, *hn, *hr, *dz, *dh, *dc, *dx, *dhr;
     const real *xz, *h0, *c0, *W, *b_Rn, *dS;
@@ -46,13 +47,13 @@ static inline real NAME(sigmoid)(real x) {
     return (real)0.5 * NAME(tanh)((real)0.5 * x) + (real)0.5;
 }
 
-static inline void NAME(activate)(int act, int n, real *x) {
-    if (act == TANH)
-        for (int i = 0; i < n; i++) x[i] = NAME(tanh)(x[i]);
-    else if (act == SIGMOID)
-        for (int i = 0; i < n; i++) x[i] = NAME(sigmoid)(x[i]);
-    else if (act == RELU)
-        for (int i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
+static inline void NAME(activate)(int act, int n, real *x, int parallel) {
+    #pragma omp parallel for if (parallel) schedule(static)
+    for (int i = 0; i < n; i++) {
+        if (act == TANH) x[i] = NAME(tanh)(x[i]);
+        else if (act == SIGMOID) x[i] = NAME(sigmoid)(x[i]);
+        else if (act == RELU) x[i] = x[i] > 0 ? x[i] : 0;
+    }
 }
 
 /* f'(z) written through a = f(z) */
@@ -81,7 +82,7 @@ CLONES static void NAME(elman_forward_rows)(const void *job, int b0, int nb) {
     for (int t = 0; t < j->T; t++) {
         real *s = AT(j->S, t, H);
         NAME(xw)(&w, h, 1, s);
-        NAME(activate)(j->act, nb * H, s);
+        NAME(activate)(j->act, nb * H, s, j->parallel);
         NAME(keep)(nb, H, MASK(t), h, s);
         h = s;
     }
@@ -99,6 +100,7 @@ CLONES static void NAME(elman_backward_rows)(const void *job, int b0, int nb) {
         real *d = AT(j->dz, t, H), *below = t > 0 ? AT(j->dz, t - 1, H) : AT0(j->dh, H);
         const real *s = AT(j->S, t, H);
         const uint8_t *m = MASK(t);
+        #pragma omp parallel for if (j->parallel) schedule(static)
         for (int b = 0; b < nb; b++) {
             real *db = d + (size_t)b * H, *bb = below + (size_t)b * H;
             const real *sb = s + (size_t)b * H;
@@ -126,6 +128,7 @@ CLONES static void NAME(lstm_forward_rows)(const void *job, int b0, int nb) {
         real *z = AT(j->gates, t, 4 * H), *ht = AT(j->Hs, t, H), *ct = AT(j->Cs, t, H);
         real *tc = AT(j->Tc, t, H);
         NAME(xw)(&w, h, 1, z);
+        #pragma omp parallel for if (j->parallel) schedule(static)
         for (int b = 0; b < nb; b++) {
             real *zb = z + (size_t)b * 4 * H, *i = zb, *f = zb + H, *g = zb + 2 * H;
             real *o = zb + 3 * H, *cb = ct + (size_t)b * H, *tb = tc + (size_t)b * H;
@@ -162,6 +165,7 @@ CLONES static void NAME(lstm_backward_rows)(const void *job, int b0, int nb) {
         const real *cp = t > 0 ? AT(j->Cs, t - 1, H) : AT0(j->c0, H), *dS = AT(j->dS, t, H);
         const uint8_t *m = MASK(t);
         real *d = AT(j->dz, t, 4 * H);
+        #pragma omp parallel for if (j->parallel) schedule(static)
         for (int b = 0; b < nb; b++) {
             const real *zb = z + (size_t)b * 4 * H, *i = zb, *f = zb + H, *g = zb + 2 * H;
             const real *o = zb + 3 * H, *tb = tc + (size_t)b * H, *cpb = cp + (size_t)b * H;
@@ -210,6 +214,7 @@ CLONES static void NAME(gru_forward_rows)(const void *job, int b0, int nb) {
         real *a = AT(j->rzn, t, 3 * H), *hnt = AT(j->hn, t, H), *s = AT(j->S, t, H);
         const real *x = AT(j->xz, t, 3 * H);
         NAME(xw)(&w, h, 0, hr);
+        #pragma omp parallel for if (j->parallel) schedule(static)
         for (int b = 0; b < nb; b++) {
             real *ab = a + (size_t)b * 3 * H, *hrb = hr + (size_t)b * 3 * H;
             const real *xb = x + (size_t)b * 3 * H;
@@ -242,6 +247,7 @@ CLONES static void NAME(gru_backward_rows)(const void *job, int b0, int nb) {
         const real *hp = t > 0 ? AT(j->S, t - 1, H) : AT0(j->h0, H);
         const uint8_t *m = MASK(t);
         real *dxt = AT(j->dx, t, 3 * H), *dht = AT(j->dhr, t, 3 * H);
+        #pragma omp parallel for if (j->parallel) schedule(static)
         for (int b = 0; b < nb; b++) {
             const real *r = a + (size_t)b * 3 * H, *z = r + H, *n = r + 2 * H;
             const real *hnb = hnt + (size_t)b * H, *hpb = hp + (size_t)b * H;
@@ -271,50 +277,57 @@ CLONES static void NAME(gru_backward_rows)(const void *job, int b0, int nb) {
     free(w.packed);
 }
 
-/* The exported kernels: `chunks` threads each take a slice of the batch (see run_rows). */
+/* The exported kernels: `chunks` threads each take a slice of the batch (see run_rows); with
+ * one chunk, `parallel` spreads each step's elementwise work over OpenMP threads. */
 
-void NAME(elman_forward)(int chunks, int T, int B, int H, int act, real *S, const real *h0,
-                         const real *WT, const uint8_t *mask) {
-    NAME(job) j = {.T = T, .B = B, .H = H, .act = act, .mask = mask, .S = S, .h0 = h0, .W = WT};
+void NAME(elman_forward)(int chunks, int parallel, int T, int B, int H, int act, real *S,
+                         const real *h0, const real *WT, const uint8_t *mask) {
+    NAME(job) j = {.parallel = parallel && chunks <= 1,
+                   .T = T, .B = B, .H = H, .act = act, .mask = mask, .S = S, .h0 = h0, .W = WT};
     run_rows(NAME(elman_forward_rows), &j, B, chunks);
 }
 
-void NAME(elman_backward)(int chunks, int T, int B, int H, int act, const real *S,
+void NAME(elman_backward)(int chunks, int parallel, int T, int B, int H, int act, const real *S,
                           const real *W_R, const uint8_t *mask, real *dz, real *dh0) {
-    NAME(job) j = {.T = T, .B = B, .H = H, .act = act, .mask = mask, .S = (real *)S, .W = W_R,
+    NAME(job) j = {.parallel = parallel && chunks <= 1,
+                   .T = T, .B = B, .H = H, .act = act, .mask = mask, .S = (real *)S, .W = W_R,
                    .dz = dz, .dh = dh0};
     run_rows(NAME(elman_backward_rows), &j, B, chunks);
 }
 
-void NAME(lstm_forward)(int chunks, int T, int B, int H, real *gates, real *Hs, real *Cs,
-                        real *Tc, const real *h0, const real *c0, const real *WT,
+void NAME(lstm_forward)(int chunks, int parallel, int T, int B, int H, real *gates, real *Hs,
+                        real *Cs, real *Tc, const real *h0, const real *c0, const real *WT,
                         const uint8_t *mask) {
-    NAME(job) j = {.T = T, .B = B, .H = H, .mask = mask, .gates = gates, .Hs = Hs, .Cs = Cs,
+    NAME(job) j = {.parallel = parallel && chunks <= 1,
+                   .T = T, .B = B, .H = H, .mask = mask, .gates = gates, .Hs = Hs, .Cs = Cs,
                    .Tc = Tc, .h0 = h0, .c0 = c0, .W = WT};
     run_rows(NAME(lstm_forward_rows), &j, B, chunks);
 }
 
-void NAME(lstm_backward)(int chunks, int T, int B, int H, const real *gates, const real *Cs,
-                         const real *Tc, const real *c0, const real *W_R, const uint8_t *mask,
-                         const real *dH, real *dh, real *dc, real *dz) {
-    NAME(job) j = {.T = T, .B = B, .H = H, .mask = mask, .gates = (real *)gates,
+void NAME(lstm_backward)(int chunks, int parallel, int T, int B, int H, const real *gates,
+                         const real *Cs, const real *Tc, const real *c0, const real *W_R,
+                         const uint8_t *mask, const real *dH, real *dh, real *dc, real *dz) {
+    NAME(job) j = {.parallel = parallel && chunks <= 1,
+                   .T = T, .B = B, .H = H, .mask = mask, .gates = (real *)gates,
                    .Cs = (real *)Cs, .Tc = (real *)Tc, .c0 = c0, .W = W_R, .dS = dH, .dh = dh,
                    .dc = dc, .dz = dz};
     run_rows(NAME(lstm_backward_rows), &j, B, chunks);
 }
 
-void NAME(gru_forward)(int chunks, int T, int B, int H, const real *xz, real *rzn, real *hn,
-                       real *S, const real *h0, const real *WT, const real *b_Rn,
-                       const uint8_t *mask, real *hr) {
-    NAME(job) j = {.T = T, .B = B, .H = H, .mask = mask, .xz = xz, .rzn = rzn, .hn = hn, .S = S,
+void NAME(gru_forward)(int chunks, int parallel, int T, int B, int H, const real *xz,
+                       real *rzn, real *hn, real *S, const real *h0, const real *WT,
+                       const real *b_Rn, const uint8_t *mask, real *hr) {
+    NAME(job) j = {.parallel = parallel && chunks <= 1,
+                   .T = T, .B = B, .H = H, .mask = mask, .xz = xz, .rzn = rzn, .hn = hn, .S = S,
                    .h0 = h0, .W = WT, .b_Rn = b_Rn, .hr = hr};
     run_rows(NAME(gru_forward_rows), &j, B, chunks);
 }
 
-void NAME(gru_backward)(int chunks, int T, int B, int H, const real *rzn, const real *hn,
-                        const real *S, const real *h0, const real *W_R, const uint8_t *mask,
-                        const real *dS, real *dh, real *dx, real *dhr) {
-    NAME(job) j = {.T = T, .B = B, .H = H, .mask = mask, .rzn = (real *)rzn, .hn = (real *)hn,
+void NAME(gru_backward)(int chunks, int parallel, int T, int B, int H, const real *rzn,
+                        const real *hn, const real *S, const real *h0, const real *W_R,
+                        const uint8_t *mask, const real *dS, real *dh, real *dx, real *dhr) {
+    NAME(job) j = {.parallel = parallel && chunks <= 1,
+                   .T = T, .B = B, .H = H, .mask = mask, .rzn = (real *)rzn, .hn = (real *)hn,
                    .S = (real *)S, .h0 = h0, .W = W_R, .dS = dS, .dh = dh, .dx = dx,
                    .dhr = dhr};
     run_rows(NAME(gru_backward_rows), &j, B, chunks);

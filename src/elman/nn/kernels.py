@@ -27,6 +27,8 @@ _OPTIONAL = ("cblas_sgemm_pack_get_size", "cblas_sgemm_pack", "cblas_sgemm_compu
 SPLIT = os.environ.get("ELMAN_BATCH_SPLIT") == "1"  # see chunks()
 SPLIT_BYTES = 2 ** 21     # split the batch across threads only while W_R is at most this big
 MIN_ROWS = 4              # ... and every thread gets at least this many rows
+PARALLEL_MIN = 32768      # elements per step from which the elementwise work is spread over
+                          # torch's OpenMP threads (below, a parallel region costs more)
 
 
 def _load():
@@ -68,6 +70,12 @@ def chunks(B: int, W_R: torch.Tensor) -> int:
     return max(1, min(torch.get_num_threads(), B // MIN_ROWS))
 
 
+def _plan(B: int, W_R: torch.Tensor) -> tuple[int, int]:
+    """(chunks, parallel) for a loop over a batch of B with this W_R."""
+    n = chunks(B, W_R)
+    return n, int(n == 1 and B * W_R.shape[0] >= PARALLEL_MIN)
+
+
 def _call(name: str, ints, *tensors):
     suffix = "_f32" if tensors[0].dtype == torch.float32 else "_f64"
     args = [ctypes.c_int(i) for i in ints]
@@ -101,7 +109,7 @@ def elman_forward(S, h0, W_R, mask, activation: str):
     """S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T)."""
     T, B, H = S.shape
     if compiled(S):
-        ints = (chunks(B, W_R), T, B, H, _ACTIVATIONS[activation])
+        ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
         return _call("elman_forward", ints, S, h0, _t(W_R), _bytes(mask))
     WT, f, h = _t(W_R), _INPLACE[activation], h0
     for t, s in enumerate(S.unbind(0)):
@@ -114,7 +122,7 @@ def elman_backward(S, W_R, mask, dz, dh0, activation: str):
     """dz holds dL/dS on entry and dL/d(pre-activation) on return; dh0 (B, H) gets dL/dh0."""
     T, B, H = S.shape
     if compiled(S):
-        ints = (chunks(B, W_R), T, B, H, _ACTIVATIONS[activation])
+        ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
         return _call("elman_backward", ints, S, W_R, _bytes(mask), dz, dh0)
     fp = _DERIVATIVE[activation](S)
     if mask is not None:
@@ -135,7 +143,7 @@ def lstm_forward(gates, Hs, Cs, Tc, h0, c0, W_R, mask):
     (T, B, H) get h_t, c_t and tanh(c_t)."""
     T, B, H = Hs.shape
     if compiled(gates):
-        return _call("lstm_forward", (chunks(B, W_R), T, B, H), gates, Hs, Cs, Tc, h0, c0,
+        return _call("lstm_forward", (*_plan(B, W_R), T, B, H), gates, Hs, Cs, Tc, h0, c0,
                      _t(W_R), _bytes(mask))
     WT, h, c = _t(W_R), h0, c0
     for t, z in enumerate(gates.unbind(0)):
@@ -159,7 +167,7 @@ def lstm_backward(gates, Cs, Tc, c0, W_R, mask, dH, dh, dc, dz):
     T, B, G = gates.shape
     H = G // 4
     if compiled(gates):
-        return _call("lstm_backward", (chunks(B, W_R), T, B, H), gates, Cs, Tc, c0, W_R,
+        return _call("lstm_backward", (*_plan(B, W_R), T, B, H), gates, Cs, Tc, c0, W_R,
                      _bytes(mask), dH, dh, dc, dz)
     i, f, g, o = gates.chunk(4, dim=2)
     c_prev = torch.cat([c0.unsqueeze(0), Cs[:-1]])
@@ -185,7 +193,7 @@ def gru_forward(xz, rzn, hn, S, h0, W_R, b_Rn, mask):
     """rzn (T, B, 3H) gets r, z, n activated; hn (T, B, H) W_Rn h_{t-1} + b_Rn; S the states."""
     T, B, H = S.shape
     if compiled(xz):
-        return _call("gru_forward", (chunks(B, W_R), T, B, H), xz, rzn, hn, S, h0, _t(W_R), b_Rn,
+        return _call("gru_forward", (*_plan(B, W_R), T, B, H), xz, rzn, hn, S, h0, _t(W_R), b_Rn,
                      _bytes(mask), xz.new_empty(B, 3 * H))
     WT, h = _t(W_R), h0
     for t in range(T):
@@ -203,7 +211,7 @@ def gru_backward(rzn, hn, S, h0, W_R, mask, dS, dh, dx, dhr):
     return; dx gets dL/dxz, dhr dL/d(h W_R^T + [0, 0, b_Rn]), both (T, B, 3H)."""
     T, B, H = S.shape
     if compiled(S):
-        return _call("gru_backward", (chunks(B, W_R), T, B, H), rzn, hn, S, h0, W_R,
+        return _call("gru_backward", (*_plan(B, W_R), T, B, H), rzn, hn, S, h0, W_R,
                      _bytes(mask), dS, dh, dx, dhr)
     r, z, n = rzn.chunk(3, dim=2)
     h_prev = torch.cat([h0.unsqueeze(0), S[:-1]])
