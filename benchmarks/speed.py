@@ -8,7 +8,8 @@
     python benchmarks/speed.py --python-loop   # the grid with the fast path's loop in Python
     python benchmarks/speed.py --shared        # with a busy process: threaded vs batch split
 
-Every number comes from this one process: warm-up, then the median of --repeats runs. Peers:
+Every number comes from this one process: warm-up, then the median of --repeats runs, the
+contenders of a cell timed in turns (round robin). Peers:
 torch.nn.RNN/LSTM/GRU (weights copied from elman, so all compute the same function), elman's
 plain loop (backend="loop") and, when installed, JAX lax.scan under jit. GFLOP/s counts the
 matrix products of forward and backward (3x the forward's) and ``%peak`` is that as a share of
@@ -38,6 +39,21 @@ def median_ms(fn, repeats: int, warmup: int = 2) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return 1e3 * statistics.median(times)
+
+
+def round_robin_ms(runs: dict, repeats: int, warmup: int = 2) -> dict:
+    """Median ms of each callable, timed in turns (one run of each per round), so that a
+    disturbance of the machine, or threads another library leaves spinning, falls on all."""
+    for fn in runs.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: 1e3 * statistics.median(t) for name, t in times.items()}
 
 
 def train_flops(T, B, I, H, cell, layers) -> float:
@@ -131,14 +147,17 @@ def grid(sizes, cells, repeats: int, loop_max_h: int, peak: float):
                 torch.manual_seed(0)
                 rnn = RNN(I, [H] * layers, cell=cell, backend="fast")
                 x = torch.randn(B, T, I, requires_grad=True)
-                t_elman = median_ms(torch_step(rnn, x), repeats)
-                t_torch = median_ms(torch_step(to_torch(rnn), x), repeats)
-                t_loop = float("nan")
+                runs = {"elman": torch_step(rnn, x), "torch": torch_step(to_torch(rnn), x)}
                 if H <= loop_max_h:
-                    rnn.backend = "loop"
-                    t_loop = median_ms(torch_step(rnn, x), repeats)
+                    loop = RNN(I, [H] * layers, cell=cell, backend="loop")
+                    loop.load_state_dict(rnn.state_dict())
+                    runs["loop"] = torch_step(loop, x)
                 jax_run = jax_step(rnn, x)
-                t_jax = median_ms(jax_run, repeats) if jax_run else float("nan")
+                if jax_run:
+                    runs["jax"] = jax_run
+                ms = round_robin_ms(runs, repeats)
+                t_elman, t_torch = ms["elman"], ms["torch"]
+                t_loop, t_jax = ms.get("loop", float("nan")), ms.get("jax", float("nan"))
                 best = min(t for t in (t_torch, t_loop, t_jax) if t == t)
                 gflops = train_flops(T, B, I, H, cell, layers) / t_elman / 1e6
                 print(f"{f'{T},{B},{I},{H}':<17}{f'{cell} x{layers}':<9}{t_torch:>10.1f}"
