@@ -86,10 +86,10 @@ class EncoderDecoder(Summarized, nn.Module):
     def forward(self, src: torch.Tensor, tgt_in: torch.Tensor, src_lengths=None,
                 tgt_lengths=None, teacher_forcing: float = 1.0) -> torch.Tensor:
         """src, tgt_in (B, T) ids -> logits (B, T, V) for tgt_out."""
-        context = self.start(src, src_lengths)
         if teacher_forcing >= 1.0:
-            h, _ = self.decoder.rnn(self.decoder.embedding(tgt_in), tgt_lengths, context.state)
+            h, context = self.teacher_forced(src, tgt_in, src_lengths, tgt_lengths)
             return self.readout(h, context)[0]
+        context = self.start(src, src_lengths)
         bos, token, out = tgt_in[:, 0], tgt_in[:, 0], []
         for t in range(tgt_in.shape[1]):
             logits, context, _ = self.step(token, context)
@@ -98,6 +98,24 @@ class EncoderDecoder(Summarized, nn.Module):
                 gold = torch.rand(token.shape, device=token.device) < teacher_forcing
                 token = torch.where(gold, tgt_in[:, t + 1], guess(logits.detach(), bos))
         return torch.stack(out, dim=1)
+
+    def teacher_forced(self, src: torch.Tensor, tgt_in: torch.Tensor, src_lengths=None,
+                       tgt_lengths=None) -> tuple[torch.Tensor, Context]:
+        """src, tgt_in (B, T) ids -> (decoder outputs h (B, T, H), context)."""
+        context = self.start(src, src_lengths)
+        h, _ = self.decoder.rnn(self.decoder.embedding(tgt_in), tgt_lengths, context.state)
+        return h, context
+
+    def real_logits(self, src: torch.Tensor, tgt_in: torch.Tensor, src_lengths: torch.Tensor,
+                    tgt_lengths: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits (N, V) of the N = sum(tgt_lengths) real target steps only,
+        row by row (the rows of ``forward``'s (B, T, V) where t < tgt_lengths[b]): the output
+        layer skips the padding."""
+        h, context = self.teacher_forced(src, tgt_in, src_lengths, tgt_lengths)
+        if context.memory is not None:
+            h = self.attention(h, context.memory, context.mask)[0]
+        real = torch.arange(h.shape[1], device=h.device) < tgt_lengths.to(h.device)[:, None]
+        return self.decoder.output(self.decoder.drop(h[real]))
 
     def step(self, token: torch.Tensor, context: Context):
         """One decoder step: token (B,) ids -> (logits (B, V), context, weights (B, S) or None)."""
