@@ -32,7 +32,7 @@ SORT = dict(task="sort", length="10", vocab=100, valid_size=1000, cell="gru",
             batch_size=128, lr=2e-3, eval_every=500, lr_schedule="cosine", max_steps=5000)
 TRANSLATE = dict(task="translate", data=str(DATA / "eng_fra/eng-fra.txt"), max_words=10,
                  valid_fraction=0.02, lowercase=True, subwords=4000, min_count=1, cell="gru",
-                 hidden_sizes=[256], bidirectional=True, embed_dim=256, dropout=0.3,
+                 hidden_sizes=[256], bidirectional=True, embed_dim=256, dropout=0.2,
                  label_smoothing=0.1, batch_size=128, lr=3e-3, lr_schedule="cosine",
                  warmup=200, max_steps=11_000, eval_every=1000, eval_batches=4)
 QUICK = dict(hidden_sizes=[64], embed_dim=32)

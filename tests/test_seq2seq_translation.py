@@ -142,3 +142,17 @@ def test_pair_batches_group_equal_sources_by_target_length():
     batches = PairBatches(pairs, 2, bos=5, eos=6, seed=0)
     for batch in batches.epoch(0):
         assert batch.x.tgt_lengths[0] == batch.x.tgt_lengths[1]
+
+
+def test_dropout_reaches_both_embeddings_in_training_only():
+    torch.manual_seed(0)
+    m = EncoderDecoder(7, 6, [5], input_size=4, embed_dim=4, cell="gru", dropout=0.5)
+    seen = {}
+    m.encoder.register_forward_hook(lambda mod, args, out: seen.update(src=args[0]))
+    m.decoder.rnn.register_forward_hook(lambda mod, args, out: seen.update(tgt=args[0]))
+    src, tgt_in = torch.randint(0, 7, (3, 5)), torch.randint(0, 6, (3, 4))
+    for training, zeros in ((True, True), (False, False)):
+        m.train(training)
+        m(src, tgt_in)
+        assert bool((seen["src"] == 0).any()) == zeros
+        assert bool((seen["tgt"] == 0).any()) == zeros
