@@ -34,7 +34,7 @@ TRANSLATE = dict(task="translate", data=str(DATA / "eng_fra/eng-fra.txt"), max_w
                  valid_fraction=0.02, lowercase=True, subwords=4000, min_count=1, cell="gru",
                  hidden_sizes=[256], bidirectional=True, embed_dim=256, dropout=0.2,
                  label_smoothing=0.1, batch_size=128, lr=3e-3, lr_schedule="cosine",
-                 warmup=200, max_steps=11_000, eval_every=1000, eval_batches=4)
+                 warmup=200, max_steps=11_000, eval_every=1500)
 QUICK = dict(hidden_sizes=[64], embed_dim=32)
 MODELS = {"sort": {"attention": dict(SORT)},
           "translate": {"no-attention": dict(TRANSLATE, attention="none"),
