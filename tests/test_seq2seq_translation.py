@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from elman.data.pairs import Pair, PairBatches, PairRow, group_by_source, parse_pairs, \
     source_key, split_by_source
 from elman.models import EncoderDecoder
-from elman.training.bleu import corpus_scores, reference_streams
+from elman.bleu import corpus_scores, reference_streams
 from elman.training.config import resolve
 
 # Tatoeba-like: several translations of one source, and one source written in two cases

@@ -10,7 +10,7 @@ when ``lowercase``), so no held-out source sentence occurs in training. Tokens: 
 and an output <unk> is printed as ``<unk>``. Model: ``elman.models.EncoderDecoder``.
 Metrics: corpus BLEU and chrF (sacrebleu, default 13a tokenisation; case-insensitive when
 ``lowercase``) of each distinct held-out source, decoded once, against all its targets as
-written in the file (``elman.training.bleu``: multi-reference); loss and teacher-forced
+written in the file (``elman.bleu``: multi-reference); loss and teacher-forced
 accuracy of the first pair of each source.
 
 A source longer than ``LONGEST`` times the longest training source (in tokens) is refused:
@@ -20,13 +20,13 @@ the model has never seen anything near it.
 import base64
 from typing import TYPE_CHECKING
 
+from ..bleu import corpus_scores
 from ..data.pairs import (Pair, PairBatches, PairRow, group_by_source, parse_pairs, short_pairs,
                           split_by_source)
 from ..data.tokenizers import Pieces, Words
 from ..data.vocab import Vocab
 from ..errors import bad
 from . import labeled
-from ..training.bleu import corpus_scores
 from .seq2seq import Seq2SeqTask, with_specials
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ each sentence's best-matching reference.
 
 from sacrebleu.metrics import BLEU, CHRF
 
-from ..errors import bad
+from .errors import bad
 
 
 def reference_streams(references: list[list[str]]) -> list[list[str | None]]:
