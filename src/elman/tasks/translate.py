@@ -135,9 +135,9 @@ class TranslateTask(Seq2SeqTask):
     def score(self, model, rows: list[PairRow], batches: PairBatches | None = None,
               max_batches: int | None = None, beam: int = 1,
               length_penalty: float = 1.0) -> dict:
-        """{"loss", "accuracy", "bleu", "chrf", "tokens", "sentences"} of ``rows``: each
-        distinct source decoded once (``batches``: those of ``firsts(rows)``) and scored
-        against all its targets; loss and accuracy of its first pair."""
+        """{"loss", "accuracy", "bleu", "chrf", "tokens", "sentences", "references"} of
+        ``rows``: each distinct source decoded once (``batches``: those of ``firsts(rows)``)
+        and scored against all its targets; loss and accuracy of its first pair."""
         self.check_beam(beam, length_penalty)
         groups = group_by_source(rows, self.cfg.lowercase)
         stats, found, _, _ = self.run(
@@ -146,7 +146,7 @@ class TranslateTask(Seq2SeqTask):
         hyps = [self.text(ids) for ids in found]
         refs = [[r.target for r in g] for g in groups[:len(hyps)]]
         return {**stats, **corpus_scores(hyps, refs, self.cfg.lowercase),
-                "sentences": len(hyps)}
+                "sentences": len(hyps), "references": sum(map(len, refs))}
 
     def text(self, ids: list[int]) -> str:
         return self.tgt_tok.text([self.target.tokens[i] for i in ids])
