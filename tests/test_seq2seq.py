@@ -290,7 +290,11 @@ def test_translation_overfits_translates_and_scores(pairs_file, tmp_path, capsys
     assert main(["translate", str(run), "We are zzz."]) == 0
     assert "read as <unk>: zzz" in capsys.readouterr().err
     assert main(["eval", str(run), "--data", str(pairs_file)]) == 0
-    assert capsys.readouterr().out.startswith("BLEU: 100.00 (6 sentences")
+    assert capsys.readouterr().out.startswith("BLEU: 100.00 (6 sentences against 6 ")
+    more = tmp_path / "more.tsv"                 # a second translation of one source
+    more.write_text(PAIRS + "We are tired.\tNous sommes fatiguées.\n", encoding="utf-8")
+    assert main(["eval", str(run), "--data", str(more)]) == 0
+    assert capsys.readouterr().out.startswith("BLEU: 100.00 (6 sentences against 7 ")
 
 
 def test_subword_translation_keeps_its_sentencepiece_models(pairs_file, tmp_path, capsys):

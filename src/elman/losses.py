@@ -47,7 +47,9 @@ def cross_entropy(logits: torch.Tensor, targets: torch.Tensor, lengths=None,
     """Softmax cross-entropy. logits (B, T, K), targets (B, T) int; or (B, K) and (B,)."""
     if logits.dim() == 2:
         logits, targets = logits.unsqueeze(1), targets.unsqueeze(1)
-    per_step = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (B, T)
+    B, T, K = logits.shape
+    per_step = F.cross_entropy(logits.reshape(B * T, K), targets.reshape(B * T),
+                               reduction="none").view(B, T)     # softmax over contiguous K
     return _reduce(per_step, step_mask(lengths, logits.shape[1], logits), reduction)
 
 

@@ -81,7 +81,8 @@ def eval_seq2seq(ck, train_cfg, args) -> int:
         if not rows:
             raise bad("data", "a file (--data FILE): the run held no pairs out", "none")
     r = task.score(ck.model, rows, beam=beam, length_penalty=penalty)
-    print(f"BLEU: {r['bleu']:.2f} ({r['sentences']:,} sentences of {data}, {how})")
+    print(f"BLEU: {r['bleu']:.2f} ({r['sentences']:,} sentences against "
+          f"{r['references']:,} references of {data}, {how})")
     print(f"chrF: {r['chrf']:.2f}")
     print(f"loss: {r['loss']:.4f} nats per token (teacher forced accuracy {r['accuracy']:.4f})")
     return 0

@@ -5,6 +5,10 @@ Every non-blank line must hold a tab with a non-empty source before it and a non
 after it; a line that does not is an error naming FILE:LINE. Further columns (an attribution)
 are ignored.
 
+Pairs that translate the same source (Tatoeba lists several translations of many sentences)
+are grouped by the source's words (``group_by_source``): ``split_by_source`` holds out whole
+groups, and a held-out group is scored against all its translations at once.
+
 A batch is a ``Batch`` (``elman.data.batching``) with x ``PairInputs`` and y the target ids::
 
 ==============  ==========================================================================
@@ -24,6 +28,7 @@ import torch
 from ..errors import bad
 from .batching import Batch
 from .sequences import SequenceBatches
+from .words import words
 
 
 class PairRow(NamedTuple):
@@ -58,6 +63,35 @@ def short_pairs(rows: list[PairRow], max_words: int | None) -> list[PairRow]:
         return rows
     return [r for r in rows if len(r.source.split()) <= max_words and
             len(r.target.split()) <= max_words]
+
+
+def source_key(row: PairRow, lowercase: bool) -> tuple[str, ...]:
+    """The words of a pair's source: pairs with equal keys translate the same sentence."""
+    return tuple(words(row.source, lowercase))
+
+
+def group_by_source(rows: list[PairRow], lowercase: bool) -> list[list[PairRow]]:
+    """The pairs grouped by ``source_key`` (one group per distinct source, with all its
+    translations), groups and pairs in the order of the rows."""
+    groups: dict[tuple[str, ...], list[PairRow]] = {}
+    for r in rows:
+        groups.setdefault(source_key(r, lowercase), []).append(r)
+    return list(groups.values())
+
+
+def split_by_source(rows: list[PairRow], fraction: float, seed: int,
+                    lowercase: bool) -> tuple[list[PairRow], list[PairRow]]:
+    """(train, held-out) pairs: a seeded ``fraction`` of the distinct sources (at least one,
+    never all) is held out with every pair of theirs, so no held-out source is trained on.
+    Both keep the rows' order."""
+    groups = group_by_source(rows, lowercase)
+    if fraction == 0 or len(groups) < 2:
+        return rows, []
+    order = torch.randperm(len(groups), generator=torch.Generator().manual_seed(seed)).tolist()
+    k = min(max(1, round(fraction * len(groups))), len(groups) - 1)
+    held = {source_key(groups[i][0], lowercase) for i in order[:k]}
+    return ([r for r in rows if source_key(r, lowercase) not in held],
+            [r for r in rows if source_key(r, lowercase) in held])
 
 
 class Pair(NamedTuple):
@@ -96,13 +130,16 @@ def collate_pairs(pairs: list[Pair], bos: int, eos: int) -> Batch:
 
 
 class PairBatches(SequenceBatches):
-    """Batches of pairs, grouped by source length as ``SequenceBatches`` groups sentences;
-    ``shuffle=False`` keeps the pairs' order."""
+    """Batches of pairs, grouped by source length and then target length as
+    ``SequenceBatches`` groups sentences; ``shuffle=False`` keeps the pairs' order."""
 
     def __init__(self, pairs: list[Pair], batch_size: int, bos: int, eos: int, seed: int = 0,
                  shuffle: bool = True):
         super().__init__(pairs, batch_size, seed, shuffle)
         self.bos, self.eos = bos, eos
+
+    def size(self, i: int) -> tuple[int, int]:
+        return len(self.examples[i].ids), len(self.examples[i].target)
 
     def epoch(self, epoch: int, start: int = 0) -> Iterator[Batch]:
         for indices in self.order(epoch)[start:]:

@@ -92,6 +92,10 @@ class SequenceBatches:
     def tokens(self) -> int:
         return sum(len(e.ids) for e in self.examples)
 
+    def size(self, i: int):
+        """The sort key that groups example i with others of its length."""
+        return len(self.examples[i].ids)
+
     def order(self, epoch: int) -> list[list[int]]:
         """The example indices of each batch of an epoch."""
         n, B = len(self.examples), self.batch_size
@@ -101,7 +105,7 @@ class SequenceBatches:
         perm = torch.randperm(n, generator=g).tolist()
         batches = []
         for p in range(0, n, B * POOL):
-            pool = sorted(perm[p:p + B * POOL], key=lambda i: len(self.examples[i].ids))
+            pool = sorted(perm[p:p + B * POOL], key=self.size)
             batches += [pool[i:i + B] for i in range(0, len(pool), B)]
         return [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
 

@@ -39,8 +39,10 @@ class EncoderDecoder(Summarized, nn.Module):
     Training uses teacher forcing: the decoder reads the true previous target tokens
     (tgt_in = [bos, y_1, ..., y_{T-1}]); with ``teacher_forcing`` < 1 each step reads the
     true token with that probability and its own previous guess otherwise (scheduled
-    sampling). Decoding never outputs bos. Inference feeds its own outputs back: ``greedy`` or ``beam``.
+    sampling). Decoding never outputs bos. Inference feeds its own outputs back: ``greedy``
+    or ``beam``.
     A bidirectional encoder gives states of 2*H_l, so the decoder's layers are 2*H_l wide.
+    ``dropout``: on both sides' embeddings, between RNN layers and before the output layer.
     ``attention`` ("none", "additive", "multiplicative"): see ``elman.models.attention``.
     """
 
@@ -56,6 +58,7 @@ class EncoderDecoder(Summarized, nn.Module):
                            activation=activation, bidirectional=bidirectional, dropout=dropout,
                            attention=attention)
         self.embedding = front_end(input_size, src_vocab)
+        self.drop = nn.Dropout(dropout)
         self.encoder = RNN(input_size, hidden_sizes, cell, activation, bidirectional, dropout)
         widths = [self.encoder.num_directions * h for h in self.encoder.hidden_sizes]
         self.decoder = LanguageModel(tgt_vocab, widths, embed_dim, cell, activation, dropout)
@@ -68,13 +71,18 @@ class EncoderDecoder(Summarized, nn.Module):
 
     def start(self, src: torch.Tensor, src_lengths=None) -> Context:
         """src (B, S), src_lengths (B,) or None -> the decoder's context before its first step."""
-        memory, finals = self.encoder(self.embedding(src), src_lengths)  # (B, S, D*H_L)
+        x = self.drop(self.embedding(src))
+        memory, finals = self.encoder(x, src_lengths)                # (B, S, D*H_L)
         if not hasattr(self, "attention"):
             return Context(finals, None, None)
         S = memory.shape[1]
         lengths = torch.full((src.shape[0],), S) if src_lengths is None else src_lengths
         mask = torch.arange(S, device=memory.device) < lengths.to(memory.device)[:, None]
         return Context(finals, memory, mask)
+
+    def embed_target(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Decoder input ids (B, T) -> embeddings (B, T, E), dropped out in training."""
+        return self.drop(self.decoder.embedding(tokens))
 
     def readout(self, h: torch.Tensor, context: Context):
         """Decoder outputs h (B, T, H) -> (logits (B, T, V), weights (B, T, S) or None)."""
@@ -86,10 +94,10 @@ class EncoderDecoder(Summarized, nn.Module):
     def forward(self, src: torch.Tensor, tgt_in: torch.Tensor, src_lengths=None,
                 tgt_lengths=None, teacher_forcing: float = 1.0) -> torch.Tensor:
         """src, tgt_in (B, T) ids -> logits (B, T, V) for tgt_out."""
-        context = self.start(src, src_lengths)
         if teacher_forcing >= 1.0:
-            h, _ = self.decoder.rnn(self.decoder.embedding(tgt_in), tgt_lengths, context.state)
+            h, context = self.teacher_forced(src, tgt_in, src_lengths, tgt_lengths)
             return self.readout(h, context)[0]
+        context = self.start(src, src_lengths)
         bos, token, out = tgt_in[:, 0], tgt_in[:, 0], []
         for t in range(tgt_in.shape[1]):
             logits, context, _ = self.step(token, context)
@@ -99,9 +107,27 @@ class EncoderDecoder(Summarized, nn.Module):
                 token = torch.where(gold, tgt_in[:, t + 1], guess(logits.detach(), bos))
         return torch.stack(out, dim=1)
 
+    def teacher_forced(self, src: torch.Tensor, tgt_in: torch.Tensor, src_lengths=None,
+                       tgt_lengths=None) -> tuple[torch.Tensor, Context]:
+        """src, tgt_in (B, T) ids -> (decoder outputs h (B, T, H), context)."""
+        context = self.start(src, src_lengths)
+        h, _ = self.decoder.rnn(self.embed_target(tgt_in), tgt_lengths, context.state)
+        return h, context
+
+    def real_logits(self, src: torch.Tensor, tgt_in: torch.Tensor, src_lengths: torch.Tensor,
+                    tgt_lengths: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits (N, V) of the N = sum(tgt_lengths) real target steps only,
+        row by row (the rows of ``forward``'s (B, T, V) where t < tgt_lengths[b]): the output
+        layer skips the padding."""
+        h, context = self.teacher_forced(src, tgt_in, src_lengths, tgt_lengths)
+        if context.memory is not None:
+            h = self.attention(h, context.memory, context.mask)[0]
+        real = torch.arange(h.shape[1], device=h.device) < tgt_lengths.to(h.device)[:, None]
+        return self.decoder.output(self.decoder.drop(h[real]))
+
     def step(self, token: torch.Tensor, context: Context):
         """One decoder step: token (B,) ids -> (logits (B, V), context, weights (B, S) or None)."""
-        h, state = self.decoder.rnn(self.decoder.embedding(token[:, None]), None, context.state)
+        h, state = self.decoder.rnn(self.embed_target(token[:, None]), None, context.state)
         logits, weights = self.readout(h, context._replace(state=state))
         return logits[:, 0], context._replace(state=state), \
             None if weights is None else weights[:, 0]

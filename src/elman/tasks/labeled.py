@@ -18,9 +18,21 @@ from ..errors import bad
 from ..losses import cross_entropy
 
 
-def read_split(train, parse: Callable[[str, str], list]) -> tuple[list, list, str]:
-    """(train items, valid items, sha256 of the data) from --data and --valid, or a seeded
-    ``valid_fraction`` of --data when there is no --valid file."""
+def random_split(items: list, fraction: float, seed: int) -> tuple[list, list]:
+    """(train, valid): a seeded ``fraction`` of the items (at least one) held out."""
+    if fraction == 0 or len(items) < 2:
+        return items, []
+    order = torch.randperm(len(items), generator=torch.Generator().manual_seed(seed)).tolist()
+    held = set(order[:max(1, round(fraction * len(items)))])
+    return ([x for i, x in enumerate(items) if i not in held],
+            [x for i, x in enumerate(items) if i in held])
+
+
+def read_split(train, parse: Callable[[str, str], list],
+               split: Callable[[list, float, int], tuple[list, list]] = random_split
+               ) -> tuple[list, list, str]:
+    """(train items, valid items, sha256 of the data) from --data and --valid, or
+    ``split(items, valid_fraction, split_seed)`` of --data when there is no --valid file."""
     if train.data is None:
         raise bad("data", f"a file (--data FILE) for the {train.task} task", "none")
     text = read_text(train.data)
@@ -30,14 +42,7 @@ def read_split(train, parse: Callable[[str, str], list]) -> tuple[list, list, st
         valid_text = read_text(train.valid, "valid")
         digest.update(valid_text.encode("utf-8"))
         return items, parse(valid_text, train.valid), digest.hexdigest()
-    if train.valid_fraction == 0 or len(items) < 2:
-        return items, [], digest.hexdigest()
-    g = torch.Generator().manual_seed(train.split_seed)
-    order = torch.randperm(len(items), generator=g).tolist()
-    k = max(1, round(train.valid_fraction * len(items)))
-    held = set(order[:k])
-    return ([x for i, x in enumerate(items) if i not in held],
-            [x for i, x in enumerate(items) if i in held], digest.hexdigest())
+    return *split(items, train.valid_fraction, train.split_seed), digest.hexdigest()
 
 
 def word_vocab(sentences: Sequence[Sequence[str]], min_count: int) -> Vocab:

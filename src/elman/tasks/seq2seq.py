@@ -16,6 +16,7 @@ reads the true tokens.
 from typing import TYPE_CHECKING
 
 import torch
+import torch.nn.functional as F
 
 from ..data.pairs import Pair, PairBatches
 from ..data.vocab import Vocab
@@ -72,10 +73,16 @@ class Seq2SeqTask:
                               model.bidirectional, model.dropout, model.attention)
 
     def loss(self, model: EncoderDecoder, x, y: torch.Tensor, state=None):
-        """Mean nats per target token; no state is carried."""
-        ratio = self.ratio if model.training else 1.0
-        logits = model(x.src, x.tgt_in, x.src_lengths, x.tgt_lengths, ratio)
-        return cross_entropy(logits, y, x.tgt_lengths, reduction="step"), None
+        """Mean cross-entropy per target token, in training against targets smoothed by
+        ``label_smoothing``; no state is carried. With teacher forcing only the real target
+        steps reach the output layer."""
+        ratio, smoothing = (self.ratio, self.cfg.label_smoothing) if model.training else (1, 0)
+        real = torch.arange(y.shape[1], device=y.device) < x.tgt_lengths[:, None]   # (B, T)
+        if ratio < 1.0:
+            logits = model(x.src, x.tgt_in, x.src_lengths, x.tgt_lengths, ratio)[real]
+        else:
+            logits = model.real_logits(x.src, x.tgt_in, x.src_lengths, x.tgt_lengths)
+        return F.cross_entropy(logits, y[real], label_smoothing=smoothing), None   # (N, V)
 
     def batches(self, pairs: list[Pair]) -> PairBatches:
         """Decoding batches of ``pairs`` in their order."""

@@ -1,14 +1,17 @@
 """The translation task: sentence pairs ``source<TAB>target`` in, a translation out.
 
 Data: ``elman.data.pairs`` rows (pairs longer than ``max_words`` words on either side
-dropped), a seeded ``valid_fraction`` held out (or a ``--valid`` file). Tokens: words, or with
+dropped). Held out: a ``--valid`` file, or a seeded ``valid_fraction`` of the distinct
+sources with all their pairs (``split_by_source``: sources compared by their words, lower-cased
+when ``lowercase``), so no held-out source sentence occurs in training. Tokens: words, or with
 ``subwords`` a sentencepiece model per side trained on the training pairs
 (``elman.data.tokenizers``). Vocabularies: the training tokens seen ``min_count`` times and
 <unk> (target: also <s> and </s>); a source token outside the vocabulary is read as <unk>,
 and an output <unk> is printed as ``<unk>``. Model: ``elman.models.EncoderDecoder``.
-Metrics: loss, teacher-forced accuracy, and corpus BLEU and chrF (sacrebleu, default 13a
-tokenisation; case-insensitive when ``lowercase``) of the decoded held-out sources against
-their reference targets as written in the file.
+Metrics: corpus BLEU and chrF (sacrebleu, default 13a tokenisation; case-insensitive when
+``lowercase``) of each distinct held-out source, decoded once, against all its targets as
+written in the file (``elman.bleu``: multi-reference); loss and teacher-forced
+accuracy of the first pair of each source.
 
 A source longer than ``LONGEST`` times the longest training source (in tokens) is refused:
 the model has never seen anything near it.
@@ -17,9 +20,9 @@ the model has never seen anything near it.
 import base64
 from typing import TYPE_CHECKING
 
-import sacrebleu
-
-from ..data.pairs import Pair, PairBatches, PairRow, parse_pairs, short_pairs
+from ..bleu import corpus_scores
+from ..data.pairs import (Pair, PairBatches, PairRow, group_by_source, parse_pairs, short_pairs,
+                          split_by_source)
 from ..data.tokenizers import Pieces, Words
 from ..data.vocab import Vocab
 from ..errors import bad
@@ -40,7 +43,7 @@ class TranslateTask(Seq2SeqTask):
 
     def __init__(self, train: "TrainConfig", vocab: Vocab | None = None, meta: dict | None = None):
         self.cfg = train
-        rows, valid, self.fingerprint = labeled.read_split(train, self.parse)
+        rows, valid, self.fingerprint = labeled.read_split(train, self.parse, self.split)
         self.source = train.data
         self.tokenizers(meta, rows)
         sources = [self.src_tok.tokens(r.source) for r in rows]
@@ -50,10 +53,19 @@ class TranslateTask(Seq2SeqTask):
             labeled.word_vocab(targets, train.min_count).tokens, "<unk>"))
         self.max_source = meta["max_source"] if meta else max(len(s) for s in sources)
         self.n_train, self.n_valid = len(rows), len(valid)
+        self.valid_sources = len(group_by_source(valid, train.lowercase))
         pairs = [self.pair(s, t) for s, t in zip(sources, targets)]
         self.train_batches = PairBatches(pairs, train.batch_size, self.bos, self.eos, train.seed)
         self.valid_rows = valid
-        self.valid_batches = self.batches(self.pairs(valid)) if valid else None
+        self.valid_batches = self.batches(self.pairs(self.firsts(valid))) if valid else None
+
+    def split(self, rows: list[PairRow], fraction: float, seed: int):
+        """(train, held-out) pairs: whole sources held out (``split_by_source``)."""
+        return split_by_source(rows, fraction, seed, self.cfg.lowercase)
+
+    def firsts(self, rows: list[PairRow]) -> list[PairRow]:
+        """The first pair of each distinct source, the one that is decoded and scored."""
+        return [group[0] for group in group_by_source(rows, self.cfg.lowercase)]
 
     def parse(self, text: str, name: str) -> list[PairRow]:
         rows = short_pairs(parse_pairs(text, name), self.cfg.max_words)
@@ -104,8 +116,8 @@ class TranslateTask(Seq2SeqTask):
     def describe(self) -> str:
         unit = "words" if self.cfg.subwords is None else "subwords"
         return (f"data: {self.source!r}, {self.n_train:,} train and {self.n_valid:,} valid "
-                f"pairs, vocabularies of {len(self.vocab):,} source and {len(self.target):,} "
-                f"target {unit}")
+                f"pairs ({self.valid_sources:,} valid sources), vocabularies of "
+                f"{len(self.vocab):,} source and {len(self.target):,} target {unit}")
 
     def max_output(self, S: int) -> int:
         return 2 * S + 10
@@ -123,17 +135,18 @@ class TranslateTask(Seq2SeqTask):
     def score(self, model, rows: list[PairRow], batches: PairBatches | None = None,
               max_batches: int | None = None, beam: int = 1,
               length_penalty: float = 1.0) -> dict:
-        """{"loss", "accuracy", "bleu", "chrf", "tokens", "sentences"} of ``rows``."""
+        """{"loss", "accuracy", "bleu", "chrf", "tokens", "sentences", "references"} of
+        ``rows``: each distinct source decoded once (``batches``: those of ``firsts(rows)``)
+        and scored against all its targets; loss and accuracy of its first pair."""
         self.check_beam(beam, length_penalty)
-        stats, found, _, _ = self.run(model, batches or self.batches(self.pairs(rows)),
-                                      max_batches, beam, length_penalty)
+        groups = group_by_source(rows, self.cfg.lowercase)
+        stats, found, _, _ = self.run(
+            model, batches or self.batches(self.pairs([g[0] for g in groups])), max_batches,
+            beam, length_penalty)
         hyps = [self.text(ids) for ids in found]
-        refs = [r.target for r in rows[:len(hyps)]]
-        lower = self.cfg.lowercase
-        return {**stats, "bleu": sacrebleu.corpus_bleu(hyps, [refs], lowercase=lower).score,
-                "chrf": sacrebleu.corpus_chrf([h.lower() if lower else h for h in hyps],
-                                              [[r.lower() if lower else r for r in refs]]).score,
-                "sentences": len(hyps)}
+        refs = [[r.target for r in g] for g in groups[:len(hyps)]]
+        return {**stats, **corpus_scores(hyps, refs, self.cfg.lowercase),
+                "sentences": len(hyps), "references": sum(map(len, refs))}
 
     def text(self, ids: list[int]) -> str:
         return self.tgt_tok.text([self.target.tokens[i] for i in ids])

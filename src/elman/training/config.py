@@ -291,6 +291,9 @@ class TrainConfig:
                                               "after teacher_forcing_steps (none: no decay)")
     teacher_forcing_steps: int = opt(10_000, parse_positive_int, "sort, reverse, copy, add, "
                                      "translate: the steps of that decay")
+    label_smoothing: float = opt(0.0, parse_probability, "sort, reverse, copy, add, "
+                                 "translate: the training loss's target puts this probability "
+                                 "uniformly on all tokens (validation loss: unsmoothed)")
 
 
     column: str | None = opt(None, parse_optional(parse_text), "forecast: the CSV column to "

@@ -48,7 +48,8 @@ FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "
                    "column", "time_column", "missing", "window", "horizon",
                    "forecast_shape",
                    "length", "vocab", "valid_size", "train_size", "max_words", "subwords",
-                   "teacher_forcing", "teacher_forcing_final", "teacher_forcing_steps")
+                   "teacher_forcing", "teacher_forcing_final", "teacher_forcing_steps",
+                   "label_smoothing")
 # task metrics besides the loss that go into metrics.jsonl when a task reports them
 EXTRA_METRICS = ("accuracy", "digit_error_rate", "nll", "rmse", "mae", "exact_match",
                  "token_accuracy", "bleu", "chrf")
