@@ -84,14 +84,15 @@ def split_by_source(rows: list[PairRow], fraction: float, seed: int,
     """(train, held-out) pairs: a seeded ``fraction`` of the distinct sources (at least one,
     never all) is held out with every pair of theirs, so no held-out source is trained on.
     Both keep the rows' order."""
-    groups = group_by_source(rows, lowercase)
-    if fraction == 0 or len(groups) < 2:
+    keys = [source_key(r, lowercase) for r in rows]
+    sources = list(dict.fromkeys(keys))                   # distinct, in order of appearance
+    if fraction == 0 or len(sources) < 2:
         return rows, []
-    order = torch.randperm(len(groups), generator=torch.Generator().manual_seed(seed)).tolist()
-    k = min(max(1, round(fraction * len(groups))), len(groups) - 1)
-    held = {source_key(groups[i][0], lowercase) for i in order[:k]}
-    return ([r for r in rows if source_key(r, lowercase) not in held],
-            [r for r in rows if source_key(r, lowercase) in held])
+    order = torch.randperm(len(sources), generator=torch.Generator().manual_seed(seed)).tolist()
+    k = min(max(1, round(fraction * len(sources))), len(sources) - 1)
+    held = {sources[i] for i in order[:k]}
+    return ([r for r, key in zip(rows, keys) if key not in held],
+            [r for r, key in zip(rows, keys) if key in held])
 
 
 class Pair(NamedTuple):

@@ -91,7 +91,7 @@ class _LSTM(torch.autograd.Function):
     def backward(ctx, dH_all, dh_last, dc_last):
         gates, Hs, Cs, Tc, W_R, h0, c0, mask = ctx.saved_tensors
         dh, dc = _grad(dh_last, h0), _grad(dc_last, c0)
-        dH = Hs.new_zeros(()).expand_as(Hs).contiguous() if dH_all is None else dH_all.contiguous()
+        dH = torch.zeros_like(Hs) if dH_all is None else dH_all.contiguous()
         dz = torch.empty_like(gates)
         kernels.lstm_backward(gates, Cs, Tc, c0, W_R.contiguous(), mask, dH, dh, dc, dz)
         return dz, _outer_sum(dz, h0, Hs), dh, dc, None

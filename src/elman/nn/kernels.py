@@ -51,9 +51,8 @@ def _load():
 _LIB = _load()
 
 
-def compiled(*tensors: torch.Tensor) -> bool:
-    """Whether the C loop runs for these tensors."""
-    t = tensors[0]
+def compiled(t: torch.Tensor) -> bool:
+    """Whether the C loop runs for tensors like t."""
     return (ENABLED and _LIB is not None and t.device.type == "cpu"
             and t.dtype in (torch.float32, torch.float64))
 
@@ -84,10 +83,6 @@ def _call(name: str, ints, *tensors):
     getattr(_LIB, name + suffix)(*args)
 
 
-def _bytes(mask):
-    return None if mask is None else mask.reshape(mask.shape[0], mask.shape[1]).contiguous()
-
-
 def _t(W: torch.Tensor) -> torch.Tensor:
     """W^T copied contiguous: MKL's small-batch GEMM is ~3x slower on a transposed view."""
     return W.t().contiguous()
@@ -110,7 +105,7 @@ def elman_forward(S, h0, W_R, mask, activation: str):
     T, B, H = S.shape
     if compiled(S):
         ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
-        return _call("elman_forward", ints, S, h0, _t(W_R), _bytes(mask))
+        return _call("elman_forward", ints, S, h0, _t(W_R), mask)
     WT, f, h = _t(W_R), _INPLACE[activation], h0
     for t, s in enumerate(S.unbind(0)):
         f(s.addmm_(h, WT))
@@ -123,7 +118,7 @@ def elman_backward(S, W_R, mask, dz, dh0, activation: str):
     T, B, H = S.shape
     if compiled(S):
         ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
-        return _call("elman_backward", ints, S, W_R, _bytes(mask), dz, dh0)
+        return _call("elman_backward", ints, S, W_R, mask, dz, dh0)
     fp = _DERIVATIVE[activation](S)
     if mask is not None:
         m = mask.reshape(T, B, 1)
@@ -144,7 +139,7 @@ def lstm_forward(gates, Hs, Cs, Tc, h0, c0, W_R, mask):
     T, B, H = Hs.shape
     if compiled(gates):
         return _call("lstm_forward", (*_plan(B, W_R), T, B, H), gates, Hs, Cs, Tc, h0, c0,
-                     _t(W_R), _bytes(mask))
+                     _t(W_R), mask)
     WT, h, c = _t(W_R), h0, c0
     for t, z in enumerate(gates.unbind(0)):
         z.addmm_(h, WT)
@@ -168,7 +163,7 @@ def lstm_backward(gates, Cs, Tc, c0, W_R, mask, dH, dh, dc, dz):
     H = G // 4
     if compiled(gates):
         return _call("lstm_backward", (*_plan(B, W_R), T, B, H), gates, Cs, Tc, c0, W_R,
-                     _bytes(mask), dH, dh, dc, dz)
+                     mask, dH, dh, dc, dz)
     i, f, g, o = gates.chunk(4, dim=2)
     c_prev = torch.cat([c0.unsqueeze(0), Cs[:-1]])
     A = o * (1 - Tc * Tc)                          # dh -> dc
@@ -194,7 +189,7 @@ def gru_forward(xz, rzn, hn, S, h0, W_R, b_Rn, mask):
     T, B, H = S.shape
     if compiled(xz):
         return _call("gru_forward", (*_plan(B, W_R), T, B, H), xz, rzn, hn, S, h0, _t(W_R), b_Rn,
-                     _bytes(mask), xz.new_empty(B, 3 * H))
+                     mask, xz.new_empty(B, 3 * H))
     WT, h = _t(W_R), h0
     for t in range(T):
         hr = h @ WT
@@ -212,7 +207,7 @@ def gru_backward(rzn, hn, S, h0, W_R, mask, dS, dh, dx, dhr):
     T, B, H = S.shape
     if compiled(S):
         return _call("gru_backward", (*_plan(B, W_R), T, B, H), rzn, hn, S, h0, W_R,
-                     _bytes(mask), dS, dh, dx, dhr)
+                     mask, dS, dh, dx, dhr)
     r, z, n = rzn.chunk(3, dim=2)
     h_prev = torch.cat([h0.unsqueeze(0), S[:-1]])
     dn_f = (1 - z) * (1 - n * n)                  # dh -> d(pre-activation of n)
