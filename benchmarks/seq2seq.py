@@ -6,7 +6,8 @@ English sentences held out with all their translations, each scored against all 
 (multi-reference corpus BLEU and chrF); with and without attention, each decoded greedily
 and with beam 5. Translation: sentencepiece pieces (4,000 per side), bidirectional GRU
 encoder of 2 x 256, decoder GRU 512, multiplicative attention, batches of 128, Adam 3e-3
-with a cosine decay over ``--max-steps`` (what 60 minutes held on 2 threads here).
+with a cosine decay that ends at ``--max-steps`` or at the ``--minutes`` budget, whichever
+comes first.
 Prints a table per task with the wall time of each run (training, its CPU time, decoding);
 the budget is wall time, so on a shared machine the CPU minutes say how much training it got.
 

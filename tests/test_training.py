@@ -198,6 +198,20 @@ def test_lr_schedules():
     assert lr_factor(TrainConfig())(12345) == 1.0
 
 
+def test_cosine_follows_the_time_budget_when_it_comes_first():
+    cfg = TrainConfig(lr_schedule="cosine", max_steps=1000, max_minutes=1.0)
+    seconds = [0.0]
+    f = lr_factor(cfg, lambda: seconds[0])
+    assert f(500) == pytest.approx(0.5)          # half the steps, no time spent
+    seconds[0] = 45.0                            # 3/4 of the budget beats 1/2 of the steps
+    assert f(500) == pytest.approx(0.5 * (1 + math.cos(0.75 * math.pi)))
+    seconds[0] = 90.0
+    assert f(10) == pytest.approx(0.0, abs=1e-12)
+    no_budget = lr_factor(TrainConfig(lr_schedule="cosine", max_steps=1000, max_minutes=None),
+                          lambda: 1e9)
+    assert no_budget(500) == pytest.approx(0.5)
+
+
 def test_cosine_schedule_in_a_run(data, tmp_path):
     r = run(data, tmp_path / "r", lr_schedule="cosine", max_steps=20, eval_every=10)
     rows = [json.loads(line) for line in (r.run / "metrics.jsonl").open()]

@@ -220,7 +220,8 @@ class TrainConfig:
     momentum: float = opt(0.9, parse_fraction, "SGD momentum")
     weight_decay: float = opt(0.0, parse_nonneg, "L2 weight decay")
     lr_schedule: str = opt("plateau", parse_choice(("constant", "cosine", "step", "plateau")),
-                           "after warmup: constant; cosine to 0 at max_steps; step: times "
+                           "after warmup: constant; cosine to 0 at max_steps or at the max_minutes "
+                           "budget, whichever comes first; step: times "
                            "lr_gamma every lr_step_size steps; plateau: times lr_gamma after "
                            "each evaluation that does not improve the monitored validation figure")
     warmup: int = opt(0, parse_count, "steps of linear learning-rate warmup")

@@ -115,14 +115,19 @@ def _bytes_tensor(text: str) -> torch.Tensor:
     return torch.frombuffer(bytearray(base64.b64decode(text, validate=True)), dtype=torch.uint8)
 
 
-def lr_factor(cfg: TrainConfig):
-    """Multiplier of the base learning rate at a step: linear warmup, then the schedule."""
+def lr_factor(cfg: TrainConfig, elapsed=lambda: 0.0):
+    """Multiplier of the base learning rate at a step: linear warmup, then the schedule.
+    The cosine reaches 0 at ``max_steps`` or at the ``max_minutes`` budget (``elapsed()``
+    seconds of it spent), whichever comes first, so a run stopped by time ends fully decayed."""
+    budget = None if cfg.max_minutes is None else cfg.max_minutes * 60.0
+
     def factor(step: int) -> float:
         if step < cfg.warmup:
             return (step + 1) / cfg.warmup
         s, n = step - cfg.warmup, max(1, cfg.max_steps - cfg.warmup)
         if cfg.lr_schedule == "cosine":
-            return 0.5 * (1.0 + math.cos(math.pi * min(s, n) / n))
+            done = max(min(s, n) / n, 0.0 if budget is None else min(elapsed() / budget, 1.0))
+            return 0.5 * (1.0 + math.cos(math.pi * done))
         if cfg.lr_schedule == "step":
             return cfg.lr_gamma ** (s // cfg.lr_step_size)
         return 1.0
@@ -222,12 +227,13 @@ class Trainer:
         self.run_dir = Path(resume) if resume else new_run_dir(cfg.out)   # once all is valid
         self.cfg = cfg = replace(cfg, out=str(self.run_dir))
         self.optimizer = make_optimizer(self.model, cfg)
-        self.factor, self.lr_scale = lr_factor(cfg), 1.0      # lr_scale: plateau decays
+        self.elapsed_before, self.t0 = 0.0, None
+        self.factor = lr_factor(cfg, lambda: self.elapsed_before + self.clock())
+        self.lr_scale = 1.0                                   # plateau decays
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda step: self.factor(step) * self.lr_scale)
         self.step = self.epoch = self.index = self.bad_evals = self.best_step = 0
-        self.best, self.best_weights, self.elapsed_before, self.state = math.inf, None, 0.0, None
-        self.t0, self.last_bpc = None, "-"
+        self.best, self.best_weights, self.state, self.last_bpc = math.inf, None, None, "-"
         if ck:
             self._restore(ck)
         else:
