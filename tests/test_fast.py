@@ -67,6 +67,35 @@ def test_fast_equals_loop(cell, activation, bidirectional, padded, dtype, tol, l
         torch.testing.assert_close(a, b, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-10), (torch.float32, 1e-5)])
+def test_an_lstm_stack_in_one_fused_call_equals_loop(bidirectional, dtype, tol):
+    torch.manual_seed(1)
+    rnn = RNN(3, [6, 6, 6], cell="lstm", bidirectional=bidirectional).to(dtype)
+    x = torch.randn(4, 7, 3, dtype=dtype, requires_grad=True)
+    state = [tuple(torch.randn_like(p).requires_grad_() for p in s) for s in rnn.zero_state(4, x)]
+    assert fast.lstm_stack(rnn, x.transpose(0, 1), state, None) is not None
+    out_loop, g_loop = _outputs_and_grads(rnn, x, None, state, "loop")
+    out_fast, g_fast = _outputs_and_grads(rnn, x, None, state, "fast")
+    torch.testing.assert_close(out_fast, out_loop, rtol=tol, atol=tol)
+    for a, b in zip(g_fast, g_loop):
+        torch.testing.assert_close(a, b, rtol=tol, atol=tol)
+
+
+def test_an_lstm_stack_goes_layer_by_layer_where_one_call_would_differ():
+    x = torch.randn(7, 4, 3)
+    mixed = RNN(3, [6, 5], cell="lstm")
+    dropped = RNN(3, [6, 6], cell="lstm", dropout=0.5)
+    wide = RNN(3, [fast.ONEDNN_BELOW] * 2, cell="lstm")
+    assert fast.lstm_stack(mixed, x, mixed.zero_state(4, x), None) is None
+    assert fast.lstm_stack(dropped, x, dropped.zero_state(4, x), None) is None
+    assert fast.lstm_stack(dropped.eval(), x, dropped.zero_state(4, x), None) is not None
+    if kernels.compiled(x):
+        assert fast.lstm_stack(wide, x, wide.zero_state(4, x), None) is None
+    mask = torch.ones(7, 4, 1, dtype=torch.bool)
+    assert fast.lstm_stack(dropped.eval(), x, dropped.zero_state(4, x), mask) is None
+
+
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "identity"])
 def test_fast_equals_reference_float64(activation, loops):
     torch.manual_seed(2)

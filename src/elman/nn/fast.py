@@ -16,6 +16,8 @@ the products, float32 tanh/sigmoid vectorised), or in Python over torch ops wher
 did not build. An LSTM layer without padding and with H < 512 goes instead to torch's fused
 LSTM kernel (oneDNN's LSTM primitive, the one torch.nn.LSTM runs): same gates and equations;
 measured here it is as fast as the C loop or faster below H=512, and 15-20% slower at 512.
+Where every layer of a stack would go there, all of one width and with no active dropout
+between them, the whole stack is one call (``lstm_stack``), as torch.nn.LSTM makes it.
 
 Which path runs: ``layer.RNN`` calls ``scan`` here when ``backend`` is "fast", or "auto" with
 more than one step; ``scan`` sends an unpadded LSTM with H < 512 to oneDNN (any unpadded LSTM
@@ -141,12 +143,35 @@ def _lstm_onednn(cell: LSTMCell, x, state):
     return out, (h[0], c[0])
 
 
+def _onednn(cell: Cell, x: torch.Tensor, mask) -> bool:
+    return isinstance(cell, LSTMCell) and mask is None and (
+        cell.hidden_size < ONEDNN_BELOW or not kernels.compiled(x))
+
+
+def lstm_stack(rnn, x: torch.Tensor, state, mask: torch.Tensor | None):
+    """A whole LSTM stack in one call of torch's fused kernel, as torch.nn.LSTM makes it, where
+    every layer would go to it alone (unpadded, narrower than ``ONEDNN_BELOW``), all layers
+    have one width and no dropout between them is active: x (T, B, I), state [(h, c) of
+    (B, D*H)] per layer -> (outputs (T, B, D*H), final states) or None where it does not apply."""
+    cells = [c for l in range(len(rnn.layers)) for c in rnn.directions(l)]
+    if (len(set(rnn.hidden_sizes)) > 1 or (rnn.training and rnn.dropout.p > 0)
+            or not all(_onednn(c, x, mask) for c in cells)):
+        return None
+    B, D, H, L = x.shape[1], rnn.num_directions, rnn.hidden_sizes[0], len(rnn.layers)
+    h0, c0 = (torch.cat([s[i].view(B, D, H).transpose(0, 1) for s in state]) for i in (0, 1))
+    weights = [w for c in cells for w in (c.W_F, c.W_R, c.b, torch.zeros_like(c.b))]
+    out, h, c = torch._VF.lstm(x, (h0, c0), weights, True, L, 0.0, torch.is_grad_enabled(),
+                               D == 2, False)
+    def join(s):
+        return s.view(L, D, B, H).permute(0, 2, 1, 3).reshape(L, B, D * H)
+    return out, list(zip(join(h), join(c)))
+
+
 def scan(cell: Cell, x: torch.Tensor, state, mask: torch.Tensor | None):
     """Same contract as ``layer.scan``: x (T, B, H_in), mask (T, B, 1) bool or None ->
     (outputs (T, B, H), final state). An LSTM without padding and narrower than
     ``ONEDNN_BELOW`` runs torch's fused LSTM kernel; the rest runs the loops of ``kernels``."""
-    if isinstance(cell, LSTMCell) and mask is None and (
-            cell.hidden_size < ONEDNN_BELOW or not kernels.compiled(x)):
+    if _onednn(cell, x, mask):
         return _lstm_onednn(cell, x, state)
     xz = cell.project(x).contiguous()
     m = None if mask is None else mask.reshape(mask.shape[0], mask.shape[1]).contiguous()

@@ -145,6 +145,9 @@ class RNN(nn.Module):
         state = self.zero_state(B, x) if state is None else state
         run = fast.scan if self.backend == "fast" or (self.backend == "auto" and T > 1) else scan
         x = x.transpose(0, 1)  # time-major inside: (T, B, features)
+        whole = fast.lstm_stack(self, x, state, mask) if run is fast.scan else None
+        if whole is not None:
+            return whole[0].transpose(0, 1), whole[1]
         finals = []
         for l in range(len(self.layers)):
             if l > 0:
