@@ -6,11 +6,14 @@ and GRU cells, bidirectional. Prints a table with the wall time of each run.
                                               # SST-2 >= 85%)
     python benchmarks/text.py --minutes 10 --cells lstm --tasks tag
     python benchmarks/text.py --quick         # smaller models, 2 minutes each: a smoke test
+    python benchmarks/text.py --tasks tag --cells gru --threads 1   # one of two side by side
 """
 
 import argparse
 import time
 from pathlib import Path
+
+import torch
 
 from elman.training import resolve, train
 
@@ -19,8 +22,9 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETTINGS = {
     "tag": dict(task="tag", data=str(DATA / "ud_english_ewt/en_ewt-ud-train.conllu"),
                 valid=str(DATA / "ud_english_ewt/en_ewt-ud-dev.conllu"), embed_dim=100,
-                hidden_sizes=[128], char_dim=32, char_hidden=32, dropout=0.33,
-                embed_dropout=0.2, batch_size=32, lr=2e-3, eval_every=200),
+                hidden_sizes=[128], char_dim=32, char_hidden=64, dropout=0.33,
+                embed_dropout=0.2, word_dropout=0.25, batch_size=32, lr=2e-3,
+                eval_every=200),
     "classify": dict(task="classify", data=str(DATA / "sst2/train.tsv"),
                      valid=str(DATA / "sst2/dev.tsv"), embed_dim=128, hidden_sizes=[128],
                      dropout=0.5, embed_dropout=0.3, lowercase=True, min_count=2,
@@ -51,8 +55,10 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="small models, 2 minutes each")
     p.add_argument("--tasks", default="tag,classify", help="tag, classify or both")
     p.add_argument("--cells", default="elman,lstm,gru", help="cells to run, comma-separated")
+    p.add_argument("--threads", type=int, default=2, help="torch threads")
     p.add_argument("--out", default="runs/bench-text", help="folder of the run folders")
     args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
     minutes = 2.0 if args.quick and args.minutes == 30.0 else args.minutes
     print(f"{'task':<12} {'cell':<6} {'dev accuracy':>12} {'steps':>7} {'best':>7} "
           f"{'wall min':>8}")

@@ -126,6 +126,32 @@ def test_tagger_with_char_encoder_overfits_and_fills_conllu(files, tmp_path, cap
     assert (tmp_path / "cm.png").is_file()
 
 
+def test_word_dropout_reads_training_words_as_unk_and_trains_its_vector():
+    from elman.models import Tagger
+    torch.manual_seed(0)
+    tagger = Tagger(10, 6, 8, 3, cell="gru", word_dropout=1.0, unk=0)
+    a, b = torch.tensor([[1, 2, 3]]), torch.tensor([[4, 5, 6]])
+    torch.testing.assert_close(tagger(a), tagger(b))          # every word read as <unk>
+    tagger(a).sum().backward()
+    grads = tagger.embedding.weight.grad
+    assert grads[0].abs().sum() > 0 and grads[1:].abs().sum() == 0
+    tagger.eval()
+    assert not torch.allclose(tagger(a), tagger(b))           # evaluation reads the words
+    with pytest.raises(ElmanError, match="unk"):
+        Tagger(10, 6, 8, 3, word_dropout=0.5)
+
+
+def test_tag_task_passes_word_dropout_and_the_unk_id(files, tmp_path):
+    run = tmp_path / "w"
+    data = str(files / "train.conllu")
+    assert main(["train", "--task", "tag", "--data", data, "--valid", data, "--out", str(run),
+                 "--max-steps", "2", "--word-dropout", "0.25", *TINY]) == 0
+    config = json.loads((run / "best" / "config.json").read_text())
+    vocab = json.loads((run / "best" / "vocab.json").read_text())
+    assert config["arguments"]["word_dropout"] == 0.25
+    assert vocab["tokens"][config["arguments"]["unk"]] == "<unk>"
+
+
 def test_word_language_model_suggests_the_next_word(files, tmp_path, capsys):
     run = tmp_path / "w"
     assert main(["train", "--data", str(files / "story.txt"), "--level", "word", "--out",

@@ -1,6 +1,7 @@
 """A sequence tagger: words (and optionally their characters) in, one tag per word out.
 
     e_t = [E w_t ; charRNN(c_t)]     word embedding, plus the character encoder's final states
+                                     (in training, w_t is <unk> with probability word_dropout)
     a_t = RNN(e_1..e_T)              elman.RNN, usually bidirectional
     y_t = W_O a_t + b_O              logits over the tags
 
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ..errors import bad
 from ..nn import RNN
 from .common import Summarized, front_end, top_state
 
@@ -23,19 +25,26 @@ class Tagger(Summarized, nn.Module):
 
     Args: vocab_size (words), embed_dim, hidden_sizes, output_size (K tags), cell,
     activation, bidirectional, dropout, embed_dropout; char_vocab_size (None: no character
-    encoder), char_dim (character embedding width), char_hidden (encoder width per direction).
+    encoder), char_dim (character embedding width), char_hidden (encoder width per direction);
+    word_dropout with unk (the id of <unk>): in training each word is read as <unk> with that
+    probability, which trains the one vector every unseen word gets.
     """
 
     def __init__(self, vocab_size: int, embed_dim: int, hidden_sizes: int | Sequence[int],
                  output_size: int, cell: str = "lstm", activation="tanh",
                  bidirectional: bool = True, dropout: float = 0.0, embed_dropout: float = 0.0,
-                 char_vocab_size: int | None = None, char_dim: int = 32, char_hidden: int = 32):
+                 char_vocab_size: int | None = None, char_dim: int = 32, char_hidden: int = 32,
+                 word_dropout: float = 0.0, unk: int | None = None):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, embed_dim=embed_dim,
                            hidden_sizes=hidden_sizes, output_size=output_size, cell=cell,
                            activation=activation, bidirectional=bidirectional, dropout=dropout,
                            embed_dropout=embed_dropout, char_vocab_size=char_vocab_size,
-                           char_dim=char_dim, char_hidden=char_hidden)
+                           char_dim=char_dim, char_hidden=char_hidden,
+                           word_dropout=word_dropout, unk=unk)
+        if word_dropout and unk is None:
+            raise bad("unk", "the id of <unk> for word_dropout > 0", "None")
+        self.word_dropout, self.unk = word_dropout, unk
         self.embedding = front_end(embed_dim, vocab_size)
         width = embed_dim
         if char_vocab_size is not None:
@@ -56,6 +65,9 @@ class Tagger(Summarized, nn.Module):
 
     def forward(self, ids: torch.Tensor, lengths=None, chars=None, char_lengths=None):
         """-> logits (B, T, K) (padded steps give the output bias; mask them with lengths)."""
+        if self.training and self.word_dropout:
+            ids = ids.masked_fill(torch.rand(ids.shape, device=ids.device) < self.word_dropout,
+                                  self.unk)
         e = self.embedding(ids)                                       # (B, T, E)
         if hasattr(self, "char_rnn"):
             e = torch.cat([e, self.encode_chars(chars, char_lengths)], dim=-1)

@@ -82,7 +82,8 @@ class TagTask:
                     batches.examples = [e._replace(chars=None) for e in batches.examples]
         return Tagger(len(self.vocab), model.embed_dim, model.hidden_sizes, len(self.labels),
                       model.cell, model.activation, model.bidirectional, model.dropout,
-                      model.embed_dropout, chars, max(model.char_dim, 1), model.char_hidden)
+                      model.embed_dropout, chars, max(model.char_dim, 1), model.char_hidden,
+                      model.word_dropout, self.vocab.index[self.vocab.unk])
 
     loss = staticmethod(labeled.loss)
     report = staticmethod(labeled.report)
