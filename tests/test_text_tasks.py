@@ -126,19 +126,22 @@ def test_tagger_with_char_encoder_overfits_and_fills_conllu(files, tmp_path, cap
     assert (tmp_path / "cm.png").is_file()
 
 
-def test_word_dropout_reads_training_words_as_unk_and_trains_its_vector():
-    from elman.models import Tagger
+@pytest.mark.parametrize("model", ["tagger", "classifier"])
+def test_word_dropout_reads_training_words_as_unk_and_trains_its_vector(model):
+    from elman.models import ManyToOne, Tagger
     torch.manual_seed(0)
-    tagger = Tagger(10, 6, 8, 3, cell="gru", word_dropout=1.0, unk=0)
+    make = {"tagger": lambda **k: Tagger(10, 6, 8, 3, cell="gru", **k),
+            "classifier": lambda **k: ManyToOne(6, 8, 3, "gru", vocab_size=10, **k)}[model]
+    net = make(word_dropout=1.0, unk=0)
     a, b = torch.tensor([[1, 2, 3]]), torch.tensor([[4, 5, 6]])
-    torch.testing.assert_close(tagger(a), tagger(b))          # every word read as <unk>
-    tagger(a).sum().backward()
-    grads = tagger.embedding.weight.grad
+    torch.testing.assert_close(net(a), net(b))                # every word read as <unk>
+    net(a).sum().backward()
+    grads = net.embedding.weight.grad
     assert grads[0].abs().sum() > 0 and grads[1:].abs().sum() == 0
-    tagger.eval()
-    assert not torch.allclose(tagger(a), tagger(b))           # evaluation reads the words
+    net.eval()
+    assert not torch.allclose(net(a), net(b))                 # evaluation reads the words
     with pytest.raises(ElmanError, match="unk"):
-        Tagger(10, 6, 8, 3, word_dropout=0.5)
+        make(word_dropout=0.5)
 
 
 def test_tag_task_passes_word_dropout_and_the_unk_id(files, tmp_path):

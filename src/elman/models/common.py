@@ -20,6 +20,17 @@ def front_end(input_size: int, vocab_size: int | None) -> nn.Module:
     return nn.Embedding(vocab_size, input_size)
 
 
+def check_word_dropout(word_dropout: float, unk: int | None):
+    if word_dropout and unk is None:
+        raise bad("unk", "the id of <unk> for word_dropout > 0", "None")
+
+
+def drop_words(ids: torch.Tensor, p: float, unk: int) -> torch.Tensor:
+    """Token ids (B, T), each read as ``unk`` with probability p: trains the <unk> vector that
+    every word unseen in training gets."""
+    return ids.masked_fill(torch.rand(ids.shape, device=ids.device) < p, unk)
+
+
 def top_state(finals: list) -> torch.Tensor:
     """The top layer's final activation (B, D*H_L) from an RNN's final states (h of an LSTM)."""
     top = finals[-1]
@@ -37,17 +48,19 @@ class Summarized:
 
 
 class RNNWithOutput(Summarized, nn.Module):
-    """Front end (-> embedding dropout) -> elman.RNN -> dropout -> output layer y = W_O a + b_O (``output``)."""
+    """Front end (word dropout on ids, with ``unk`` their <unk> id -> embedding dropout) -> elman.RNN -> dropout -> output layer y = W_O a + b_O (``output``)."""
 
     def __init__(self, input_size: int, hidden_sizes: int | Sequence[int], output_size: int,
                  cell: str = "elman", activation="tanh", bidirectional: bool = False,
                  dropout: float = 0.0, vocab_size: int | None = None,
-                 embed_dropout: float = 0.0):
+                 embed_dropout: float = 0.0, word_dropout: float = 0.0, unk: int | None = None):
         super().__init__()
         self.config = dict(input_size=input_size, hidden_sizes=hidden_sizes,
                            output_size=output_size, cell=cell, activation=activation,
                            bidirectional=bidirectional, dropout=dropout, vocab_size=vocab_size,
-                           embed_dropout=embed_dropout)
+                           embed_dropout=embed_dropout, word_dropout=word_dropout, unk=unk)
+        check_word_dropout(word_dropout, unk)
+        self.word_dropout, self.unk = word_dropout, unk
         self.embedding = front_end(input_size, vocab_size)
         self.embed_drop = nn.Dropout(embed_dropout)
         self.rnn = RNN(input_size, hidden_sizes, cell, activation, bidirectional, dropout)
@@ -55,5 +68,7 @@ class RNNWithOutput(Summarized, nn.Module):
         self.output = nn.Linear(self.rnn.output_size, output_size)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, T, I) or ids (B, T) -> (B, T, I), with embedding dropout on embedded ids."""
+        """x (B, T, I) or ids (B, T) -> (B, T, I), with word and embedding dropout on ids."""
+        if self.training and self.word_dropout:
+            x = drop_words(x, self.word_dropout, self.unk)
         return self.embed_drop(self.embedding(x))

@@ -15,9 +15,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..errors import bad
 from ..nn import RNN
-from .common import Summarized, front_end, top_state
+from .common import Summarized, check_word_dropout, drop_words, front_end, top_state
 
 
 class Tagger(Summarized, nn.Module):
@@ -42,8 +41,7 @@ class Tagger(Summarized, nn.Module):
                            embed_dropout=embed_dropout, char_vocab_size=char_vocab_size,
                            char_dim=char_dim, char_hidden=char_hidden,
                            word_dropout=word_dropout, unk=unk)
-        if word_dropout and unk is None:
-            raise bad("unk", "the id of <unk> for word_dropout > 0", "None")
+        check_word_dropout(word_dropout, unk)
         self.word_dropout, self.unk = word_dropout, unk
         self.embedding = front_end(embed_dim, vocab_size)
         width = embed_dim
@@ -66,8 +64,7 @@ class Tagger(Summarized, nn.Module):
     def forward(self, ids: torch.Tensor, lengths=None, chars=None, char_lengths=None):
         """-> logits (B, T, K) (padded steps give the output bias; mask them with lengths)."""
         if self.training and self.word_dropout:
-            ids = ids.masked_fill(torch.rand(ids.shape, device=ids.device) < self.word_dropout,
-                                  self.unk)
+            ids = drop_words(ids, self.word_dropout, self.unk)
         e = self.embedding(ids)                                       # (B, T, E)
         if hasattr(self, "char_rnn"):
             e = torch.cat([e, self.encode_chars(chars, char_lengths)], dim=-1)

@@ -69,7 +69,8 @@ class ClassifyTask:
         return ManyToOne(model.embed_dim, model.hidden_sizes, len(self.labels), model.cell,
                          model.activation, model.bidirectional, model.dropout,
                          vocab_size=len(self.vocab), embed_dropout=model.embed_dropout,
-                         pooling=model.pooling)
+                         word_dropout=model.word_dropout,
+                         unk=self.vocab.index[self.vocab.unk], pooling=model.pooling)
 
     loss = staticmethod(labeled.loss)
     report = staticmethod(labeled.report)

@@ -167,7 +167,7 @@ class ModelConfig:
     dropout: float = opt(0.2, parse_fraction, "dropout between layers and before the output")
     embed_dropout: float = opt(0.0, parse_fraction, "dropout on the word embeddings "
                                "(classify, tag) or the input frames (music)")
-    word_dropout: float = opt(0.0, parse_fraction, "tag: read a training word as <unk> with "
+    word_dropout: float = opt(0.0, parse_fraction, "classify, tag: read a training word as <unk> with "
                               "this probability, so <unk> (every unseen word) is learned")
     bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer "
                               "(classify, tag; the encoder of sort, reverse, copy, add, "
