@@ -20,15 +20,20 @@ def front_end(input_size: int, vocab_size: int | None) -> nn.Module:
     return nn.Embedding(vocab_size, input_size)
 
 
-def check_word_dropout(word_dropout: float, unk: int | None):
-    if word_dropout and unk is None:
-        raise bad("unk", "the id of <unk> for word_dropout > 0", "None")
+class WordDropout(nn.Module):
+    """Token ids (B, T) -> the same ids, each read as ``unk`` with probability p in training:
+    trains the <unk> vector that every word unseen in training gets."""
 
+    def __init__(self, p: float = 0.0, unk: int | None = None):
+        super().__init__()
+        if p and unk is None:
+            raise bad("unk", "the id of <unk> for word_dropout > 0", "None")
+        self.p, self.unk = p, unk
 
-def drop_words(ids: torch.Tensor, p: float, unk: int) -> torch.Tensor:
-    """Token ids (B, T), each read as ``unk`` with probability p: trains the <unk> vector that
-    every word unseen in training gets."""
-    return ids.masked_fill(torch.rand(ids.shape, device=ids.device) < p, unk)
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        if not (self.training and self.p):
+            return ids
+        return ids.masked_fill(torch.rand(ids.shape, device=ids.device) < self.p, self.unk)
 
 
 def top_state(finals: list) -> torch.Tensor:
@@ -48,7 +53,8 @@ class Summarized:
 
 
 class RNNWithOutput(Summarized, nn.Module):
-    """Front end (word dropout on ids, with ``unk`` their <unk> id -> embedding dropout) -> elman.RNN -> dropout -> output layer y = W_O a + b_O (``output``)."""
+    """Front end (word dropout on ids, ``unk`` their <unk> id; embedding dropout) -> elman.RNN
+    -> dropout -> output layer y = W_O a + b_O (``output``)."""
 
     def __init__(self, input_size: int, hidden_sizes: int | Sequence[int], output_size: int,
                  cell: str = "elman", activation="tanh", bidirectional: bool = False,
@@ -59,8 +65,7 @@ class RNNWithOutput(Summarized, nn.Module):
                            output_size=output_size, cell=cell, activation=activation,
                            bidirectional=bidirectional, dropout=dropout, vocab_size=vocab_size,
                            embed_dropout=embed_dropout, word_dropout=word_dropout, unk=unk)
-        check_word_dropout(word_dropout, unk)
-        self.word_dropout, self.unk = word_dropout, unk
+        self.word_drop = WordDropout(word_dropout, unk)
         self.embedding = front_end(input_size, vocab_size)
         self.embed_drop = nn.Dropout(embed_dropout)
         self.rnn = RNN(input_size, hidden_sizes, cell, activation, bidirectional, dropout)
@@ -69,6 +74,4 @@ class RNNWithOutput(Summarized, nn.Module):
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, T, I) or ids (B, T) -> (B, T, I), with word and embedding dropout on ids."""
-        if self.training and self.word_dropout:
-            x = drop_words(x, self.word_dropout, self.unk)
-        return self.embed_drop(self.embedding(x))
+        return self.embed_drop(self.embedding(self.word_drop(x)))

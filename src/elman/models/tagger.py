@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ..nn import RNN
-from .common import Summarized, check_word_dropout, drop_words, front_end, top_state
+from .common import Summarized, WordDropout, front_end, top_state
 
 
 class Tagger(Summarized, nn.Module):
@@ -41,8 +41,7 @@ class Tagger(Summarized, nn.Module):
                            embed_dropout=embed_dropout, char_vocab_size=char_vocab_size,
                            char_dim=char_dim, char_hidden=char_hidden,
                            word_dropout=word_dropout, unk=unk)
-        check_word_dropout(word_dropout, unk)
-        self.word_dropout, self.unk = word_dropout, unk
+        self.word_drop = WordDropout(word_dropout, unk)
         self.embedding = front_end(embed_dim, vocab_size)
         width = embed_dim
         if char_vocab_size is not None:
@@ -63,9 +62,7 @@ class Tagger(Summarized, nn.Module):
 
     def forward(self, ids: torch.Tensor, lengths=None, chars=None, char_lengths=None):
         """-> logits (B, T, K) (padded steps give the output bias; mask them with lengths)."""
-        if self.training and self.word_dropout:
-            ids = drop_words(ids, self.word_dropout, self.unk)
-        e = self.embedding(ids)                                       # (B, T, E)
+        e = self.embedding(self.word_drop(ids))                       # (B, T, E)
         if hasattr(self, "char_rnn"):
             e = torch.cat([e, self.encode_chars(chars, char_lengths)], dim=-1)
         h, _ = self.rnn(self.embed_drop(e), lengths)                  # (B, T, D*H)

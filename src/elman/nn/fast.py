@@ -162,6 +162,7 @@ def lstm_stack(rnn, x: torch.Tensor, state, mask: torch.Tensor | None):
     weights = [w for c in cells for w in (c.W_F, c.W_R, c.b, torch.zeros_like(c.b))]
     out, h, c = torch._VF.lstm(x, (h0, c0), weights, True, L, 0.0, torch.is_grad_enabled(),
                                D == 2, False)
+
     def join(s):
         return s.view(L, D, B, H).permute(0, 2, 1, 3).reshape(L, B, D * H)
     return out, list(zip(join(h), join(c)))

@@ -167,8 +167,9 @@ class ModelConfig:
     dropout: float = opt(0.2, parse_fraction, "dropout between layers and before the output")
     embed_dropout: float = opt(0.0, parse_fraction, "dropout on the word embeddings "
                                "(classify, tag) or the input frames (music)")
-    word_dropout: float = opt(0.0, parse_fraction, "classify, tag: read a training word as <unk> with "
-                              "this probability, so <unk> (every unseen word) is learned")
+    word_dropout: float = opt(0.0, parse_fraction, "classify, tag: read a training word as "
+                              "<unk> with this probability, so <unk> (every unseen word) is "
+                              "learned")
     bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer "
                               "(classify, tag; the encoder of sort, reverse, copy, add, "
                               "translate)")
@@ -222,8 +223,8 @@ class TrainConfig:
     momentum: float = opt(0.9, parse_fraction, "SGD momentum")
     weight_decay: float = opt(0.0, parse_nonneg, "L2 weight decay")
     lr_schedule: str = opt("plateau", parse_choice(("constant", "cosine", "step", "plateau")),
-                           "after warmup: constant; cosine to 0 at max_steps or at the max_minutes "
-                           "budget, whichever comes first; step: times "
+                           "after warmup: constant; cosine to 0 at max_steps or at the "
+                           "max_minutes budget, whichever comes first; step: times "
                            "lr_gamma every lr_step_size steps; plateau: times lr_gamma after "
                            "each evaluation that does not improve the monitored validation figure")
     warmup: int = opt(0, parse_count, "steps of linear learning-rate warmup")
