@@ -13,21 +13,26 @@ from elman.nn import fast, kernels
 
 
 @pytest.fixture(params=["compiled", "compiled, parallel steps", "compiled, batch split in 3",
-                        "python"])
+                        "compiled, AVX2", "compiled, baseline", "python"])
 def loops(request, monkeypatch):
     """Where the time loop runs: C; C with each step's elementwise work spread over OpenMP
     threads; C with the batch split across 3 threads (uneven slices of the 3 or 4 rows below);
-    or Python. With C, an unpadded LSTM takes the C loop too; with Python, oneDNN's LSTM."""
+    C with the elementwise loops built for AVX2 or for the baseline x86-64 (where the CPU has
+    AVX-512, the default variant); or Python. With C, an unpadded LSTM takes the C loop too; with Python, oneDNN's LSTM."""
     monkeypatch.setattr(kernels, "ENABLED", request.param != "python")
     monkeypatch.setattr(fast, "ONEDNN_BELOW", 0)
     monkeypatch.setattr(kernels, "PARALLEL_MIN", 1 if "parallel" in request.param else 2 ** 40)
     threads = torch.get_num_threads()
+    if kernels._LIB is not None:
+        kernels.isa({"AVX2": 1, "baseline": 0}.get(request.param.split(", ")[-1], -1))
     if "split" in request.param:
         monkeypatch.setattr(kernels, "SPLIT", True)
         monkeypatch.setattr(kernels, "MIN_ROWS", 1)
         torch.set_num_threads(3)
     yield request.param
     torch.set_num_threads(threads)
+    if kernels._LIB is not None:
+        kernels.isa(-1)
 
 
 def test_the_c_loop_is_built_and_finds_torchs_blas():
@@ -141,3 +146,10 @@ def test_compiled_loop_stays_close_over_long_sequences(cell, loops):
     torch.testing.assert_close(out_fast, out_loop, rtol=1e-5, atol=1e-5)
     for a, b in zip(g_fast, g_loop):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_isa_variants_are_capped_by_the_cpu():
+    best = kernels.isa(-1)
+    assert kernels.isa(0) == 0
+    assert kernels.isa(best + 1) == best
+    assert kernels.isa(-1) == best

@@ -35,6 +35,41 @@ static pack_fn pack_ptr;
 static compute_fn compute_ptr;
 static threads_fn local_threads_ptr;
 
+/* The loops are compiled for AVX-512, AVX2 and the baseline (_kernels_body.h); PICK(f) is
+ * the variant for this CPU, chosen once in elman_init. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define X86_GCC 1
+#else
+#define X86_GCC 0
+#endif
+static int isa_level, isa_best;  /* 2: AVX-512, 1: AVX2 with FMA, 0: baseline */
+
+static void detect_isa(void) {
+#if X86_GCC
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512vl"))
+        isa_best = 2;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        isa_best = 1;
+#endif
+    isa_level = isa_best;
+}
+
+/* Run the variant `level` (capped by what the CPU has; -1: the best) and return the one
+ * that runs: tests cover each variant this way. */
+int elman_isa(int level) {
+    isa_level = level < 0 || level > isa_best ? isa_best : level;
+    return isa_level;
+}
+
+#if X86_GCC
+#define PICK(f) (isa_level == 2 ? CAT(NAME(f), avx512) \
+                 : isa_level == 1 ? CAT(NAME(f), avx2) : CAT(NAME(f), base))
+#else
+#define PICK(f) CAT(NAME(f), base)
+#endif
+
 /* sgemm_ and dgemm_ are required; the cblas_sgemm_pack* trio and mkl_set_num_threads_local
  * may be NULL (then no packing, and no batch split) */
 void elman_init(void *sgemm, void *dgemm, void *pack_size, void *pack, void *compute,
@@ -45,6 +80,7 @@ void elman_init(void *sgemm, void *dgemm, void *pack_size, void *pack, void *com
     pack_ptr = (pack_fn)pack;
     compute_ptr = (compute_fn)compute;
     local_threads_ptr = (threads_fn)local_threads;
+    detect_isa();
 }
 
 /* Batch rows are independent, so `chunks` threads can each run all T steps on a slice of the
@@ -91,13 +127,6 @@ static void run_rows(rows_fn fn, const void *job, int B, int chunks) {
             run_chunk(&c[i]);
     }
 }
-
-/* Elementwise loops are compiled for AVX-512, AVX2 and the baseline, picked when loaded. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES
-#endif
 
 /* tanh in float as a rational function (Eigen's fast tanh), which the compiler vectorises;
  * its error is below 4e-7. A vector library call (MKL's vsTanh) costs ~2 us per call, more

@@ -43,239 +43,24 @@ static void NAME(xw)(const NAME(matrix) *m, const real *X, real beta, real *C) {
     GEMM("N", "N", &m->n, &m->rows, &m->k, &one, m->W, &m->n, X, &m->k, &beta, C, &m->n);
 }
 
-static inline real NAME(sigmoid)(real x) {
-    return (real)0.5 * NAME(tanh)((real)0.5 * x) + (real)0.5;
-}
-
-static inline void NAME(activate)(int act, int n, real *x, int parallel) {
-    #pragma omp parallel for if (parallel) schedule(static)
-    for (int i = 0; i < n; i++) {
-        if (act == TANH) x[i] = NAME(tanh)(x[i]);
-        else if (act == SIGMOID) x[i] = NAME(sigmoid)(x[i]);
-        else if (act == RELU) x[i] = x[i] > 0 ? x[i] : 0;
-    }
-}
-
-/* f'(z) written through a = f(z) */
-static inline real NAME(derivative)(int act, real a) {
-    if (act == TANH) return 1 - a * a;
-    if (act == SIGMOID) return a * (1 - a);
-    if (act == RELU) return a > 0;
-    return 1;
-}
-
-/* rows b with m[b] == 0 keep the old state; m NULL: none */
-static void NAME(keep)(int nb, int H, const uint8_t *m, const real *old, real *now) {
-    if (!m) return;
-    for (int b = 0; b < nb; b++)
-        if (!m[b]) memcpy(now + (size_t)b * H, old + (size_t)b * H, sizeof(real) * H);
-}
-
-#define MASK(t) (j->mask ? j->mask + (size_t)(t) * j->B + b0 : NULL)
-
-/* S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T); W = W_R^T */
-CLONES static void NAME(elman_forward_rows)(const void *job, int b0, int nb) {
-    const NAME(job) *j = job;
-    const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W);
-    const real *h = AT0(j->h0, H);
-    for (int t = 0; t < j->T; t++) {
-        real *s = AT(j->S, t, H);
-        NAME(xw)(&w, h, 1, s);
-        NAME(activate)(j->act, nb * H, s, j->parallel);
-        NAME(keep)(nb, H, MASK(t), h, s);
-        h = s;
-    }
-    free(w.packed);
-}
-
-/* dz holds dL/dS on entry and dL/dz (pre-activation) on return; dh (B, H) gets dL/dh0;
- * W = W_R */
-CLONES static void NAME(elman_backward_rows)(const void *job, int b0, int nb) {
-    const NAME(job) *j = job;
-    const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W);
-    memset(AT0(j->dh, H), 0, sizeof(real) * nb * H);
-    for (int t = j->T - 1; t >= 0; t--) {
-        real *d = AT(j->dz, t, H), *below = t > 0 ? AT(j->dz, t - 1, H) : AT0(j->dh, H);
-        const real *s = AT(j->S, t, H);
-        const uint8_t *m = MASK(t);
-        #pragma omp parallel for if (j->parallel) schedule(static)
-        for (int b = 0; b < nb; b++) {
-            real *db = d + (size_t)b * H, *bb = below + (size_t)b * H;
-            const real *sb = s + (size_t)b * H;
-            if (m && !m[b]) {
-                #pragma GCC ivdep
-                for (int i = 0; i < H; i++) { bb[i] += db[i]; db[i] = 0; }
-            } else {
-                #pragma GCC ivdep
-                for (int i = 0; i < H; i++) db[i] *= NAME(derivative)(j->act, sb[i]);
-            }
-        }
-        NAME(xw)(&w, d, 1, below);
-    }
-    free(w.packed);
-}
-
-/* gates (T, B, 4H) holds xz on entry and the activated i, f, g, o on return; Hs, Cs, Tc
- * (T, B, H) get h_t, c_t and tanh(c_t); W = W_R^T */
-CLONES static void NAME(lstm_forward_rows)(const void *job, int b0, int nb) {
-    const NAME(job) *j = job;
-    const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, 4 * H, H, j->W);
-    const real *h = AT0(j->h0, H), *c = AT0(j->c0, H);
-    for (int t = 0; t < j->T; t++) {
-        real *z = AT(j->gates, t, 4 * H), *ht = AT(j->Hs, t, H), *ct = AT(j->Cs, t, H);
-        real *tc = AT(j->Tc, t, H);
-        NAME(xw)(&w, h, 1, z);
-        #pragma omp parallel for if (j->parallel) schedule(static)
-        for (int b = 0; b < nb; b++) {
-            real *zb = z + (size_t)b * 4 * H, *i = zb, *f = zb + H, *g = zb + 2 * H;
-            real *o = zb + 3 * H, *cb = ct + (size_t)b * H, *tb = tc + (size_t)b * H;
-            real *hb = ht + (size_t)b * H;
-            const real *cp = c + (size_t)b * H;
-            #pragma GCC ivdep
-            for (int k = 0; k < H; k++) {
-                i[k] = NAME(sigmoid)(i[k]);
-                f[k] = NAME(sigmoid)(f[k]);
-                g[k] = NAME(tanh)(g[k]);
-                o[k] = NAME(sigmoid)(o[k]);
-                cb[k] = f[k] * cp[k] + i[k] * g[k];
-                tb[k] = NAME(tanh)(cb[k]);
-                hb[k] = o[k] * tb[k];
-            }
-        }
-        NAME(keep)(nb, H, MASK(t), c, ct);
-        NAME(keep)(nb, H, MASK(t), h, ht);
-        h = ht;
-        c = ct;
-    }
-    free(w.packed);
-}
-
-/* dS (T, B, H): dL/dh_t from above; dh, dc (B, H): dL/d of the final state on entry, of the
- * initial state on return; dz (T, B, 4H) gets dL/d(pre-activation gates); W = W_R */
-CLONES static void NAME(lstm_backward_rows)(const void *job, int b0, int nb) {
-    const NAME(job) *j = job;
-    const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, 4 * H, j->W);
-    real *dh = AT0(j->dh, H), *dc = AT0(j->dc, H);
-    for (int t = j->T - 1; t >= 0; t--) {
-        const real *z = AT(j->gates, t, 4 * H), *tc = AT(j->Tc, t, H);
-        const real *cp = t > 0 ? AT(j->Cs, t - 1, H) : AT0(j->c0, H), *dS = AT(j->dS, t, H);
-        const uint8_t *m = MASK(t);
-        real *d = AT(j->dz, t, 4 * H);
-        #pragma omp parallel for if (j->parallel) schedule(static)
-        for (int b = 0; b < nb; b++) {
-            const real *zb = z + (size_t)b * 4 * H, *i = zb, *f = zb + H, *g = zb + 2 * H;
-            const real *o = zb + 3 * H, *tb = tc + (size_t)b * H, *cpb = cp + (size_t)b * H;
-            const real *dSb = dS + (size_t)b * H;
-            real *dhb = dh + (size_t)b * H, *dcb = dc + (size_t)b * H;
-            real *db = d + (size_t)b * 4 * H;
-            if (m && !m[b]) {
-                #pragma GCC ivdep
-                for (int k = 0; k < 4 * H; k++) db[k] = 0;
-                #pragma GCC ivdep
-                for (int k = 0; k < H; k++) dhb[k] += dSb[k];
-                continue;
-            }
-            #pragma GCC ivdep
-            for (int k = 0; k < H; k++) {
-                real gh = dhb[k] + dSb[k];
-                real c = dcb[k] + gh * o[k] * (1 - tb[k] * tb[k]);
-                db[k] = c * g[k] * i[k] * (1 - i[k]);
-                db[H + k] = c * cpb[k] * f[k] * (1 - f[k]);
-                db[2 * H + k] = c * i[k] * (1 - g[k] * g[k]);
-                db[3 * H + k] = gh * tb[k] * o[k] * (1 - o[k]);
-                dcb[k] = c * f[k];
-            }
-        }
-        /* dh = dz_t W_R, plus the carried gradient in the padded rows */
-        if (m) {
-            for (int b = 0; b < nb; b++)
-                if (m[b]) memset(dh + (size_t)b * H, 0, sizeof(real) * H);
-            NAME(xw)(&w, d, 1, dh);
-        } else {
-            NAME(xw)(&w, d, 0, dh);
-        }
-    }
-    free(w.packed);
-}
-
-/* rzn (T, B, 3H) gets r, z, n activated; hn (T, B, H) gets W_Rn h_{t-1} + b_Rn; S (T, B, H)
- * the states; hr (B, 3H) is scratch; W = W_R^T */
-CLONES static void NAME(gru_forward_rows)(const void *job, int b0, int nb) {
-    const NAME(job) *j = job;
-    const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, 3 * H, H, j->W);
-    real *hr = AT0(j->hr, 3 * H);
-    const real *h = AT0(j->h0, H);
-    for (int t = 0; t < j->T; t++) {
-        real *a = AT(j->rzn, t, 3 * H), *hnt = AT(j->hn, t, H), *s = AT(j->S, t, H);
-        const real *x = AT(j->xz, t, 3 * H);
-        NAME(xw)(&w, h, 0, hr);
-        #pragma omp parallel for if (j->parallel) schedule(static)
-        for (int b = 0; b < nb; b++) {
-            real *ab = a + (size_t)b * 3 * H, *hrb = hr + (size_t)b * 3 * H;
-            const real *xb = x + (size_t)b * 3 * H;
-            #pragma GCC ivdep
-            for (int k = 0; k < 2 * H; k++) ab[k] = NAME(sigmoid)(xb[k] + hrb[k]);
-            real *hnb = hnt + (size_t)b * H, *n = ab + 2 * H, *sb = s + (size_t)b * H;
-            const real *z = ab + H, *hb = h + (size_t)b * H;
-            #pragma GCC ivdep
-            for (int k = 0; k < H; k++) {
-                hnb[k] = hrb[2 * H + k] + j->b_Rn[k];
-                n[k] = NAME(tanh)(xb[2 * H + k] + ab[k] * hnb[k]);
-                sb[k] = n[k] + z[k] * (hb[k] - n[k]);
-            }
-        }
-        NAME(keep)(nb, H, MASK(t), h, s);
-        h = s;
-    }
-    free(w.packed);
-}
-
-/* dS (T, B, H): dL/dh_t from above; dh (B, H): dL/d final state on entry, initial on return;
- * dx (T, B, 3H) gets dL/dxz, dhr (T, B, 3H) dL/d(h W_R^T + [0, 0, b_Rn]); W = W_R */
-CLONES static void NAME(gru_backward_rows)(const void *job, int b0, int nb) {
-    const NAME(job) *j = job;
-    const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, 3 * H, j->W);
-    real *dh = AT0(j->dh, H);
-    for (int t = j->T - 1; t >= 0; t--) {
-        const real *a = AT(j->rzn, t, 3 * H), *hnt = AT(j->hn, t, H), *dS = AT(j->dS, t, H);
-        const real *hp = t > 0 ? AT(j->S, t - 1, H) : AT0(j->h0, H);
-        const uint8_t *m = MASK(t);
-        real *dxt = AT(j->dx, t, 3 * H), *dht = AT(j->dhr, t, 3 * H);
-        #pragma omp parallel for if (j->parallel) schedule(static)
-        for (int b = 0; b < nb; b++) {
-            const real *r = a + (size_t)b * 3 * H, *z = r + H, *n = r + 2 * H;
-            const real *hnb = hnt + (size_t)b * H, *hpb = hp + (size_t)b * H;
-            const real *dSb = dS + (size_t)b * H;
-            real *dhb = dh + (size_t)b * H, *dxb = dxt + (size_t)b * 3 * H;
-            real *drb = dht + (size_t)b * 3 * H;
-            if (m && !m[b]) {
-                #pragma GCC ivdep
-                for (int k = 0; k < 3 * H; k++) dxb[k] = drb[k] = 0;
-                #pragma GCC ivdep
-                for (int k = 0; k < H; k++) dhb[k] += dSb[k];
-                continue;
-            }
-            #pragma GCC ivdep
-            for (int k = 0; k < H; k++) {
-                real g = dhb[k] + dSb[k];
-                real dn = g * (1 - z[k]) * (1 - n[k] * n[k]);
-                dxb[2 * H + k] = dn;
-                dxb[k] = drb[k] = dn * hnb[k] * r[k] * (1 - r[k]);
-                dxb[H + k] = drb[H + k] = g * (hpb[k] - n[k]) * z[k] * (1 - z[k]);
-                drb[2 * H + k] = dn * r[k];
-                dhb[k] = g * z[k];
-            }
-        }
-        NAME(xw)(&w, dht, 1, dh);
-    }
-    free(w.packed);
-}
+/* The loops, compiled once per instruction set (see ISA_LEVEL in _kernels.c) */
+#if X86_GCC
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512vl,avx2,fma")
+#define ISA avx512
+#include "_kernels_rows.h"
+#undef ISA
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define ISA avx2
+#include "_kernels_rows.h"
+#undef ISA
+#pragma GCC pop_options
+#endif
+#define ISA base
+#include "_kernels_rows.h"
+#undef ISA
 
 /* The exported kernels: `chunks` threads each take a slice of the batch (see run_rows); with
  * one chunk, `parallel` spreads each step's elementwise work over OpenMP threads. */
@@ -284,7 +69,7 @@ void NAME(elman_forward)(int chunks, int parallel, int T, int B, int H, int act,
                          const real *h0, const real *WT, const uint8_t *mask) {
     NAME(job) j = {.parallel = parallel && chunks <= 1,
                    .T = T, .B = B, .H = H, .act = act, .mask = mask, .S = S, .h0 = h0, .W = WT};
-    run_rows(NAME(elman_forward_rows), &j, B, chunks);
+    run_rows(PICK(elman_forward_rows), &j, B, chunks);
 }
 
 void NAME(elman_backward)(int chunks, int parallel, int T, int B, int H, int act, const real *S,
@@ -292,7 +77,7 @@ void NAME(elman_backward)(int chunks, int parallel, int T, int B, int H, int act
     NAME(job) j = {.parallel = parallel && chunks <= 1,
                    .T = T, .B = B, .H = H, .act = act, .mask = mask, .S = (real *)S, .W = W_R,
                    .dz = dz, .dh = dh0};
-    run_rows(NAME(elman_backward_rows), &j, B, chunks);
+    run_rows(PICK(elman_backward_rows), &j, B, chunks);
 }
 
 void NAME(lstm_forward)(int chunks, int parallel, int T, int B, int H, real *gates, real *Hs,
@@ -301,7 +86,7 @@ void NAME(lstm_forward)(int chunks, int parallel, int T, int B, int H, real *gat
     NAME(job) j = {.parallel = parallel && chunks <= 1,
                    .T = T, .B = B, .H = H, .mask = mask, .gates = gates, .Hs = Hs, .Cs = Cs,
                    .Tc = Tc, .h0 = h0, .c0 = c0, .W = WT};
-    run_rows(NAME(lstm_forward_rows), &j, B, chunks);
+    run_rows(PICK(lstm_forward_rows), &j, B, chunks);
 }
 
 void NAME(lstm_backward)(int chunks, int parallel, int T, int B, int H, const real *gates,
@@ -311,7 +96,7 @@ void NAME(lstm_backward)(int chunks, int parallel, int T, int B, int H, const re
                    .T = T, .B = B, .H = H, .mask = mask, .gates = (real *)gates,
                    .Cs = (real *)Cs, .Tc = (real *)Tc, .c0 = c0, .W = W_R, .dS = dH, .dh = dh,
                    .dc = dc, .dz = dz};
-    run_rows(NAME(lstm_backward_rows), &j, B, chunks);
+    run_rows(PICK(lstm_backward_rows), &j, B, chunks);
 }
 
 void NAME(gru_forward)(int chunks, int parallel, int T, int B, int H, const real *xz,
@@ -320,7 +105,7 @@ void NAME(gru_forward)(int chunks, int parallel, int T, int B, int H, const real
     NAME(job) j = {.parallel = parallel && chunks <= 1,
                    .T = T, .B = B, .H = H, .mask = mask, .xz = xz, .rzn = rzn, .hn = hn, .S = S,
                    .h0 = h0, .W = WT, .b_Rn = b_Rn, .hr = hr};
-    run_rows(NAME(gru_forward_rows), &j, B, chunks);
+    run_rows(PICK(gru_forward_rows), &j, B, chunks);
 }
 
 void NAME(gru_backward)(int chunks, int parallel, int T, int B, int H, const real *rzn,
@@ -330,7 +115,7 @@ void NAME(gru_backward)(int chunks, int parallel, int T, int B, int H, const rea
                    .T = T, .B = B, .H = H, .mask = mask, .rzn = (real *)rzn, .hn = (real *)hn,
                    .S = (real *)S, .h0 = h0, .W = W_R, .dS = dS, .dh = dh, .dx = dx,
                    .dhr = dhr};
-    run_rows(NAME(gru_backward_rows), &j, B, chunks);
+    run_rows(PICK(gru_backward_rows), &j, B, chunks);
 }
 
 #undef AT

@@ -51,6 +51,13 @@ def _load():
 _LIB = _load()
 
 
+def isa(level: int = -1) -> int:
+    """Make the C loops run their variant for an instruction set (2: AVX-512, 1: AVX2 with
+    FMA, 0: baseline; -1: the best this CPU has), capped by the CPU; returns the one that
+    runs. Variants differ only in the width of the elementwise vectors."""
+    return _LIB.elman_isa(level)
+
+
 def compiled(t: torch.Tensor) -> bool:
     """Whether the C loop runs for tensors like t."""
     return (ENABLED and _LIB is not None and t.device.type == "cpu"
