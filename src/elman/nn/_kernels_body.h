@@ -73,10 +73,11 @@ void NAME(elman_forward)(int chunks, int parallel, int T, int B, int H, int act,
 }
 
 void NAME(elman_backward)(int chunks, int parallel, int T, int B, int H, int act, const real *S,
-                          const real *W_R, const uint8_t *mask, real *dz, real *dh0) {
+                          const real *W_R, const uint8_t *mask, const real *dS, real *dz,
+                          real *dh0) {
     NAME(job) j = {.parallel = parallel && chunks <= 1,
                    .T = T, .B = B, .H = H, .act = act, .mask = mask, .S = (real *)S, .W = W_R,
-                   .dz = dz, .dh = dh0};
+                   .dS = dS, .dz = dz, .dh = dh0};
     run_rows(PICK(elman_backward_rows), &j, B, chunks);
 }
 

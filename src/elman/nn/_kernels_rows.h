@@ -56,27 +56,30 @@ static void FN(elman_forward_rows)(const void *job, int b0, int nb) {
     free(w.packed);
 }
 
-/* dz holds dL/dS on entry and dL/dz (pre-activation) on return; dh (B, H) gets dL/dh0;
- * W = W_R */
+/* dS (T, B, H): dL/dS from above; dz gets dL/dz (pre-activation), holding until step t the
+ * gradient carried back from step t+1; dh (B, H) gets dL/dh0; W = W_R */
 static void FN(elman_backward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
     NAME(matrix) w = NAME(prepare)(nb, H, H, j->W);
-    memset(AT0(j->dh, H), 0, sizeof(real) * nb * H);
+    memset(AT(j->dz, j->T - 1, H), 0, sizeof(real) * nb * H);
     for (int t = j->T - 1; t >= 0; t--) {
         real *d = AT(j->dz, t, H), *below = t > 0 ? AT(j->dz, t - 1, H) : AT0(j->dh, H);
-        const real *s = AT(j->S, t, H);
+        const real *s = AT(j->S, t, H), *up = AT(j->dS, t, H);
         const uint8_t *m = MASK(t);
         #pragma omp parallel for if (j->parallel) schedule(static)
         for (int b = 0; b < nb; b++) {
             real *db = d + (size_t)b * H, *bb = below + (size_t)b * H;
-            const real *sb = s + (size_t)b * H;
+            const real *sb = s + (size_t)b * H, *ub = up + (size_t)b * H;
             if (m && !m[b]) {
                 #pragma GCC ivdep
-                for (int i = 0; i < H; i++) { bb[i] += db[i]; db[i] = 0; }
+                for (int i = 0; i < H; i++) { bb[i] = ub[i] + db[i]; db[i] = 0; }
             } else {
                 #pragma GCC ivdep
-                for (int i = 0; i < H; i++) db[i] *= FN(derivative)(j->act, sb[i]);
+                for (int i = 0; i < H; i++) {
+                    db[i] = (ub[i] + db[i]) * FN(derivative)(j->act, sb[i]);
+                    bb[i] = 0;
+                }
             }
         }
         NAME(xw)(&w, d, 1, below);

@@ -51,29 +51,30 @@ def _grad(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
 
 
 class _Elman(torch.autograd.Function):
-    """a_t = f(xz_t + a_{t-1} W_R^T): xz (T, B, H) time-major, h0 (B, H), mask (T, B) or None."""
+    """a_t = f(xz_t + a_{t-1} W_R^T): xz (T, B, H) time-major, h0 (B, H), mask (T, B) or None
+    -> the states S (T, B, H), written over xz (a fresh buffer of ``scan``'s; no copy). The
+    final state is S[-1], as padded rows carry their state to the end."""
 
     @staticmethod
     def forward(ctx, xz, W_R, h0, mask, activation):
-        S = xz.clone()                                # S[t]: state after step t, (T, B, H)
-        kernels.elman_forward(S, h0.contiguous(), W_R.contiguous(), mask, activation)
-        ctx.save_for_backward(S, W_R, h0, mask)
+        ctx.mark_dirty(xz)
+        kernels.elman_forward(xz, h0.contiguous(), W_R.contiguous(), mask, activation)
+        ctx.save_for_backward(xz, W_R, h0, mask)
         ctx.activation = activation
-        return S, S[-1].clone()
+        return xz
 
     @staticmethod
-    def backward(ctx, dS_all, d_last):
+    def backward(ctx, dS):
         S, W_R, h0, mask = ctx.saved_tensors
-        dz = _grad(dS_all, S)
-        if d_last is not None:
-            dz[-1] += d_last
-        dh0 = torch.empty_like(h0)
-        kernels.elman_backward(S, W_R.contiguous(), mask, dz, dh0, ctx.activation)
+        dz, dh0 = torch.empty_like(S), torch.empty_like(h0)
+        kernels.elman_backward(S, W_R.contiguous(), mask, dS.contiguous(), dz, dh0,
+                               ctx.activation)
         return dz, _outer_sum(dz, h0, S), dh0, None, None
 
 
 def _elman(cell: ElmanCell, xz, h0, mask):
-    return _Elman.apply(xz, cell.W_R, h0, mask, cell.activation)
+    S = _Elman.apply(xz, cell.W_R, h0, mask, cell.activation)
+    return S, S[-1]
 
 
 class _LSTM(torch.autograd.Function):

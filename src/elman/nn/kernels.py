@@ -120,16 +120,17 @@ def elman_forward(S, h0, W_R, mask, activation: str):
         h = s
 
 
-def elman_backward(S, W_R, mask, dz, dh0, activation: str):
-    """dz holds dL/dS on entry and dL/d(pre-activation) on return; dh0 (B, H) gets dL/dh0."""
+def elman_backward(S, W_R, mask, dS, dz, dh0, activation: str):
+    """dS (T, B, H): dL/dS; dz (T, B, H) gets dL/d(pre-activation), dh0 (B, H) dL/dh0."""
     T, B, H = S.shape
     if compiled(S):
         ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
-        return _call("elman_backward", ints, S, W_R, mask, dz, dh0)
+        return _call("elman_backward", ints, S, W_R, mask, dS, dz, dh0)
     fp = _DERIVATIVE[activation](S)
     if mask is not None:
         m = mask.reshape(T, B, 1)
         carry, fp = (~m).to(S.dtype), fp * m
+    dz.copy_(dS)
     dh0.zero_()
     steps = dz.unbind(0)
     for t in range(T - 1, -1, -1):
