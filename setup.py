@@ -6,7 +6,8 @@ does not compile, the install still succeeds and the fast path runs its loop in 
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("elman.nn._kernels", ["src/elman/nn/_kernels.c"],
-                             depends=["src/elman/nn/_kernels_body.h"],
+                             depends=["src/elman/nn/_kernels_body.h",
+                                      "src/elman/nn/_kernels_rows.h"],
                              extra_compile_args=["-O3", "-std=c11", "-fno-trapping-math",
                                                  "-pthread", "-fopenmp"],
                              extra_link_args=["-pthread", "-fopenmp"], optional=True)])

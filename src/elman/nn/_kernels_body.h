@@ -1,9 +1,9 @@
 /* The kernels of _kernels.c for one floating type, included once per type with `real`,
  * NAME(x) (x with the type's suffix) and GEMM defined.
  *
- * Each kernel is a rows function, which runs all T steps for the batch rows b0 .. b0+nb-1
- * (rows are independent), and an exported wrapper that fills a job and hands it to
- * run_rows. AT(p, t, w) is row b0 at step t of a (T, B, w) array; a chunk's nb rows of one
+ * Each kernel is a rows function (in _kernels_rows.h, compiled once per instruction set),
+ * which runs all T steps for the batch rows b0 .. b0+nb-1 (rows are independent), and an
+ * exported wrapper that fills a job and hands the CPU's variant of it to run_rows. AT(p, t, w) is row b0 at step t of a (T, B, w) array; a chunk's nb rows of one
  * step are contiguous, so a step is one (nb, k) x (k, n) product. */
 
 #define AT(p, t, w) ((p) + ((size_t)(t) * j->B + b0) * (size_t)(w))
