@@ -35,8 +35,8 @@ static pack_fn pack_ptr;
 static compute_fn compute_ptr;
 static threads_fn local_threads_ptr;
 
-/* The loops are compiled for AVX-512, AVX2 and the baseline (_kernels_body.h); PICK(f) is
- * the variant for this CPU, chosen once in elman_init. */
+/* The loops are compiled for AVX-512, AVX2 and the baseline (_kernels_rows.h, included by
+ * _kernels_body.h once per set); PICK(f) is the variant for this CPU, chosen in elman_init. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define X86_GCC 1
 #else
