@@ -5,7 +5,7 @@ at most 10 words per side (target >= 35 BLEU within 60 minutes): a seeded 2% of 
 English sentences held out with all their translations, each scored against all of them
 (multi-reference corpus BLEU and chrF); with and without attention, each decoded greedily
 and with beam 5. Translation: sentencepiece pieces (4,000 per side), bidirectional GRU
-encoder of 2 x 256, decoder GRU 512, multiplicative attention, batches of 128, Adam 3e-3
+encoder of 2 x 256, decoder GRU 512, additive attention, batches of 128, Adam 3e-3
 with a cosine decay that ends at ``--max-steps`` or at the ``--minutes`` budget, whichever
 comes first.
 Prints a table per task with the wall time of each run (training, its CPU time, decoding);
@@ -39,7 +39,7 @@ TRANSLATE = dict(task="translate", data=str(DATA / "eng_fra/eng-fra.txt"), max_w
 QUICK = dict(hidden_sizes=[64], embed_dim=32)
 MODELS = {"sort": {"attention": dict(SORT)},
           "translate": {"no-attention": dict(TRANSLATE, attention="none"),
-                        "attention": dict(TRANSLATE, attention="multiplicative")}}
+                        "attention": dict(TRANSLATE, attention="additive")}}
 COLUMNS = {"sort": ("exact", "tokens"), "translate": ("BLEU", "chrF")}
 
 

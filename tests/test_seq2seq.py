@@ -41,7 +41,7 @@ def model(attention="multiplicative", cell="lstm", bidirectional=True, seed=0):
 # --- the model ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("attention", ["additive", "multiplicative", "none"])
+@pytest.mark.parametrize("attention", ["additive", "multiplicative", "scaled", "none"])
 def test_teacher_forcing_equals_step_by_step_decoding(attention):
     m = model(attention)
     src, lengths = torch.randint(0, 7, (3, 5)), torch.tensor([5, 2, 3])
@@ -54,7 +54,7 @@ def test_teacher_forcing_equals_step_by_step_decoding(attention):
         assert (weights is None) == (attention == "none")
 
 
-@pytest.mark.parametrize("score", ["additive", "multiplicative"])
+@pytest.mark.parametrize("score", ["additive", "multiplicative", "scaled"])
 def test_attention_weights_sum_to_one_and_ignore_padding(score):
     torch.manual_seed(0)
     att = Attention(score, 4, 6).double()
@@ -68,6 +68,16 @@ def test_attention_weights_sum_to_one_and_ignore_padding(score):
     torch.testing.assert_close(att(query, garbage, mask)[0], out)
     alone, _ = att(query[1:], memory[1:, :2], mask[1:, :2])
     torch.testing.assert_close(out[1:], alone)
+
+
+def test_scaled_score_is_the_multiplicative_one_over_sqrt_of_the_query_width():
+    torch.manual_seed(0)
+    mult, scaled = Attention("multiplicative", 4, 6).double(), Attention("scaled", 4, 6).double()
+    scaled.load_state_dict(mult.state_dict())
+    query, memory = torch.randn(2, 3, 4).double(), torch.randn(2, 5, 6).double()
+    by_hand = torch.einsum("btq,qm,bsm->bts", query, mult.W_a.weight, memory)
+    torch.testing.assert_close(mult.scores(query, memory), by_hand)
+    torch.testing.assert_close(scaled.scores(query, memory), by_hand / 2.0)
 
 
 def test_padding_a_source_changes_nothing():

@@ -43,8 +43,8 @@ def cmd_translate(args) -> int:
               f"{' '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}", file=sys.stderr)
     if args.attention_plot:
         if weights[0] is None:
-            raise bad("attention_plot", "a model trained with --attention additive or "
-                      "multiplicative", "a model without attention")
+            raise bad("attention_plot", "a model trained with --attention additive, "
+                      "multiplicative or scaled", "a model without attention")
         plot_attention(weights[0], sources[0], outputs[0] + ["</s>"], args.attention_plot,
                        title=lines[0])
     write_output("".join(f"{t}\n" for t in texts), args.output)

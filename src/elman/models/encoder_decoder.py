@@ -43,7 +43,7 @@ class EncoderDecoder(Summarized, nn.Module):
     or ``beam``.
     A bidirectional encoder gives states of 2*H_l, so the decoder's layers are 2*H_l wide.
     ``dropout``: on both sides' embeddings, between RNN layers and before the output layer.
-    ``attention`` ("none", "additive", "multiplicative"): see ``elman.models.attention``.
+    ``attention`` ("none", "additive", "multiplicative", "scaled"): see ``elman.models.attention``.
     """
 
     def __init__(self, src_vocab: int | None, tgt_vocab: int, hidden_sizes: int | Sequence[int],

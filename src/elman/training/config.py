@@ -179,8 +179,9 @@ class ModelConfig:
     pooling: str = opt("last", parse_choice(list(POOLINGS)), "classify: the top outputs as one "
                        "vector: last (final state), max or mean over the real steps")
     attention: str = opt("none", parse_choice(ATTENTIONS), "sort, reverse, copy, add, translate: "
-                         "the decoder attends to the encoder outputs with an additive or "
-                         "multiplicative score (none: the final state only)")
+                         "the decoder attends to the encoder outputs with an additive, "
+                         "multiplicative or scaled multiplicative score (none: the final "
+                         "state only)")
 
 
 @dataclass
