@@ -11,9 +11,10 @@ comes first.
 Prints a table per task with the wall time of each run (training, its CPU time, decoding);
 the budget is wall time, so on a shared machine the CPU minutes say how much training it got.
 
-    python benchmarks/seq2seq.py --tasks translate --models attention --minutes 59
-    python benchmarks/seq2seq.py --tasks translate --models no-attention --minutes 5 \\
-        --max-steps 800                                 # the two reported translate runs
+    python benchmarks/seq2seq.py --tasks translate --models attention --minutes 50 \\
+        --threads 1                                     # the reported translate run
+    python benchmarks/seq2seq.py --tasks translate --models no-attention --minutes 50 \\
+        --threads 1                                     # the run without attention
     python benchmarks/seq2seq.py --tasks sort --minutes 25 --threads 1   # the sort run
     python benchmarks/seq2seq.py --quick                # small models, 1 minute each
 """

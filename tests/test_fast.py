@@ -23,16 +23,14 @@ def loops(request, monkeypatch):
     monkeypatch.setattr(fast, "ONEDNN_BELOW", 0)
     monkeypatch.setattr(kernels, "PARALLEL_MIN", 1 if "parallel" in request.param else 2 ** 40)
     threads = torch.get_num_threads()
-    if kernels._LIB is not None:
-        kernels.isa({"AVX2": 1, "baseline": 0}.get(request.param.split(", ")[-1], -1))
+    kernels.isa({"AVX2": 1, "baseline": 0}.get(request.param.split(", ")[-1], -1))
     if "split" in request.param:
         monkeypatch.setattr(kernels, "SPLIT", True)
         monkeypatch.setattr(kernels, "MIN_ROWS", 1)
         torch.set_num_threads(3)
     yield request.param
     torch.set_num_threads(threads)
-    if kernels._LIB is not None:
-        kernels.isa(-1)
+    kernels.isa(-1)
 
 
 def test_the_c_loop_is_built_and_finds_torchs_blas():

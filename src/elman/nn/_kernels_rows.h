@@ -76,13 +76,13 @@ static void FN(elman_backward_rows)(const void *job, int b0, int nb) {
                 for (int i = 0; i < H; i++) { bb[i] = ub[i] + db[i]; db[i] = 0; }
             } else {
                 #pragma GCC ivdep
-                for (int i = 0; i < H; i++) {
+                for (int i = 0; i < H; i++)
                     db[i] = (ub[i] + db[i]) * FN(derivative)(j->act, sb[i]);
-                    bb[i] = 0;
-                }
+                if (m) memset(bb, 0, sizeof(real) * H);
             }
         }
-        NAME(xw)(&w, d, 1, below);
+        /* unpadded, the product is all of `below`; padded rows add their carried gradient */
+        NAME(xw)(&w, d, m ? 1 : 0, below);
     }
     free(w.packed);
 }

@@ -54,8 +54,9 @@ _LIB = _load()
 def isa(level: int = -1) -> int:
     """Make the C loops run their variant for an instruction set (2: AVX-512, 1: AVX2 with
     FMA, 0: baseline; -1: the best this CPU has), capped by the CPU; returns the one that
-    runs. Variants differ only in the width of the elementwise vectors."""
-    return _LIB.elman_isa(level)
+    runs (-1 where the C library did not build). Variants differ only in the width of the
+    elementwise vectors."""
+    return -1 if _LIB is None else _LIB.elman_isa(level)
 
 
 def compiled(t: torch.Tensor) -> bool:
