@@ -12,6 +12,7 @@
  */
 #include <Python.h>
 #include <math.h>
+#include <omp.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>

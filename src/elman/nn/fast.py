@@ -4,8 +4,9 @@ The plain loop (``layer.scan``) lets autograd record every step: several nodes p
 graph walk per step in backward, and the input part W_F x_t + b recomputed nowhere but also
 never batched in backward. Here, per layer direction:
 
-* the input projection xz = W_F x + b of all T steps is one matrix product (autograd gives its
-  gradients, W_F, b and x, as large products over all T*B rows);
+* the input projection xz = W_F x + b of all T steps is one matrix product, into a buffer the
+  loop then overwrites with its results (no copy); its gradients, of x, W_F and b, are large
+  products over all T*B rows in the same hand-written backward;
 * forward runs only the sequential part, z_t = xz_t + a_{t-1} W_R^T and the cell's
   elementwise update, without recording a graph, into (T, B, .) buffers;
 * backward is written by hand: per step one (B, G*H) x (G*H, H) product and one pass over the
@@ -34,6 +35,25 @@ from .cells import Cell, ElmanCell, GRUCell, LSTMCell
 ONEDNN_BELOW = 256  # an unpadded LSTM narrower than this runs oneDNN's fused kernel
 
 
+def _project(x: torch.Tensor, W_F: torch.Tensor, b: torch.Tensor):
+    """The input part of every step in one product, bias included: x (T, B, I) -> (xz = x W_F^T
+    + b, a fresh (T, B, G*H) buffer the loop may overwrite; x as (T*B, I), for backward)."""
+    T, B, I = x.shape
+    x2 = x.reshape(T * B, I)
+    return torch.addmm(b, x2, W_F.t()).view(T, B, -1), x2
+
+
+def _input_grads(ctx, dz: torch.Tensor, x2: torch.Tensor, W_F: torch.Tensor):
+    """(dx (T, B, I), dW_F, db) of xz = x W_F^T + b from dz (T, B, G*H); None where the
+    input needs none."""
+    T, B, G = dz.shape
+    d2 = dz.view(T * B, G)
+    dx = (d2 @ W_F).view(T, B, -1) if ctx.needs_input_grad[0] else None
+    dW_F = d2.t() @ x2 if ctx.needs_input_grad[1] else None
+    db = d2.sum(0) if ctx.needs_input_grad[2] else None
+    return dx, dW_F, db
+
+
 def _outer_sum(dz: torch.Tensor, h0: torch.Tensor, S: torch.Tensor) -> torch.Tensor:
     """dW_R = sum_t dz_t^T a_{t-1}, with a_{-1} = h0: dz (T, B, G*H), S (T, B, H) -> (G*H, H)."""
     dW = dz[0].t() @ h0
@@ -51,87 +71,89 @@ def _grad(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
 
 
 class _Elman(torch.autograd.Function):
-    """a_t = f(xz_t + a_{t-1} W_R^T): xz (T, B, H) time-major, h0 (B, H), mask (T, B) or None
-    -> the states S (T, B, H), written over xz (a fresh buffer of ``scan``'s; no copy). The
-    final state is S[-1], as padded rows carry their state to the end."""
+    """a_t = f(W_F x_t + b + a_{t-1} W_R^T): x (T, B, I) time-major, h0 (B, H), mask (T, B) or
+    None -> the states S (T, B, H), written over the input projection (no copy). The final
+    state is S[-1], as padded rows carry their state to the end."""
 
     @staticmethod
-    def forward(ctx, xz, W_R, h0, mask, activation):
-        ctx.mark_dirty(xz)
-        kernels.elman_forward(xz, h0.contiguous(), W_R.contiguous(), mask, activation)
-        ctx.save_for_backward(xz, W_R, h0, mask)
+    def forward(ctx, x, W_F, b, W_R, h0, mask, activation):
+        S, x2 = _project(x, W_F, b)
+        kernels.elman_forward(S, h0.contiguous(), W_R.contiguous(), mask, activation)
+        ctx.save_for_backward(x2, W_F, S, W_R, h0, mask)
         ctx.activation = activation
-        return xz
+        return S
 
     @staticmethod
     def backward(ctx, dS):
-        S, W_R, h0, mask = ctx.saved_tensors
+        x2, W_F, S, W_R, h0, mask = ctx.saved_tensors
         dz, dh0 = torch.empty_like(S), torch.empty_like(h0)
         kernels.elman_backward(S, W_R.contiguous(), mask, dS.contiguous(), dz, dh0,
                                ctx.activation)
-        return dz, _outer_sum(dz, h0, S), dh0, None, None
+        return (*_input_grads(ctx, dz, x2, W_F), _outer_sum(dz, h0, S), dh0, None, None)
 
 
-def _elman(cell: ElmanCell, xz, h0, mask):
-    S = _Elman.apply(xz, cell.W_R, h0, mask, cell.activation)
+def _elman(cell: ElmanCell, x, h0, mask):
+    S = _Elman.apply(x, cell.W_F, cell.b, cell.W_R, h0, mask, cell.activation)
     return S, S[-1]
 
 
 class _LSTM(torch.autograd.Function):
-    """Gates i,f,g,o = xz_t + h_{t-1} W_R^T; c_t = f c_{t-1} + i g; h_t = o tanh(c_t)."""
+    """Gates i,f,g,o = W_F x_t + b + h_{t-1} W_R^T; c_t = f c_{t-1} + i g; h_t = o tanh(c_t)."""
 
     @staticmethod
-    def forward(ctx, xz, W_R, h0, c0, mask):
-        T, B, G = xz.shape
-        gates = xz.clone()                            # activated gates, (T, B, 4H)
-        Hs, Cs, Tc = (xz.new_empty(T, B, G // 4) for _ in range(3))
+    def forward(ctx, x, W_F, b, W_R, h0, c0, mask):
+        gates, x2 = _project(x, W_F, b)               # activated in place: (T, B, 4H)
+        T, B, G = gates.shape
+        Hs, Cs, Tc = (x.new_empty(T, B, G // 4) for _ in range(3))
         h0, c0 = h0.contiguous(), c0.contiguous()
         kernels.lstm_forward(gates, Hs, Cs, Tc, h0, c0, W_R.contiguous(), mask)
-        ctx.save_for_backward(gates, Hs, Cs, Tc, W_R, h0, c0, mask)
+        ctx.save_for_backward(x2, W_F, gates, Hs, Cs, Tc, W_R, h0, c0, mask)
         return Hs, Hs[-1].clone(), Cs[-1].clone()
 
     @staticmethod
     def backward(ctx, dH_all, dh_last, dc_last):
-        gates, Hs, Cs, Tc, W_R, h0, c0, mask = ctx.saved_tensors
+        x2, W_F, gates, Hs, Cs, Tc, W_R, h0, c0, mask = ctx.saved_tensors
         dh, dc = _grad(dh_last, h0), _grad(dc_last, c0)
         dH = torch.zeros_like(Hs) if dH_all is None else dH_all.contiguous()
         dz = torch.empty_like(gates)
         kernels.lstm_backward(gates, Cs, Tc, c0, W_R.contiguous(), mask, dH, dh, dc, dz)
-        return dz, _outer_sum(dz, h0, Hs), dh, dc, None
+        return (*_input_grads(ctx, dz, x2, W_F), _outer_sum(dz, h0, Hs), dh, dc, None)
 
 
-def _lstm(cell: LSTMCell, xz, state, mask):
-    Hs, h, c = _LSTM.apply(xz, cell.W_R, state[0], state[1], mask)
+def _lstm(cell: LSTMCell, x, state, mask):
+    Hs, h, c = _LSTM.apply(x, cell.W_F, cell.b, cell.W_R, state[0], state[1], mask)
     return Hs, (h, c)
 
 
 class _GRU(torch.autograd.Function):
-    """r,z = sigmoid(xz_rz + W_R h); n = tanh(xz_n + r (W_Rn h + b_Rn)); h = n + z (h - n)."""
+    """r,z = sigmoid(xz_rz + W_R h); n = tanh(xz_n + r (W_Rn h + b_Rn)); h = n + z (h - n),
+    with xz = W_F x + b."""
 
     @staticmethod
-    def forward(ctx, xz, W_R, b_Rn, h0, mask):
+    def forward(ctx, x, W_F, b, W_R, b_Rn, h0, mask):
+        xz, x2 = _project(x, W_F, b)
         T, B, G = xz.shape
         rzn = torch.empty_like(xz)                    # r, z, n activated, (T, B, 3H)
         hn, S = xz.new_empty(T, B, G // 3), xz.new_empty(T, B, G // 3)
         h0 = h0.contiguous()
         kernels.gru_forward(xz, rzn, hn, S, h0, W_R.contiguous(), b_Rn.contiguous(), mask)
-        ctx.save_for_backward(rzn, hn, S, W_R, h0, mask)
+        ctx.save_for_backward(x2, W_F, rzn, hn, S, W_R, h0, mask)
         return S, S[-1].clone()
 
     @staticmethod
     def backward(ctx, dS_all, d_last):
-        rzn, hn, S, W_R, h0, mask = ctx.saved_tensors
+        x2, W_F, rzn, hn, S, W_R, h0, mask = ctx.saved_tensors
         H = S.shape[2]
         dh = _grad(d_last, h0)
         dS = torch.zeros_like(S) if dS_all is None else dS_all.contiguous()
         dx, dhr = torch.empty_like(rzn), torch.empty_like(rzn)
         kernels.gru_backward(rzn, hn, S, h0, W_R.contiguous(), mask, dS, dh, dx, dhr)
         db_Rn = dhr[..., 2 * H:].sum((0, 1))
-        return dx, _outer_sum(dhr, h0, S), db_Rn, dh, None
+        return (*_input_grads(ctx, dx, x2, W_F), _outer_sum(dhr, h0, S), db_Rn, dh, None)
 
 
-def _gru(cell: GRUCell, xz, h0, mask):
-    return _GRU.apply(xz, cell.W_R, cell.b_Rn, h0, mask)
+def _gru(cell: GRUCell, x, h0, mask):
+    return _GRU.apply(x, cell.W_F, cell.b, cell.W_R, cell.b_Rn, h0, mask)
 
 
 def _lstm_onednn(cell: LSTMCell, x, state):
@@ -159,13 +181,18 @@ def lstm_stack(rnn, x: torch.Tensor, state, mask: torch.Tensor | None):
             or not all(_onednn(c, x, mask) for c in cells)):
         return None
     B, D, H, L = x.shape[1], rnn.num_directions, rnn.hidden_sizes[0], len(rnn.layers)
-    h0, c0 = (torch.cat([s[i].view(B, D, H).transpose(0, 1) for s in state]) for i in (0, 1))
+    def split(s):  # [(B, D*H)] * L -> (L*D, B, H)
+        if D == 1:
+            return torch.stack(s)
+        return torch.cat([p.view(B, D, H).transpose(0, 1) for p in s])
+
+    def join(s):  # (L*D, B, H) -> (L, B, D*H)
+        return s if D == 1 else s.view(L, D, B, H).permute(0, 2, 1, 3).reshape(L, B, D * H)
+
+    h0, c0 = split([s[0] for s in state]), split([s[1] for s in state])
     weights = [w for c in cells for w in (c.W_F, c.W_R, c.b, torch.zeros_like(c.b))]
     out, h, c = torch._VF.lstm(x, (h0, c0), weights, True, L, 0.0, torch.is_grad_enabled(),
                                D == 2, False)
-
-    def join(s):
-        return s.view(L, D, B, H).permute(0, 2, 1, 3).reshape(L, B, D * H)
     return out, list(zip(join(h), join(c)))
 
 
@@ -175,12 +202,11 @@ def scan(cell: Cell, x: torch.Tensor, state, mask: torch.Tensor | None):
     ``ONEDNN_BELOW`` runs torch's fused LSTM kernel; the rest runs the loops of ``kernels``."""
     if _onednn(cell, x, mask):
         return _lstm_onednn(cell, x, state)
-    xz = cell.project(x).contiguous()
     m = None if mask is None else mask.reshape(mask.shape[0], mask.shape[1]).contiguous()
     if isinstance(cell, LSTMCell):
-        S, final = _lstm(cell, xz, state, m)
+        S, final = _lstm(cell, x, state, m)
     elif isinstance(cell, GRUCell):
-        S, final = _gru(cell, xz, state, m)
+        S, final = _gru(cell, x, state, m)
     else:
-        S, final = _elman(cell, xz, state, m)
+        S, final = _elman(cell, x, state, m)
     return (S if mask is None else S * mask), final

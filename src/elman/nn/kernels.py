@@ -29,6 +29,8 @@ SPLIT_BYTES = 2 ** 21     # split the batch across threads only while W_R is at 
 MIN_ROWS = 4              # ... and every thread gets at least this many rows
 PARALLEL_MIN = 4096       # elements per step from which the elementwise work is spread over
                           # torch's OpenMP threads (below, a parallel region costs more)
+COLUMNS_MAX = 8192        # B*H up to which the Elman loops split every step's columns over the
+                          # threads (one region, one barrier a step; 10-20% faster there)
 
 
 def _load():
@@ -77,9 +79,13 @@ def chunks(B: int, W_R: torch.Tensor) -> int:
     return max(1, min(torch.get_num_threads(), B // MIN_ROWS))
 
 
-def _plan(B: int, W_R: torch.Tensor) -> tuple[int, int]:
-    """(chunks, parallel) for a loop over a batch of B with this W_R."""
+def _plan(B: int, W_R: torch.Tensor, columns: bool = False) -> tuple[int, int]:
+    """(chunks, parallel) for a loop over a batch of B with this W_R; chunks 0 (offered by the
+    Elman loops, ``columns``): each step's columns split over the OpenMP threads."""
     n = chunks(B, W_R)
+    threads, H = torch.get_num_threads(), W_R.shape[1]
+    if columns and n == 1 and 1 < threads <= H and B * H <= COLUMNS_MAX:
+        return 0, 0
     return n, int(n == 1 and B * W_R.shape[0] >= PARALLEL_MIN)
 
 
@@ -112,7 +118,7 @@ def elman_forward(S, h0, W_R, mask, activation: str):
     """S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T)."""
     T, B, H = S.shape
     if compiled(S):
-        ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
+        ints = (*_plan(B, W_R, columns=True), T, B, H, _ACTIVATIONS[activation])
         return _call("elman_forward", ints, S, h0, _t(W_R), mask)
     WT, f, h = _t(W_R), _INPLACE[activation], h0
     for t, s in enumerate(S.unbind(0)):
@@ -125,7 +131,7 @@ def elman_backward(S, W_R, mask, dS, dz, dh0, activation: str):
     """dS (T, B, H): dL/dS; dz (T, B, H) gets dL/d(pre-activation), dh0 (B, H) dL/dh0."""
     T, B, H = S.shape
     if compiled(S):
-        ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
+        ints = (*_plan(B, W_R, columns=True), T, B, H, _ACTIVATIONS[activation])
         return _call("elman_backward", ints, S, W_R, mask, dS, dz, dh0)
     fp = _DERIVATIVE[activation](S)
     if mask is not None:
