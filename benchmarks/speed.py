@@ -174,12 +174,13 @@ def _spin():
 
 def shared(repeats: int):
     """Elman and GRU x1 on the two smallest sizes plus H=512 while one busy process competes
-    for the cores: torch.nn, elman with threaded products, and elman with the batch split
-    (ELMAN_BATCH_SPLIT=1)."""
+    for the cores: torch.nn, elman with threaded products (ELMAN_BATCH_SPLIT=0), and elman
+    with the batch split (the default)."""
     import multiprocessing
 
     busy = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
     busy.start()
+    default = kernels.SPLIT
     print("\nshared cores: one busy process beside this one, ms per training step")
     print(f"{'T,B,I,H':<17}{'cell':<9}{'torch.nn':>10}{'threaded':>10}{'split':>10}")
     try:
@@ -196,7 +197,7 @@ def shared(repeats: int):
                 print(f"{f'{T},{B},{I},{H}':<17}{f'{cell} x1':<9}{t_torch:>10.1f}"
                       f"{times[0]:>10.1f}{times[1]:>10.1f}", flush=True)
     finally:
-        kernels.SPLIT = False
+        kernels.SPLIT = default
         busy.terminate()
 
 

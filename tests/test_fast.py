@@ -13,26 +13,22 @@ from elman.nn import fast, kernels
 
 
 @pytest.fixture(params=["compiled", "compiled, parallel steps", "compiled, batch split in 3",
-                        "compiled, columns split in 3", "compiled, AVX2", "compiled, baseline",
-                        "python"])
+                        "compiled, AVX2", "compiled, baseline", "python"])
 def loops(request, monkeypatch):
-    """Where the time loop runs: C; C with each step's elementwise work spread over OpenMP
-    threads; C with the batch split across 3 threads (uneven slices of the 3 or 4 rows below);
-    C with the Elman steps' columns split over 3 OpenMP threads (uneven slices of the 4 or 5
-    units); C with the elementwise loops built for AVX2 or for the baseline x86-64 (where the
-    CPU has AVX-512, the default variant); or Python. With C, an unpadded LSTM takes the C
-    loop too; with Python, oneDNN's LSTM."""
+    """Where the time loop runs: C with threaded products (no batch split); C with each
+    step's elementwise work spread over OpenMP threads; C with the batch split across 3
+    threads (uneven slices of the 3 or 4 rows below); C with the elementwise loops built for
+    AVX2 or for the baseline x86-64 (where the CPU has AVX-512, the default variant); or
+    Python. With C, an unpadded LSTM takes the C loop too; with Python, oneDNN's LSTM."""
     monkeypatch.setattr(kernels, "ENABLED", request.param != "python")
     monkeypatch.setattr(fast, "ONEDNN_BELOW", 0)
     monkeypatch.setattr(kernels, "PARALLEL_MIN", 1 if "parallel" in request.param else 2 ** 40)
-    monkeypatch.setattr(kernels, "COLUMNS_MAX", 2 ** 40 if "columns" in request.param else 0)
+    monkeypatch.setattr(kernels, "SPLIT", "split" in request.param)
     threads = torch.get_num_threads()
     kernels.isa({"AVX2": 1, "baseline": 0}.get(request.param.split(", ")[-1], -1))
-    if "split in 3" in request.param:
-        torch.set_num_threads(3)
-    if "batch split" in request.param:
-        monkeypatch.setattr(kernels, "SPLIT", True)
+    if "split" in request.param:
         monkeypatch.setattr(kernels, "MIN_ROWS", 1)
+        torch.set_num_threads(3)
     yield request.param
     torch.set_num_threads(threads)
     kernels.isa(-1)
@@ -176,20 +172,3 @@ def test_only_the_gradients_asked_for_are_computed_and_they_match_the_loop(cell,
     assert grads["fast"].keys() == grads["loop"].keys() and "layers.0.b" in grads["fast"]
     for name, g in grads["loop"].items():
         torch.testing.assert_close(grads["fast"][name], g, rtol=1e-10, atol=1e-10)
-
-
-def test_the_elman_loops_split_columns_only_where_that_measured_faster(monkeypatch):
-    """chunks 0 (the columns of each step over the OpenMP threads) for B*H <= COLUMNS_MAX,
-    with more than one thread and no more threads than units; the other loops never."""
-    monkeypatch.setattr(kernels, "SPLIT", False)
-    threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(2)
-        assert kernels._plan(32, torch.zeros(128, 128), columns=True) == (0, 0)
-        assert kernels._plan(64, torch.zeros(256, 256), columns=True) == (1, 1)
-        assert kernels._plan(32, torch.zeros(512, 128), columns=False) == (1, 1)
-        assert kernels._plan(4, torch.zeros(1, 1), columns=True) == (1, 0)
-        torch.set_num_threads(1)
-        assert kernels._plan(32, torch.zeros(128, 128), columns=True)[0] == 1
-    finally:
-        torch.set_num_threads(threads)

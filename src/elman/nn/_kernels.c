@@ -13,7 +13,6 @@
 #include <Python.h>
 #include <math.h>
 #include <omp.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,48 +83,26 @@ void elman_init(void *sgemm, void *dgemm, void *pack_size, void *pack, void *com
     detect_isa();
 }
 
-/* Batch rows are independent, so `chunks` threads can each run all T steps on a slice of the
- * batch with single-threaded matrix products: no barrier per step, which is what a threaded
- * BLAS call pays at every step (and badly so when the cores are shared). */
+/* Batch rows are independent, so `chunks` OpenMP threads can each run all T steps on a slice
+ * of the batch with single-threaded matrix products: no barrier per step, where a threaded
+ * BLAS call has one at every step, and each core keeps its slice of the states in its own
+ * cache. (Threads of OpenMP's team, not new ones, so none waits on one of the team still
+ * spinning after torch's last parallel region.) */
 typedef void (*rows_fn)(const void *job, int b0, int nb);
-typedef struct {
-    rows_fn fn;
-    const void *job;
-    int b0, nb;
-} chunk;
-
-enum { MAX_CHUNKS = 64 };
-
-static void *run_chunk(void *arg) {
-    const chunk *c = arg;
-    const int one = 1;
-    const int previous = local_threads_ptr(&one);
-    c->fn(c->job, c->b0, c->nb);
-    local_threads_ptr(&previous);
-    return NULL;
-}
 
 static void run_rows(rows_fn fn, const void *job, int B, int chunks) {
     if (chunks > B) chunks = B;
-    if (chunks > MAX_CHUNKS) chunks = MAX_CHUNKS;
     if (chunks <= 1 || !local_threads_ptr) {
         fn(job, 0, B);
         return;
     }
-    chunk c[MAX_CHUNKS];
-    pthread_t thread[MAX_CHUNKS];
-    int started[MAX_CHUNKS] = {0};
-    for (int i = 0; i < chunks; i++)
-        c[i] = (chunk){fn, job, (int)((long)B * i / chunks),
-                       (int)((long)B * (i + 1) / chunks - (long)B * i / chunks)};
-    for (int i = 1; i < chunks; i++)
-        started[i] = pthread_create(&thread[i], NULL, run_chunk, &c[i]) == 0;
-    run_chunk(&c[0]);
-    for (int i = 1; i < chunks; i++) {
-        if (started[i])
-            pthread_join(thread[i], NULL);
-        else
-            run_chunk(&c[i]);
+    #pragma omp parallel num_threads(chunks)
+    {
+        const int n = omp_get_num_threads(), i = omp_get_thread_num(), one = 1;
+        const int b0 = (int)((long)B * i / n), nb = (int)((long)B * (i + 1) / n) - b0;
+        const int previous = local_threads_ptr(&one);
+        if (nb > 0) fn(job, b0, nb);
+        local_threads_ptr(&previous);
     }
 }
 

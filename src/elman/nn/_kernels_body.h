@@ -17,31 +17,30 @@ typedef struct {
     const real *xz, *h0, *c0, *W, *b_Rn, *dS;
 } NAME(job);
 
-/* W (k, n; rows ld apart), ready for C (rows, n) = beta C + X (rows, k) W at every step */
+/* W (k, n), ready for C (rows, n) = beta C + X (rows, k) W at every step */
 typedef struct {
     const real *W;
-    int rows, n, k, ld;
+    int rows, n, k;
     void *packed;
 } NAME(matrix);
 
-static NAME(matrix) NAME(prepare)(int rows, int n, int k, const real *W, int ld) {
-    NAME(matrix) m = {W, rows, n, k, ld, NULL};
+static NAME(matrix) NAME(prepare)(int rows, int n, int k, const real *W) {
+    NAME(matrix) m = {W, rows, n, k, NULL};
     if (sizeof(real) == sizeof(float) && pack_ptr && pack_size_ptr && compute_ptr) {
         m.packed = malloc(pack_size_ptr(B_MATRIX, rows, n, k));
-        if (m.packed) pack_ptr(ROW_MAJOR, B_MATRIX, NO_TRANS, rows, n, k, 1.0f, W, ld, m.packed);
+        if (m.packed) pack_ptr(ROW_MAJOR, B_MATRIX, NO_TRANS, rows, n, k, 1.0f, W, n, m.packed);
     }
     return m;
 }
 
-/* C has rows ldc apart */
-static void NAME(xw)(const NAME(matrix) *m, const real *X, real beta, real *C, int ldc) {
+static void NAME(xw)(const NAME(matrix) *m, const real *X, real beta, real *C) {
     if (m->packed) {
-        compute_ptr(ROW_MAJOR, NO_TRANS, PACKED, m->rows, m->n, m->k, X, m->k, m->packed, m->ld,
-                    (float)beta, C, ldc);
+        compute_ptr(ROW_MAJOR, NO_TRANS, PACKED, m->rows, m->n, m->k, X, m->k, m->packed, m->n,
+                    (float)beta, C, m->n);
         return;
     }
     const real one = 1;
-    GEMM("N", "N", &m->n, &m->rows, &m->k, &one, m->W, &m->ld, X, &m->k, &beta, C, &ldc);
+    GEMM("N", "N", &m->n, &m->rows, &m->k, &one, m->W, &m->n, X, &m->k, &beta, C, &m->n);
 }
 
 /* The loops, compiled once per instruction set (see ISA_LEVEL in _kernels.c) */
@@ -64,17 +63,13 @@ static void NAME(xw)(const NAME(matrix) *m, const real *X, real beta, real *C, i
 #undef ISA
 
 /* The exported kernels: `chunks` threads each take a slice of the batch (see run_rows); with
- * one chunk, `parallel` spreads each step's elementwise work over OpenMP threads. The Elman
- * loops also take chunks = 0: the columns of every step split over the OpenMP threads. */
+ * one chunk, `parallel` spreads each step's elementwise work over OpenMP threads. */
 
 void NAME(elman_forward)(int chunks, int parallel, int T, int B, int H, int act, real *S,
                          const real *h0, const real *WT, const uint8_t *mask) {
     NAME(job) j = {.parallel = parallel && chunks <= 1,
                    .T = T, .B = B, .H = H, .act = act, .mask = mask, .S = S, .h0 = h0, .W = WT};
-    if (chunks == 0)
-        PICK(elman_forward_cols)(&j);
-    else
-        run_rows(PICK(elman_forward_rows), &j, B, chunks);
+    run_rows(PICK(elman_forward_rows), &j, B, chunks);
 }
 
 void NAME(elman_backward)(int chunks, int parallel, int T, int B, int H, int act, const real *S,
@@ -83,10 +78,7 @@ void NAME(elman_backward)(int chunks, int parallel, int T, int B, int H, int act
     NAME(job) j = {.parallel = parallel && chunks <= 1,
                    .T = T, .B = B, .H = H, .act = act, .mask = mask, .S = (real *)S, .W = W_R,
                    .dS = dS, .dz = dz, .dh = dh0};
-    if (chunks == 0)
-        PICK(elman_backward_cols)(&j);
-    else
-        run_rows(PICK(elman_backward_rows), &j, B, chunks);
+    run_rows(PICK(elman_backward_rows), &j, B, chunks);
 }
 
 void NAME(lstm_forward)(int chunks, int parallel, int T, int B, int H, real *gates, real *Hs,

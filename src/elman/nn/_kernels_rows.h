@@ -10,12 +10,15 @@ static inline real FN(sigmoid)(real x) {
 }
 
 /* one loop per activation, so that each vectorises */
-static inline void FN(activate)(int act, int n, real *x) {
+static inline void FN(activate)(int act, int n, real *x, int parallel) {
     if (act == TANH) {
+        #pragma omp parallel for if (parallel) schedule(static)
         for (int i = 0; i < n; i++) x[i] = NAME(tanh)(x[i]);
     } else if (act == SIGMOID) {
+        #pragma omp parallel for if (parallel) schedule(static)
         for (int i = 0; i < n; i++) x[i] = FN(sigmoid)(x[i]);
     } else if (act == RELU) {
+        #pragma omp parallel for if (parallel) schedule(static)
         for (int i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
     }
 }
@@ -41,75 +44,16 @@ static void FN(keep)(int nb, int H, const uint8_t *m, const real *old, real *now
 static void FN(elman_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W, H);
+    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W);
     const real *h = AT0(j->h0, H);
     for (int t = 0; t < j->T; t++) {
         real *s = AT(j->S, t, H);
-        NAME(xw)(&w, h, 1, s, H);
-        #pragma omp parallel for if (j->parallel) schedule(static)
-        for (int b = 0; b < nb; b++) FN(activate)(j->act, H, s + (size_t)b * H);
+        NAME(xw)(&w, h, 1, s);
+        FN(activate)(j->act, nb * H, s, j->parallel);
         FN(keep)(nb, H, MASK(t), h, s);
         h = s;
     }
     free(w.packed);
-}
-
-/* The columns [c0, c0 + w) of this OpenMP thread; MKL runs single-threaded inside (restored
- * by cols_end) */
-static int FN(cols_begin)(int H, int *c0, int *w) {
-    const int n = omp_get_num_threads(), i = omp_get_thread_num(), one = 1;
-    *c0 = (int)((long)H * i / n);
-    *w = (int)((long)H * (i + 1) / n) - *c0;
-    return local_threads_ptr ? local_threads_ptr(&one) : 0;
-}
-
-static void FN(cols_end)(int previous) {
-    if (local_threads_ptr) local_threads_ptr(&previous);
-}
-
-/* The forward loop with each step's columns split over the OpenMP threads, in one parallel
- * region: a thread runs the single-threaded product for its columns and their activation,
- * then waits at one barrier per step. Unlike MKL's threaded product, there is no second
- * region per step for the elementwise pass; measured 10-20% faster while B*H <= 8192. */
-static void FN(elman_forward_cols)(const NAME(job) *j) {
-    const int H = j->H, B = j->B;
-    #pragma omp parallel
-    {
-        int c0, w;
-        const int previous = FN(cols_begin)(H, &c0, &w);
-        NAME(matrix) m = NAME(prepare)(B, w, H, j->W + c0, H);
-        const real *h = j->h0;
-        for (int t = 0; t < j->T; t++) {
-            real *s = j->S + (size_t)t * B * H;
-            NAME(xw)(&m, h, 1, s + c0, H);
-            for (int b = 0; b < B; b++) {
-                real *x = s + (size_t)b * H + c0;
-                FN(activate)(j->act, w, x);
-                if (j->mask && !j->mask[(size_t)t * B + b])
-                    memcpy(x, h + (size_t)b * H + c0, sizeof(real) * w);
-            }
-            #pragma omp barrier
-            h = s;
-        }
-        free(m.packed);
-        FN(cols_end)(previous);
-    }
-}
-
-/* One row of n units of the Elman backward step: d (the gradient carried from step t+1)
- * becomes dL/dz_t = (up + d) f'(z_t), written through s = a_t; a padded row (live 0) passes
- * up + d on to `below` instead and gets dz 0. With padding (padded 1), a live row's `below`
- * is zeroed for the product to add to. */
-static inline void FN(carry)(int act, int n, int live, const real *s, const real *up, real *d,
-                             real *below, int padded) {
-    if (!live) {
-        #pragma GCC ivdep
-        for (int i = 0; i < n; i++) { below[i] = up[i] + d[i]; d[i] = 0; }
-        return;
-    }
-    #pragma GCC ivdep
-    for (int i = 0; i < n; i++) d[i] = (up[i] + d[i]) * FN(derivative)(act, s[i]);
-    if (padded) memset(below, 0, sizeof(real) * n);
 }
 
 /* dS (T, B, H): dL/dS from above; dz gets dL/dz (pre-activation), holding until step t the
@@ -117,7 +61,7 @@ static inline void FN(carry)(int act, int n, int live, const real *s, const real
 static void FN(elman_backward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W, H);
+    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W);
     memset(AT(j->dz, j->T - 1, H), 0, sizeof(real) * nb * H);
     for (int t = j->T - 1; t >= 0; t--) {
         real *d = AT(j->dz, t, H), *below = t > 0 ? AT(j->dz, t - 1, H) : AT0(j->dh, H);
@@ -125,42 +69,22 @@ static void FN(elman_backward_rows)(const void *job, int b0, int nb) {
         const uint8_t *m = MASK(t);
         #pragma omp parallel for if (j->parallel) schedule(static)
         for (int b = 0; b < nb; b++) {
-            const size_t at = (size_t)b * H;
-            FN(carry)(j->act, H, m ? m[b] : 1, s + at, up + at, d + at, below + at, m != NULL);
+            real *db = d + (size_t)b * H, *bb = below + (size_t)b * H;
+            const real *sb = s + (size_t)b * H, *ub = up + (size_t)b * H;
+            if (m && !m[b]) {
+                #pragma GCC ivdep
+                for (int i = 0; i < H; i++) { bb[i] = ub[i] + db[i]; db[i] = 0; }
+            } else {
+                #pragma GCC ivdep
+                for (int i = 0; i < H; i++)
+                    db[i] = (ub[i] + db[i]) * FN(derivative)(j->act, sb[i]);
+                if (m) memset(bb, 0, sizeof(real) * H);
+            }
         }
         /* unpadded, the product is all of `below`; padded rows add their carried gradient */
-        NAME(xw)(&w, d, m ? 1 : 0, below, H);
+        NAME(xw)(&w, d, m ? 1 : 0, below);
     }
     free(w.packed);
-}
-
-/* The backward loop split by columns as elman_forward_cols: a thread turns its columns of
- * the carried gradient into dz_t, and after the barrier (the product needs all of dz_t)
- * computes its columns of dz_t W_R, which only it reads at the next step. */
-static void FN(elman_backward_cols)(const NAME(job) *j) {
-    const int H = j->H, B = j->B;
-    #pragma omp parallel
-    {
-        int c0, w;
-        const int previous = FN(cols_begin)(H, &c0, &w);
-        NAME(matrix) mat = NAME(prepare)(B, w, H, j->W + c0, H);
-        for (int b = 0; b < B; b++)
-            memset(j->dz + ((size_t)(j->T - 1) * B + b) * H + c0, 0, sizeof(real) * w);
-        for (int t = j->T - 1; t >= 0; t--) {
-            real *d = j->dz + (size_t)t * B * H;
-            real *below = t > 0 ? j->dz + (size_t)(t - 1) * B * H : j->dh;
-            const real *s = j->S + (size_t)t * B * H, *up = j->dS + (size_t)t * B * H;
-            const uint8_t *m = j->mask ? j->mask + (size_t)t * B : NULL;
-            for (int b = 0; b < B; b++) {
-                const size_t at = (size_t)b * H + c0;
-                FN(carry)(j->act, w, m ? m[b] : 1, s + at, up + at, d + at, below + at, m != NULL);
-            }
-            #pragma omp barrier
-            NAME(xw)(&mat, d, m ? 1 : 0, below + c0, H);
-        }
-        free(mat.packed);
-        FN(cols_end)(previous);
-    }
 }
 
 /* gates (T, B, 4H) holds xz on entry and the activated i, f, g, o on return; Hs, Cs, Tc
@@ -168,12 +92,12 @@ static void FN(elman_backward_cols)(const NAME(job) *j) {
 static void FN(lstm_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, 4 * H, H, j->W, 4 * H);
+    NAME(matrix) w = NAME(prepare)(nb, 4 * H, H, j->W);
     const real *h = AT0(j->h0, H), *c = AT0(j->c0, H);
     for (int t = 0; t < j->T; t++) {
         real *z = AT(j->gates, t, 4 * H), *ht = AT(j->Hs, t, H), *ct = AT(j->Cs, t, H);
         real *tc = AT(j->Tc, t, H);
-        NAME(xw)(&w, h, 1, z, 4 * H);
+        NAME(xw)(&w, h, 1, z);
         #pragma omp parallel for if (j->parallel) schedule(static)
         for (int b = 0; b < nb; b++) {
             real *zb = z + (size_t)b * 4 * H, *i = zb, *f = zb + H, *g = zb + 2 * H;
@@ -204,7 +128,7 @@ static void FN(lstm_forward_rows)(const void *job, int b0, int nb) {
 static void FN(lstm_backward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, 4 * H, j->W, H);
+    NAME(matrix) w = NAME(prepare)(nb, H, 4 * H, j->W);
     real *dh = AT0(j->dh, H), *dc = AT0(j->dc, H);
     for (int t = j->T - 1; t >= 0; t--) {
         const real *z = AT(j->gates, t, 4 * H), *tc = AT(j->Tc, t, H);
@@ -240,9 +164,9 @@ static void FN(lstm_backward_rows)(const void *job, int b0, int nb) {
         if (m) {
             for (int b = 0; b < nb; b++)
                 if (m[b]) memset(dh + (size_t)b * H, 0, sizeof(real) * H);
-            NAME(xw)(&w, d, 1, dh, H);
+            NAME(xw)(&w, d, 1, dh);
         } else {
-            NAME(xw)(&w, d, 0, dh, H);
+            NAME(xw)(&w, d, 0, dh);
         }
     }
     free(w.packed);
@@ -253,13 +177,13 @@ static void FN(lstm_backward_rows)(const void *job, int b0, int nb) {
 static void FN(gru_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, 3 * H, H, j->W, 3 * H);
+    NAME(matrix) w = NAME(prepare)(nb, 3 * H, H, j->W);
     real *hr = AT0(j->hr, 3 * H);
     const real *h = AT0(j->h0, H);
     for (int t = 0; t < j->T; t++) {
         real *a = AT(j->rzn, t, 3 * H), *hnt = AT(j->hn, t, H), *s = AT(j->S, t, H);
         const real *x = AT(j->xz, t, 3 * H);
-        NAME(xw)(&w, h, 0, hr, 3 * H);
+        NAME(xw)(&w, h, 0, hr);
         #pragma omp parallel for if (j->parallel) schedule(static)
         for (int b = 0; b < nb; b++) {
             real *ab = a + (size_t)b * 3 * H, *hrb = hr + (size_t)b * 3 * H;
@@ -286,7 +210,7 @@ static void FN(gru_forward_rows)(const void *job, int b0, int nb) {
 static void FN(gru_backward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, 3 * H, j->W, H);
+    NAME(matrix) w = NAME(prepare)(nb, H, 3 * H, j->W);
     real *dh = AT0(j->dh, H);
     for (int t = j->T - 1; t >= 0; t--) {
         const real *a = AT(j->rzn, t, 3 * H), *hnt = AT(j->hn, t, H), *dS = AT(j->dS, t, H);
@@ -318,7 +242,7 @@ static void FN(gru_backward_rows)(const void *job, int b0, int nb) {
                 dhb[k] = g * z[k];
             }
         }
-        NAME(xw)(&w, dht, 1, dh, H);
+        NAME(xw)(&w, dht, 1, dh);
     }
     free(w.packed);
 }

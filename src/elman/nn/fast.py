@@ -14,14 +14,15 @@ never batched in backward. Here, per layer direction:
 
 The two sequential loops run in C (``kernels``: one call per layer direction, torch's MKL for
 the products, float32 tanh/sigmoid vectorised), or in Python over torch ops where the C part
-did not build. An LSTM layer without padding and with H < 256 goes instead to torch's fused
+did not build. An LSTM layer without padding and with H < 128 goes instead to torch's fused
 LSTM kernel (oneDNN's LSTM primitive, the one torch.nn.LSTM runs): same gates and equations;
-measured here it is as fast as the C loop at H=128, and 15-25% slower from H=256.
+measured on 2 cores the C loop (batch split over the threads) is 10-50% faster from H=128,
+and at H=64 20% faster on two threads but 20% slower on one.
 Where every layer of a stack would go there, all of one width and with no active dropout
 between them, the whole stack is one call (``lstm_stack``), as torch.nn.LSTM makes it.
 
 Which path runs: ``layer.RNN`` calls ``scan`` here when ``backend`` is "fast", or "auto" with
-more than one step; ``scan`` sends an unpadded LSTM with H < 256 to oneDNN (any unpadded LSTM
+more than one step; ``scan`` sends an unpadded LSTM with H < 128 to oneDNN (any unpadded LSTM
 where the C loop is not available) and everything else to the loops of ``kernels`` (C when
 built, for float32/float64 on the CPU). Results equal the plain loop
 to rounding (tested to 1e-10 in float64, 1e-5 in float32).
@@ -32,7 +33,7 @@ import torch
 from . import kernels
 from .cells import Cell, ElmanCell, GRUCell, LSTMCell
 
-ONEDNN_BELOW = 256  # an unpadded LSTM narrower than this runs oneDNN's fused kernel
+ONEDNN_BELOW = 128  # an unpadded LSTM narrower than this runs oneDNN's fused kernel
 
 
 def _project(x: torch.Tensor, W_F: torch.Tensor, b: torch.Tensor):

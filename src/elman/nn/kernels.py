@@ -24,13 +24,11 @@ _ACTIVATIONS = {"tanh": 0, "sigmoid": 1, "relu": 2, "identity": 3}
 _REQUIRED = ("sgemm_", "dgemm_")
 _OPTIONAL = ("cblas_sgemm_pack_get_size", "cblas_sgemm_pack", "cblas_sgemm_compute",
              "mkl_set_num_threads_local")
-SPLIT = os.environ.get("ELMAN_BATCH_SPLIT") == "1"  # see chunks()
+SPLIT = os.environ.get("ELMAN_BATCH_SPLIT") != "0"  # see chunks()
 SPLIT_BYTES = 2 ** 21     # split the batch across threads only while W_R is at most this big
 MIN_ROWS = 4              # ... and every thread gets at least this many rows
 PARALLEL_MIN = 4096       # elements per step from which the elementwise work is spread over
                           # torch's OpenMP threads (below, a parallel region costs more)
-COLUMNS_MAX = 8192        # B*H up to which the Elman loops split every step's columns over the
-                          # threads (one region, one barrier a step; 10-20% faster there)
 
 
 def _load():
@@ -69,23 +67,21 @@ def compiled(t: torch.Tensor) -> bool:
 
 def chunks(B: int, W_R: torch.Tensor) -> int:
     """Threads that each run a slice of the batch through all steps with single-threaded
-    products (1: one thread runs the loop and the BLAS threads each product). The split
-    needs no barrier per step, so it holds up where the cores are shared: with one busy
-    process beside it, 2-4x faster than the threaded products (benchmarks/speed.py
-    --shared); on an idle machine 0-25% slower, hence off unless ELMAN_BATCH_SPLIT=1 (or
-    ``SPLIT`` is set). Only for a W_R small enough to stay in each core's cache."""
+    products (1: one thread runs the loop and the BLAS threads each product). The split has
+    no barrier per step and keeps each slice of the states in one core's cache: on 2 cores
+    it measured 10-22% faster than the threaded products for Elman, LSTM and GRU at
+    H=128-512 (benchmarks/speed.py), and 2-4x faster beside a busy process (--shared); but
+    slower where W_R outgrows a core's cache (LSTM and GRU at H=512), hence only up to
+    ``SPLIT_BYTES``, and with at least ``MIN_ROWS`` rows a thread. ELMAN_BATCH_SPLIT=0 (or
+    ``SPLIT = False``) turns it off."""
     if not SPLIT or W_R.numel() * W_R.element_size() > SPLIT_BYTES:
         return 1
     return max(1, min(torch.get_num_threads(), B // MIN_ROWS))
 
 
-def _plan(B: int, W_R: torch.Tensor, columns: bool = False) -> tuple[int, int]:
-    """(chunks, parallel) for a loop over a batch of B with this W_R; chunks 0 (offered by the
-    Elman loops, ``columns``): each step's columns split over the OpenMP threads."""
+def _plan(B: int, W_R: torch.Tensor) -> tuple[int, int]:
+    """(chunks, parallel) for a loop over a batch of B with this W_R."""
     n = chunks(B, W_R)
-    threads, H = torch.get_num_threads(), W_R.shape[1]
-    if columns and n == 1 and 1 < threads <= H and B * H <= COLUMNS_MAX:
-        return 0, 0
     return n, int(n == 1 and B * W_R.shape[0] >= PARALLEL_MIN)
 
 
@@ -118,7 +114,7 @@ def elman_forward(S, h0, W_R, mask, activation: str):
     """S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T)."""
     T, B, H = S.shape
     if compiled(S):
-        ints = (*_plan(B, W_R, columns=True), T, B, H, _ACTIVATIONS[activation])
+        ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
         return _call("elman_forward", ints, S, h0, _t(W_R), mask)
     WT, f, h = _t(W_R), _INPLACE[activation], h0
     for t, s in enumerate(S.unbind(0)):
@@ -131,7 +127,7 @@ def elman_backward(S, W_R, mask, dS, dz, dh0, activation: str):
     """dS (T, B, H): dL/dS; dz (T, B, H) gets dL/d(pre-activation), dh0 (B, H) dL/dh0."""
     T, B, H = S.shape
     if compiled(S):
-        ints = (*_plan(B, W_R, columns=True), T, B, H, _ACTIVATIONS[activation])
+        ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
         return _call("elman_backward", ints, S, W_R, mask, dS, dz, dh0)
     fp = _DERIVATIVE[activation](S)
     if mask is not None:
