@@ -202,20 +202,24 @@ def shared(repeats: int):
 
 
 def scaling(repeats: int):
-    """Time against T and B for one size, and the peak memory of one training step."""
-    I, H = 64, 256
-    print(f"\nscaling, Elman x1, I={I}, H={H}")
-    print(f"{'T':>5}{'B':>5}{'ms':>10}{'us/(T*B)':>12}{'peak MiB':>10}")
-    for T, B in [(50, 32), (100, 32), (200, 32), (400, 32), (800, 32),
-                 (100, 1), (100, 8), (100, 32), (100, 64), (100, 128)]:
+    """Time against T and B (H=256) and against H (T=100, B=32), and the peak memory of one
+    training step, per T*B*H element of the states."""
+    I = 64
+    print(f"\nscaling, Elman x1, I={I}")
+    print(f"{'T':>5}{'B':>5}{'H':>6}{'ms':>10}{'us/(T*B)':>12}{'peak MiB':>10}"
+          f"{'B/(TBH)':>9}")
+    for T, B, H in [(50, 32, 256), (100, 32, 256), (200, 32, 256), (400, 32, 256),
+                    (800, 32, 256), (100, 1, 256), (100, 8, 256), (100, 64, 256),
+                    (100, 128, 256), (100, 32, 64), (100, 32, 128), (100, 32, 512)]:
         rnn = RNN(I, [H], backend="fast")
         x = torch.randn(B, T, I, requires_grad=True)
         step = torch_step(rnn, x)
         ms = median_ms(step, repeats)
         with torch.profiler.profile(profile_memory=True) as prof:
             step()
-        peak = _peak_bytes(prof) / 2 ** 20
-        print(f"{T:>5}{B:>5}{ms:>10.2f}{1e3 * ms / (T * B):>12.2f}{peak:>10.1f}", flush=True)
+        peak = _peak_bytes(prof)
+        print(f"{T:>5}{B:>5}{H:>6}{ms:>10.2f}{1e3 * ms / (T * B):>12.2f}"
+              f"{peak / 2 ** 20:>10.1f}{peak / (T * B * H):>9.1f}", flush=True)
 
 
 def per_call_us(fn, n: int = 2000) -> float:
