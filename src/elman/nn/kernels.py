@@ -26,7 +26,7 @@ _OPTIONAL = ("cblas_sgemm_pack_get_size", "cblas_sgemm_pack", "cblas_sgemm_compu
              "mkl_set_num_threads_local")
 SPLIT = os.environ.get("ELMAN_BATCH_SPLIT") != "0"  # see chunks()
 SPLIT_BYTES = 2 ** 21     # split the batch across threads only while W_R is at most this big
-MIN_ROWS = 4              # ... and every thread gets at least this many rows
+MIN_ROWS = 8              # ... and every thread gets at least this many rows
 PARALLEL_MIN = 4096       # elements per step from which the elementwise work is spread over
                           # torch's OpenMP threads (below, a parallel region costs more)
 
