@@ -15,6 +15,8 @@ the budget is wall time, so on a shared machine the CPU minutes say how much tra
         --threads 1                                     # the reported translate run
     python benchmarks/seq2seq.py --tasks translate --models no-attention --minutes 50 \\
         --threads 1                                     # the run without attention
+    python benchmarks/seq2seq.py --tasks translate --models attention --attention scaled \\
+        --minutes 50 --threads 1                        # the scaled dot-product score
     python benchmarks/seq2seq.py --tasks sort --minutes 25 --threads 1   # the sort run
     python benchmarks/seq2seq.py --quick                # small models, 1 minute each
 """
@@ -82,6 +84,8 @@ def main(argv=None):
                    help="translate: attention, no-attention or both")
     p.add_argument("--max-steps", type=int, help="steps of the cosine decay (default: the "
                    "task's)")
+    p.add_argument("--attention", choices=["additive", "multiplicative", "scaled"],
+                   help="translate: the score of the attention model (default: additive)")
     p.add_argument("--threads", type=int, default=2, help="torch threads")
     p.add_argument("--out", default="runs/bench-seq2seq", help="folder of the run folders")
     args = p.parse_args(argv)
@@ -96,7 +100,10 @@ def main(argv=None):
         for name, values in MODELS[task].items():
             if task == "translate" and name not in args.models.split(","):
                 continue
-            for r in run(task, name, {**values, **steps}, minutes, args.quick, Path(args.out)):
+            score = {"attention": args.attention} if (
+                args.attention and task == "translate" and name == "attention") else {}
+            for r in run(task, name, {**values, **steps, **score}, minutes, args.quick,
+                         Path(args.out)):
                 print(f"{task:<10} {r['model']:<13} {r['decoding']:<8} {r['first']:>7} "
                       f"{r['second']:>7} {r['steps']:>7,} {r['train_min']:>9.1f} "
                       f"{r['cpu_min']:>7.1f} {r['decode_s']:>8.1f}  {r['run']}", flush=True)
