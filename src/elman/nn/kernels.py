@@ -70,8 +70,8 @@ def chunks(B: int, W_R: torch.Tensor) -> int:
     products (1: one thread runs the loop and the BLAS threads each product). The split has
     no barrier per step and keeps each slice of the states in one core's cache: on 2 cores
     it measured 10-22% faster than the threaded products for Elman, LSTM and GRU at
-    H=128-512 (benchmarks/speed.py), and 2-4x faster beside a busy process (--shared); but
-    slower where W_R outgrows a core's cache (LSTM and GRU at H=512), hence only up to
+    H=128-512 (benchmarks/speed.py), and up to 1.7x faster beside a busy process (--shared);
+    but slower where W_R outgrows a core's cache (LSTM and GRU at H=512), hence only up to
     ``SPLIT_BYTES``, and with at least ``MIN_ROWS`` rows a thread. ELMAN_BATCH_SPLIT=0 (or
     ``SPLIT = False``) turns it off."""
     if not SPLIT or W_R.numel() * W_R.element_size() > SPLIT_BYTES:
