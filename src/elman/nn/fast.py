@@ -182,6 +182,7 @@ def lstm_stack(rnn, x: torch.Tensor, state, mask: torch.Tensor | None):
             or not all(_onednn(c, x, mask) for c in cells)):
         return None
     B, D, H, L = x.shape[1], rnn.num_directions, rnn.hidden_sizes[0], len(rnn.layers)
+
     def split(s):  # [(B, D*H)] * L -> (L*D, B, H)
         if D == 1:
             return torch.stack(s)
