@@ -172,3 +172,21 @@ def test_only_the_gradients_asked_for_are_computed_and_they_match_the_loop(cell,
     assert grads["fast"].keys() == grads["loop"].keys() and "layers.0.b" in grads["fast"]
     for name, g in grads["loop"].items():
         torch.testing.assert_close(grads["fast"][name], g, rtol=1e-10, atol=1e-10)
+
+
+def test_the_batch_split_is_chosen_only_where_w_r_fits_a_cores_cache(monkeypatch):
+    """The default plan on 2 threads: split for an Elman or LSTM at H=256 (W_R 0.25 / 1 MB),
+    threaded products for an LSTM at H=512 (4 MB), and for fewer than MIN_ROWS rows a
+    thread; ELMAN_BATCH_SPLIT=0 (SPLIT False) turns it off."""
+    monkeypatch.setattr(kernels, "SPLIT", True)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        assert kernels.chunks(64, torch.zeros(256, 256)) == 2
+        assert kernels.chunks(64, torch.zeros(1024, 256)) == 2
+        assert kernels.chunks(16, torch.zeros(2048, 512)) == 1
+        assert kernels.chunks(kernels.MIN_ROWS, torch.zeros(128, 128)) == 1
+        monkeypatch.setattr(kernels, "SPLIT", False)
+        assert kernels.chunks(64, torch.zeros(256, 256)) == 1
+    finally:
+        torch.set_num_threads(threads)
