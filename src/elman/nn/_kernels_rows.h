@@ -172,7 +172,8 @@ static void FN(lstm_backward_rows)(const void *job, int b0, int nb) {
     free(w.packed);
 }
 
-/* rzn (T, B, 3H) gets r, z, n activated; hn (T, B, H) gets W_Rn h_{t-1} + b_Rn; S (T, B, H)
+/* rzn (T, B, 3H) gets r, z, n activated (rzn may be xz: each element is read, then written
+ * at the same place); hn (T, B, H) gets W_Rn h_{t-1} + b_Rn; S (T, B, H)
  * the states; hr (B, 3H) is scratch; W = W_R^T */
 static void FN(gru_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;

@@ -132,12 +132,11 @@ class _GRU(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, W_F, b, W_R, b_Rn, h0, mask):
-        xz, x2 = _project(x, W_F, b)
-        T, B, G = xz.shape
-        rzn = torch.empty_like(xz)                    # r, z, n activated, (T, B, 3H)
-        hn, S = xz.new_empty(T, B, G // 3), xz.new_empty(T, B, G // 3)
+        rzn, x2 = _project(x, W_F, b)                 # r, z, n activated in place: (T, B, 3H)
+        T, B, G = rzn.shape
+        hn, S = rzn.new_empty(T, B, G // 3), rzn.new_empty(T, B, G // 3)
         h0 = h0.contiguous()
-        kernels.gru_forward(xz, rzn, hn, S, h0, W_R.contiguous(), b_Rn.contiguous(), mask)
+        kernels.gru_forward(rzn, rzn, hn, S, h0, W_R.contiguous(), b_Rn.contiguous(), mask)
         ctx.save_for_backward(x2, W_F, rzn, hn, S, W_R, h0, mask)
         return S, S[-1].clone()
 

@@ -196,7 +196,8 @@ def lstm_backward(gates, Cs, Tc, c0, W_R, mask, dH, dh, dc, dz):
 
 
 def gru_forward(xz, rzn, hn, S, h0, W_R, b_Rn, mask):
-    """rzn (T, B, 3H) gets r, z, n activated; hn (T, B, H) W_Rn h_{t-1} + b_Rn; S the states."""
+    """rzn (T, B, 3H) gets r, z, n activated (it may be xz itself: every element is read
+    before it is written); hn (T, B, H) W_Rn h_{t-1} + b_Rn; S the states."""
     T, B, H = S.shape
     if compiled(xz):
         return _call("gru_forward", (*_plan(B, W_R), T, B, H), xz, rzn, hn, S, h0, _t(W_R), b_Rn,
