@@ -4,10 +4,9 @@
  * The matrix products call the BLAS that torch itself runs (MKL in torch's x86 build) through
  * pointers handed over by elman_init; nothing is linked at build time. In float, the recurrent
  * matrix is packed once per call for MKL's packed GEMM (cblas_sgemm_pack/compute) where torch
- * exports it. Per step: one matrix product and one pass over the step's elements. All arrays
- * are row-major and contiguous, time-major where they have a time axis:
- *   xz, S (T, B, G*H); h0 (B, H); W_R (G*H, H) and WT = W_R^T, contiguous (H, G*H); mask (T, B)
- *   bytes or NULL. (MKL's small-batch GEMM is ~3x slower on a transposed operand.)
+ * exports it, transposed on the way for the forward's W_R^T. Per step: one matrix product and
+ * one pass over the step's elements. All arrays are row-major and contiguous, time-major where
+ * they have a time axis: xz, S (T, B, G*H); h0 (B, H); W_R (G*H, H); mask (T, B) bytes or NULL.
  * Each kernel exists for float (suffix _f32) and double (_f64).
  */
 #include <Python.h>
@@ -25,7 +24,7 @@ typedef size_t (*pack_size_fn)(int, int, int, int);
 typedef void (*pack_fn)(int, int, int, int, int, int, float, const void *, int, void *);
 typedef void (*compute_fn)(int, int, int, int, int, int, const void *, int, const void *, int,
                            float, void *, int);
-enum { ROW_MAJOR = 101, NO_TRANS = 111, PACKED = 151, B_MATRIX = 162 };
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112, PACKED = 151, B_MATRIX = 162 };
 
 typedef int (*threads_fn)(const int *);  /* torch exports MKL's Fortran-style entry */
 

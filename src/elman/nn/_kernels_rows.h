@@ -40,11 +40,11 @@ static void FN(keep)(int nb, int H, const uint8_t *m, const real *old, real *now
 
 #define MASK(t) (j->mask ? j->mask + (size_t)(t) * j->B + b0 : NULL)
 
-/* S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T); W = W_R^T */
+/* S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T); W = W_R */
 static void FN(elman_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W);
+    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W, 1);
     const real *h = AT0(j->h0, H);
     for (int t = 0; t < j->T; t++) {
         real *s = AT(j->S, t, H);
@@ -53,7 +53,7 @@ static void FN(elman_forward_rows)(const void *job, int b0, int nb) {
         FN(keep)(nb, H, MASK(t), h, s);
         h = s;
     }
-    free(w.packed);
+    NAME(release)(&w);
 }
 
 /* dS (T, B, H): dL/dS from above; dz gets dL/dz (pre-activation), holding until step t the
@@ -61,7 +61,7 @@ static void FN(elman_forward_rows)(const void *job, int b0, int nb) {
 static void FN(elman_backward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W);
+    NAME(matrix) w = NAME(prepare)(nb, H, H, j->W, 0);
     memset(AT(j->dz, j->T - 1, H), 0, sizeof(real) * nb * H);
     for (int t = j->T - 1; t >= 0; t--) {
         real *d = AT(j->dz, t, H), *below = t > 0 ? AT(j->dz, t - 1, H) : AT0(j->dh, H);
@@ -84,15 +84,15 @@ static void FN(elman_backward_rows)(const void *job, int b0, int nb) {
         /* unpadded, the product is all of `below`; padded rows add their carried gradient */
         NAME(xw)(&w, d, m ? 1 : 0, below);
     }
-    free(w.packed);
+    NAME(release)(&w);
 }
 
 /* gates (T, B, 4H) holds xz on entry and the activated i, f, g, o on return; Hs, Cs, Tc
- * (T, B, H) get h_t, c_t and tanh(c_t); W = W_R^T */
+ * (T, B, H) get h_t, c_t and tanh(c_t); W = W_R */
 static void FN(lstm_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, 4 * H, H, j->W);
+    NAME(matrix) w = NAME(prepare)(nb, 4 * H, H, j->W, 1);
     const real *h = AT0(j->h0, H), *c = AT0(j->c0, H);
     for (int t = 0; t < j->T; t++) {
         real *z = AT(j->gates, t, 4 * H), *ht = AT(j->Hs, t, H), *ct = AT(j->Cs, t, H);
@@ -120,7 +120,7 @@ static void FN(lstm_forward_rows)(const void *job, int b0, int nb) {
         h = ht;
         c = ct;
     }
-    free(w.packed);
+    NAME(release)(&w);
 }
 
 /* dS (T, B, H): dL/dh_t from above; dh, dc (B, H): dL/d of the final state on entry, of the
@@ -128,7 +128,7 @@ static void FN(lstm_forward_rows)(const void *job, int b0, int nb) {
 static void FN(lstm_backward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, 4 * H, j->W);
+    NAME(matrix) w = NAME(prepare)(nb, H, 4 * H, j->W, 0);
     real *dh = AT0(j->dh, H), *dc = AT0(j->dc, H);
     for (int t = j->T - 1; t >= 0; t--) {
         const real *z = AT(j->gates, t, 4 * H), *tc = AT(j->Tc, t, H);
@@ -169,16 +169,16 @@ static void FN(lstm_backward_rows)(const void *job, int b0, int nb) {
             NAME(xw)(&w, d, 0, dh);
         }
     }
-    free(w.packed);
+    NAME(release)(&w);
 }
 
 /* rzn (T, B, 3H) gets r, z, n activated (rzn may be xz: each element is read, then written
  * at the same place); hn (T, B, H) gets W_Rn h_{t-1} + b_Rn; S (T, B, H)
- * the states; hr (B, 3H) is scratch; W = W_R^T */
+ * the states; hr (B, 3H) is scratch; W = W_R */
 static void FN(gru_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, 3 * H, H, j->W);
+    NAME(matrix) w = NAME(prepare)(nb, 3 * H, H, j->W, 1);
     real *hr = AT0(j->hr, 3 * H);
     const real *h = AT0(j->h0, H);
     for (int t = 0; t < j->T; t++) {
@@ -203,7 +203,7 @@ static void FN(gru_forward_rows)(const void *job, int b0, int nb) {
         FN(keep)(nb, H, MASK(t), h, s);
         h = s;
     }
-    free(w.packed);
+    NAME(release)(&w);
 }
 
 /* dS (T, B, H): dL/dh_t from above; dh (B, H): dL/d final state on entry, initial on return;
@@ -211,7 +211,7 @@ static void FN(gru_forward_rows)(const void *job, int b0, int nb) {
 static void FN(gru_backward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
-    NAME(matrix) w = NAME(prepare)(nb, H, 3 * H, j->W);
+    NAME(matrix) w = NAME(prepare)(nb, H, 3 * H, j->W, 0);
     real *dh = AT0(j->dh, H);
     for (int t = j->T - 1; t >= 0; t--) {
         const real *a = AT(j->rzn, t, 3 * H), *hnt = AT(j->hn, t, H), *dS = AT(j->dS, t, H);
@@ -245,7 +245,7 @@ static void FN(gru_backward_rows)(const void *job, int b0, int nb) {
         }
         NAME(xw)(&w, dht, 1, dh);
     }
-    free(w.packed);
+    NAME(release)(&w);
 }
 
 #undef FN
