@@ -14,7 +14,7 @@ typedef struct {
     int parallel;  /* spread each step's elementwise work over torch's OpenMP threads */
     const uint8_t *mask;
     real *S, *gates, *Hs, *Cs, *Tc, *rzn, *hn, *hr, *dz, *dh, *dc, *dx, *dhr;
-    const real *xz, *h0, *c0, *W, *b_Rn, *dS;
+    const real *xz, *h0, *c0, *W, *b, *b_Rn, *dS;
 } NAME(job);
 
 /* op(W) (k, n), ready for C (rows, n) = beta C + X (rows, k) op(W) at every step, where W is
@@ -87,9 +87,9 @@ static void NAME(xw)(const NAME(matrix) *m, const real *X, real beta, real *C) {
  * one chunk, `parallel` spreads each step's elementwise work over OpenMP threads. */
 
 void NAME(elman_forward)(int chunks, int parallel, int T, int B, int H, int act, real *S,
-                         const real *h0, const real *W_R, const uint8_t *mask) {
-    NAME(job) j = {.parallel = parallel && chunks <= 1,
-                   .T = T, .B = B, .H = H, .act = act, .mask = mask, .S = S, .h0 = h0, .W = W_R};
+                         const real *h0, const real *W_R, const real *b, const uint8_t *mask) {
+    NAME(job) j = {.parallel = parallel && chunks <= 1, .T = T, .B = B, .H = H, .act = act,
+                   .mask = mask, .S = S, .h0 = h0, .W = W_R, .b = b};
     run_rows(PICK(elman_forward_rows), &j, B, chunks);
 }
 
@@ -104,10 +104,10 @@ void NAME(elman_backward)(int chunks, int parallel, int T, int B, int H, int act
 
 void NAME(lstm_forward)(int chunks, int parallel, int T, int B, int H, real *gates, real *Hs,
                         real *Cs, real *Tc, const real *h0, const real *c0, const real *W_R,
-                        const uint8_t *mask) {
+                        const real *b, const uint8_t *mask) {
     NAME(job) j = {.parallel = parallel && chunks <= 1,
                    .T = T, .B = B, .H = H, .mask = mask, .gates = gates, .Hs = Hs, .Cs = Cs,
-                   .Tc = Tc, .h0 = h0, .c0 = c0, .W = W_R};
+                   .Tc = Tc, .h0 = h0, .c0 = c0, .W = W_R, .b = b};
     run_rows(PICK(lstm_forward_rows), &j, B, chunks);
 }
 
@@ -123,10 +123,10 @@ void NAME(lstm_backward)(int chunks, int parallel, int T, int B, int H, const re
 
 void NAME(gru_forward)(int chunks, int parallel, int T, int B, int H, const real *xz,
                        real *rzn, real *hn, real *S, const real *h0, const real *W_R,
-                       const real *b_Rn, const uint8_t *mask, real *hr) {
+                       const real *b, const real *b_Rn, const uint8_t *mask, real *hr) {
     NAME(job) j = {.parallel = parallel && chunks <= 1,
                    .T = T, .B = B, .H = H, .mask = mask, .xz = xz, .rzn = rzn, .hn = hn, .S = S,
-                   .h0 = h0, .W = W_R, .b_Rn = b_Rn, .hr = hr};
+                   .h0 = h0, .W = W_R, .b = b, .b_Rn = b_Rn, .hr = hr};
     run_rows(PICK(gru_forward_rows), &j, B, chunks);
 }
 

@@ -9,17 +9,25 @@ static inline real FN(sigmoid)(real x) {
     return (real)0.5 * NAME(tanh)((real)0.5 * x) + (real)0.5;
 }
 
-/* one loop per activation, so that each vectorises */
-static inline void FN(activate)(int act, int n, real *x, int parallel) {
-    if (act == TANH) {
-        #pragma omp parallel for if (parallel) schedule(static)
-        for (int i = 0; i < n; i++) x[i] = NAME(tanh)(x[i]);
-    } else if (act == SIGMOID) {
-        #pragma omp parallel for if (parallel) schedule(static)
-        for (int i = 0; i < n; i++) x[i] = FN(sigmoid)(x[i]);
-    } else if (act == RELU) {
-        #pragma omp parallel for if (parallel) schedule(static)
-        for (int i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
+/* x (rows, H) = f(x + bias), with one loop per activation so that each vectorises */
+static inline void FN(activate)(int act, int rows, int H, real *x, const real *bias,
+                                int parallel) {
+    #pragma omp parallel for if (parallel) schedule(static)
+    for (int r = 0; r < rows; r++) {
+        real *xr = x + (size_t)r * H;
+        if (act == TANH) {
+            #pragma GCC ivdep
+            for (int k = 0; k < H; k++) xr[k] = NAME(tanh)(xr[k] + bias[k]);
+        } else if (act == SIGMOID) {
+            #pragma GCC ivdep
+            for (int k = 0; k < H; k++) xr[k] = FN(sigmoid)(xr[k] + bias[k]);
+        } else if (act == RELU) {
+            #pragma GCC ivdep
+            for (int k = 0; k < H; k++) xr[k] = xr[k] + bias[k] > 0 ? xr[k] + bias[k] : 0;
+        } else {
+            #pragma GCC ivdep
+            for (int k = 0; k < H; k++) xr[k] += bias[k];
+        }
     }
 }
 
@@ -40,7 +48,7 @@ static void FN(keep)(int nb, int H, const uint8_t *m, const real *old, real *now
 
 #define MASK(t) (j->mask ? j->mask + (size_t)(t) * j->B + b0 : NULL)
 
-/* S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T); W = W_R */
+/* S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T + b); W = W_R */
 static void FN(elman_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
@@ -49,7 +57,7 @@ static void FN(elman_forward_rows)(const void *job, int b0, int nb) {
     for (int t = 0; t < j->T; t++) {
         real *s = AT(j->S, t, H);
         NAME(xw)(&w, h, 1, s);
-        FN(activate)(j->act, nb * H, s, j->parallel);
+        FN(activate)(j->act, nb, H, s, j->b, j->parallel);
         FN(keep)(nb, H, MASK(t), h, s);
         h = s;
     }
@@ -87,7 +95,8 @@ static void FN(elman_backward_rows)(const void *job, int b0, int nb) {
     NAME(release)(&w);
 }
 
-/* gates (T, B, 4H) holds xz on entry and the activated i, f, g, o on return; Hs, Cs, Tc
+/* gates (T, B, 4H) holds xz on entry and the activated i, f, g, o of xz + h W_R^T + b on
+ * return; Hs, Cs, Tc
  * (T, B, H) get h_t, c_t and tanh(c_t); W = W_R */
 static void FN(lstm_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
@@ -106,10 +115,10 @@ static void FN(lstm_forward_rows)(const void *job, int b0, int nb) {
             const real *cp = c + (size_t)b * H;
             #pragma GCC ivdep
             for (int k = 0; k < H; k++) {
-                i[k] = FN(sigmoid)(i[k]);
-                f[k] = FN(sigmoid)(f[k]);
-                g[k] = NAME(tanh)(g[k]);
-                o[k] = FN(sigmoid)(o[k]);
+                i[k] = FN(sigmoid)(i[k] + j->b[k]);
+                f[k] = FN(sigmoid)(f[k] + j->b[H + k]);
+                g[k] = NAME(tanh)(g[k] + j->b[2 * H + k]);
+                o[k] = FN(sigmoid)(o[k] + j->b[3 * H + k]);
                 cb[k] = f[k] * cp[k] + i[k] * g[k];
                 tb[k] = NAME(tanh)(cb[k]);
                 hb[k] = o[k] * tb[k];
@@ -172,9 +181,9 @@ static void FN(lstm_backward_rows)(const void *job, int b0, int nb) {
     NAME(release)(&w);
 }
 
-/* rzn (T, B, 3H) gets r, z, n activated (rzn may be xz: each element is read, then written
- * at the same place); hn (T, B, H) gets W_Rn h_{t-1} + b_Rn; S (T, B, H)
- * the states; hr (B, 3H) is scratch; W = W_R */
+/* rzn (T, B, 3H) gets r, z, n activated, of xz + b and the recurrent part (rzn may be xz:
+ * each element is read, then written at the same place); hn (T, B, H) gets W_Rn h_{t-1} +
+ * b_Rn; S (T, B, H) the states; hr (B, 3H) is scratch; W = W_R */
 static void FN(gru_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
@@ -190,13 +199,13 @@ static void FN(gru_forward_rows)(const void *job, int b0, int nb) {
             real *ab = a + (size_t)b * 3 * H, *hrb = hr + (size_t)b * 3 * H;
             const real *xb = x + (size_t)b * 3 * H;
             #pragma GCC ivdep
-            for (int k = 0; k < 2 * H; k++) ab[k] = FN(sigmoid)(xb[k] + hrb[k]);
+            for (int k = 0; k < 2 * H; k++) ab[k] = FN(sigmoid)(xb[k] + j->b[k] + hrb[k]);
             real *hnb = hnt + (size_t)b * H, *n = ab + 2 * H, *sb = s + (size_t)b * H;
-            const real *z = ab + H, *hb = h + (size_t)b * H;
+            const real *z = ab + H, *hb = h + (size_t)b * H, *bn = j->b + 2 * H;
             #pragma GCC ivdep
             for (int k = 0; k < H; k++) {
                 hnb[k] = hrb[2 * H + k] + j->b_Rn[k];
-                n[k] = NAME(tanh)(xb[2 * H + k] + ab[k] * hnb[k]);
+                n[k] = NAME(tanh)(xb[2 * H + k] + bn[k] + ab[k] * hnb[k]);
                 sb[k] = n[k] + z[k] * (hb[k] - n[k]);
             }
         }

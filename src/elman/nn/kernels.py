@@ -111,12 +111,13 @@ _DERIVATIVE = {"tanh": lambda a: 1 - a * a, "sigmoid": lambda a: a * (1 - a),
                "relu": lambda a: (a > 0).to(a.dtype), "identity": torch.ones_like}
 
 
-def elman_forward(S, h0, W_R, mask, activation: str):
-    """S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T)."""
+def elman_forward(S, h0, W_R, b, mask, activation: str):
+    """S holds xz on entry and the states on return: S[t] = f(xz[t] + S[t-1] W_R^T + b)."""
     T, B, H = S.shape
     if compiled(S):
         ints = (*_plan(B, W_R), T, B, H, _ACTIVATIONS[activation])
-        return _call("elman_forward", ints, S, h0, W_R, mask)
+        return _call("elman_forward", ints, S, h0, W_R, b, mask)
+    S.add_(b)
     WT, f, h = _t(W_R), _INPLACE[activation], h0
     for t, s in enumerate(S.unbind(0)):
         f(s.addmm_(h, WT))
@@ -145,13 +146,14 @@ def elman_backward(S, W_R, mask, dS, dz, dh0, activation: str):
         below.addmm_(steps[t], W_R)
 
 
-def lstm_forward(gates, Hs, Cs, Tc, h0, c0, W_R, mask):
-    """gates (T, B, 4H) holds xz on entry and the activated i, f, g, o on return; Hs, Cs, Tc
-    (T, B, H) get h_t, c_t and tanh(c_t)."""
+def lstm_forward(gates, Hs, Cs, Tc, h0, c0, W_R, b, mask):
+    """gates (T, B, 4H) holds xz on entry and the activated i, f, g, o of xz_t + h_{t-1} W_R^T
+    + b on return; Hs, Cs, Tc (T, B, H) get h_t, c_t and tanh(c_t)."""
     T, B, H = Hs.shape
     if compiled(gates):
         return _call("lstm_forward", (*_plan(B, W_R), T, B, H), gates, Hs, Cs, Tc, h0, c0,
-                     W_R, mask)
+                     W_R, b, mask)
+    gates.add_(b)
     WT, h, c = _t(W_R), h0, c0
     for t, z in enumerate(gates.unbind(0)):
         z.addmm_(h, WT)
@@ -196,14 +198,15 @@ def lstm_backward(gates, Cs, Tc, c0, W_R, mask, dH, dh, dc, dz):
             dh.addcmul_(g_h, carry[t])
 
 
-def gru_forward(xz, rzn, hn, S, h0, W_R, b_Rn, mask):
-    """rzn (T, B, 3H) gets r, z, n activated (it may be xz itself: every element is read
-    before it is written); hn (T, B, H) W_Rn h_{t-1} + b_Rn; S the states."""
+def gru_forward(xz, rzn, hn, S, h0, W_R, b, b_Rn, mask):
+    """rzn (T, B, 3H) gets r, z, n activated, with xz + b as their input part (rzn may be xz
+    itself: every element is read before it is written); hn (T, B, H) W_Rn h_{t-1} + b_Rn;
+    S the states."""
     T, B, H = S.shape
     if compiled(xz):
-        return _call("gru_forward", (*_plan(B, W_R), T, B, H), xz, rzn, hn, S, h0, W_R, b_Rn,
-                     mask, xz.new_empty(B, 3 * H))
-    WT, h = _t(W_R), h0
+        return _call("gru_forward", (*_plan(B, W_R), T, B, H), xz, rzn, hn, S, h0, W_R, b,
+                     b_Rn, mask, xz.new_empty(B, 3 * H))
+    xz, WT, h = xz + b, _t(W_R), h0
     for t in range(T):
         hr = h @ WT
         rz = torch.add(xz[t, :, :2 * H], hr[:, :2 * H], out=rzn[t, :, :2 * H]).sigmoid_()
