@@ -190,3 +190,43 @@ def test_the_batch_split_is_chosen_only_where_w_r_fits_a_cores_cache(monkeypatch
         assert kernels.chunks(64, torch.zeros(256, 256)) == 1
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_gradients_survive_the_next_backward_which_reuses_the_scratch(cell, loops):
+    """Backward's scratch buffers are kept between passes: the gradients of one pass must not
+    be views of them, so another model's backward (of another shape) leaves them unchanged,
+    and the first model's gradients come out the same when it runs again."""
+    torch.manual_seed(3)
+    a = RNN(3, [5, 4], cell=cell, bidirectional=True).double()
+    b = RNN(2, [6], cell=cell).double()
+    x_a = torch.randn(4, 7, 3, dtype=torch.float64, requires_grad=True)
+    x_b = torch.randn(3, 9, 2, dtype=torch.float64, requires_grad=True)
+
+    def grads(rnn, x):
+        out = rnn(x)[0]
+        return torch.autograd.grad((out * out.cos()).sum(), [x, *rnn.parameters()])
+
+    first = grads(a, x_a)
+    kept = [g.clone() for g in first]
+    grads(b, x_b)
+    for g, k in zip(first, kept):
+        assert torch.equal(g, k)
+    for g, k in zip(grads(a, x_a), kept):
+        torch.testing.assert_close(g, k, rtol=1e-12, atol=1e-12)
+    fast.release_scratch()
+    for g, k in zip(grads(a, x_a), kept):
+        torch.testing.assert_close(g, k, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_a_second_derivative_through_the_fast_path_raises_instead_of_being_wrong(cell,
+                                                                                 monkeypatch):
+    """The hand-written backward is not itself differentiable: differentiating through it
+    raises autograd's error rather than returning a partial second derivative."""
+    monkeypatch.setattr(fast, "ONEDNN_BELOW", 0)
+    rnn = RNN(3, [4], cell=cell, backend="fast")
+    out = rnn(torch.randn(2, 5, 3))[0]
+    (g,) = torch.autograd.grad(out.pow(2).sum(), [rnn.layers[0].W_R], create_graph=True)
+    with pytest.raises(RuntimeError, match="differentiate twice"):
+        g.sum().backward()

@@ -28,12 +28,18 @@ built, for float32/float64 on the CPU). Results equal the plain loop
 to rounding (tested to 1e-10 in float64, 1e-5 in float32).
 """
 
+import math
+import threading
+
 import torch
+from torch.autograd.function import once_differentiable
 
 from . import kernels
 from .cells import Cell, ElmanCell, GRUCell, LSTMCell
 
 ONEDNN_BELOW = 128  # an unpadded LSTM narrower than this runs oneDNN's fused kernel
+SCRATCH_BYTES = 2 ** 26  # backward's scratch up to this size is kept for the next backward
+_KEPT = threading.local()
 
 
 def _project(x: torch.Tensor, W_F: torch.Tensor):
@@ -64,6 +70,33 @@ def _outer_sum(dz: torch.Tensor, h0: torch.Tensor, S: torch.Tensor) -> torch.Ten
     return dW
 
 
+def _scratch(ref: torch.Tensor, *shapes) -> list[torch.Tensor]:
+    """Buffers of ref's dtype, one per shape, for use within one backward only. On the CPU
+    they are views of one buffer kept per thread and dtype (up to ``SCRATCH_BYTES``), since
+    fresh memory is paged in anew each time: measured 1.5 ms of a 6 ms loop at
+    T,B,H = 100,64,256. ``release_scratch`` frees it."""
+    sizes = [math.prod(s) for s in shapes]
+    if ref.device.type != "cpu" or sum(sizes) * ref.element_size() > SCRATCH_BYTES:
+        return [ref.new_empty(s) for s in shapes]
+    kept = _KEPT.__dict__.setdefault("buffers", {})
+    buf = kept.get(ref.dtype)
+    if buf is None or buf.numel() < sum(sizes):
+        buf = kept[ref.dtype] = ref.new_empty(sum(sizes))
+    return [b.view(s) for b, s in zip(buf[:sum(sizes)].split(sizes), shapes)]
+
+
+def release_scratch():
+    """Free the scratch buffers this thread keeps between backward passes."""
+    _KEPT.__dict__.pop("buffers", None)
+
+
+def _contiguous(g: torch.Tensor | None, into: torch.Tensor) -> torch.Tensor:
+    """An incoming gradient, contiguous: itself, or copied into `into` (zeros for None)."""
+    if g is None:
+        return into.zero_()
+    return g if g.is_contiguous() else into.copy_(g)
+
+
 def _grad(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
     """An incoming gradient as a fresh contiguous buffer (zeros where autograd passed None),
     copied once."""
@@ -87,10 +120,12 @@ class _Elman(torch.autograd.Function):
         return S
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, dS):
         x2, W_F, S, W_R, h0, mask = ctx.saved_tensors
-        dz, dh0 = torch.empty_like(S), torch.empty_like(h0)
-        kernels.elman_backward(S, W_R.contiguous(), mask, dS.contiguous(), dz, dh0,
+        dz, spare = _scratch(S, S.shape, S.shape)
+        dh0 = torch.empty_like(h0)
+        kernels.elman_backward(S, W_R.contiguous(), mask, _contiguous(dS, spare), dz, dh0,
                                ctx.activation)
         return (*_input_grads(ctx, dz, x2, W_F), _outer_sum(dz, h0, S), dh0, None, None)
 
@@ -114,12 +149,13 @@ class _LSTM(torch.autograd.Function):
         return Hs, Hs[-1].clone(), Cs[-1].clone()
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, dH_all, dh_last, dc_last):
         x2, W_F, gates, Hs, Cs, Tc, W_R, h0, c0, mask = ctx.saved_tensors
         dh, dc = _grad(dh_last, h0), _grad(dc_last, c0)
-        dH = torch.zeros_like(Hs) if dH_all is None else dH_all.contiguous()
-        dz = torch.empty_like(gates)
-        kernels.lstm_backward(gates, Cs, Tc, c0, W_R.contiguous(), mask, dH, dh, dc, dz)
+        dz, spare = _scratch(gates, gates.shape, Hs.shape)
+        kernels.lstm_backward(gates, Cs, Tc, c0, W_R.contiguous(), mask,
+                              _contiguous(dH_all, spare), dh, dc, dz)
         return (*_input_grads(ctx, dz, x2, W_F), _outer_sum(dz, h0, Hs), dh, dc, None)
 
 
@@ -144,13 +180,14 @@ class _GRU(torch.autograd.Function):
         return S, S[-1].clone()
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, dS_all, d_last):
         x2, W_F, rzn, hn, S, W_R, h0, mask = ctx.saved_tensors
         H = S.shape[2]
         dh = _grad(d_last, h0)
-        dS = torch.zeros_like(S) if dS_all is None else dS_all.contiguous()
-        dx, dhr = torch.empty_like(rzn), torch.empty_like(rzn)
-        kernels.gru_backward(rzn, hn, S, h0, W_R.contiguous(), mask, dS, dh, dx, dhr)
+        dx, dhr, spare = _scratch(rzn, rzn.shape, rzn.shape, S.shape)
+        kernels.gru_backward(rzn, hn, S, h0, W_R.contiguous(), mask, _contiguous(dS_all, spare),
+                             dh, dx, dhr)
         db_Rn = dhr[..., 2 * H:].sum((0, 1))
         return (*_input_grads(ctx, dx, x2, W_F), _outer_sum(dhr, h0, S), db_Rn, dh, None)
 
