@@ -8,8 +8,9 @@
     python benchmarks/speed.py --python-loop   # the grid with the fast path's loop in Python
     python benchmarks/speed.py --shared        # with a busy process: threaded vs batch split
 
-Every number comes from this one process: warm-up, then the median of --repeats runs, the
-torch-based contenders of a cell timed in turns (round robin), JAX after them. Peers:
+Every number comes from this one process: warm-up, then the median of at least --repeats
+runs that take at least --seconds in all (more runs where they are short), the torch-based
+contenders of a cell timed in turns (round robin), JAX after them. Peers:
 torch.nn.RNN/LSTM/GRU (weights copied from elman, so all compute the same function), elman's
 plain loop (backend="loop") and, when installed, JAX lax.scan under jit. GFLOP/s counts the
 matrix products of forward and backward (3x the forward's) and ``%peak`` is that as a share of
@@ -18,6 +19,7 @@ is faster), ``vs nn`` torch.nn's time over elman's. The first lines give the mat
 """
 
 import argparse
+import math
 import statistics
 import time
 
@@ -30,25 +32,25 @@ SIZES = [(100, 32, 64, 128), (100, 64, 64, 256), (200, 16, 65, 512), (50, 128, 1
 GATES = {"elman": 1, "lstm": 4, "gru": 3}
 
 
+MIN_SECONDS = 2.0  # every timing takes at least this many seconds of repeats (--seconds)
+
+
 def median_ms(fn, repeats: int, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+    return round_robin_ms({"fn": fn}, repeats, warmup)["fn"]
 
 
 def round_robin_ms(runs: dict, repeats: int, warmup: int = 2) -> dict:
     """Median ms of each callable, timed in turns (one run of each per round), so that a
-    disturbance of the machine, or threads another library leaves spinning, falls on all."""
-    for fn in runs.values():
-        for _ in range(warmup):
+    disturbance of the machine, or threads another library leaves spinning, falls on all;
+    at least `repeats` rounds, and more where rounds are short, to fill ``MIN_SECONDS``."""
+    for _ in range(warmup):  # the last round, warm, sets the number of rounds
+        start = time.perf_counter()
+        for fn in runs.values():
             fn()
+    per_round = time.perf_counter() - start
+    rounds = max(repeats, math.ceil(MIN_SECONDS / per_round))
     times = {name: [] for name in runs}
-    for _ in range(repeats):
+    for _ in range(rounds):
         for name, fn in runs.items():
             start = time.perf_counter()
             fn()
@@ -321,6 +323,7 @@ def _peak_bytes(prof) -> int:
 
 
 def main():
+    global MIN_SECONDS
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="two smallest sizes, 3 repeats")
@@ -331,15 +334,18 @@ def main():
     p.add_argument("--loop-max-h", type=int, default=512,
                    help="time the plain loop only up to this width (it is slow)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seconds", type=float, default=MIN_SECONDS,
+                   help="repeat each timing for at least this long (and at least --repeats)")
     p.add_argument("--cells", default="elman,lstm,gru", help="the grid's cells, comma-separated")
     p.add_argument("--python-loop", action="store_true",
                    help="run the fast path's time loop in Python, not C (the fallback)")
     args = p.parse_args()
+    MIN_SECONDS = args.seconds
     torch.set_num_threads(args.threads)
     kernels.ENABLED = not args.python_loop
     repeats = 3 if args.quick else args.repeats
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, fp32, "
-          f"median of {repeats} after 2 warm-up runs")
+          f"median of at least {repeats} runs and {MIN_SECONDS:g} s, after 2 warm-up runs")
     lines, peak = matmul_peak(repeats)
     print("\n".join(lines))
     print()
