@@ -312,9 +312,12 @@ def train_tokens_per_s(repeats: int):
 
 
 def _peak_bytes(prof) -> int:
-    """Peak of the running sum of allocations and frees recorded by the profiler."""
-    events = sorted((e.time_range.start, e.cpu_memory_usage) for e in prof.events()
-                    if e.cpu_memory_usage)
+    """Peak of the running sum of every CPU allocation and free, in the order they happened:
+    the profiler's raw memory events (its per-op figures count an allocation again in every
+    enclosing op, and net out what an op frees)."""
+    events = sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events()
+                    if e.name() == "[memory]"
+                    and e.device_type() == torch.autograd.DeviceType.CPU)
     running = peak = 0
     for _, delta in events:
         running += delta

@@ -92,11 +92,13 @@ def release_scratch():
     _KEPT.__dict__.pop("buffers", None)
 
 
-def _contiguous(g: torch.Tensor | None, into: torch.Tensor) -> torch.Tensor:
-    """An incoming gradient, contiguous: itself, or copied into `into` (zeros for None)."""
-    if g is None:
-        return into.zero_()
-    return g if g.is_contiguous() else into.copy_(g)
+def _buffers(g: torch.Tensor | None, ref: torch.Tensor, *shapes):
+    """The incoming gradient g (shaped like ref) contiguous, and scratch of `shapes`: g itself
+    where it is contiguous, else a copy in scratch too (zeros where autograd passed None)."""
+    if g is not None and g.is_contiguous():
+        return g, *_scratch(ref, *shapes)
+    *buffers, copy = _scratch(ref, *shapes, ref.shape)
+    return (copy.zero_() if g is None else copy.copy_(g)), *buffers
 
 
 def _grad(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
@@ -125,10 +127,9 @@ class _Elman(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, dS):
         x2, W_F, S, W_R, h0, mask = ctx.saved_tensors
-        dz, spare = _scratch(S, S.shape, S.shape)
+        dS, dz = _buffers(dS, S, S.shape)
         dh0 = torch.empty_like(h0)
-        kernels.elman_backward(S, W_R.contiguous(), mask, _contiguous(dS, spare), dz, dh0,
-                               ctx.activation)
+        kernels.elman_backward(S, W_R.contiguous(), mask, dS, dz, dh0, ctx.activation)
         return (*_input_grads(ctx, dz, x2, W_F), _outer_sum(dz, h0, S), dh0, None, None)
 
 
@@ -155,9 +156,8 @@ class _LSTM(torch.autograd.Function):
     def backward(ctx, dH_all, dh_last, dc_last):
         x2, W_F, gates, Hs, Cs, Tc, W_R, h0, c0, mask = ctx.saved_tensors
         dh, dc = _grad(dh_last, h0), _grad(dc_last, c0)
-        dz, spare = _scratch(gates, gates.shape, Hs.shape)
-        kernels.lstm_backward(gates, Cs, Tc, c0, W_R.contiguous(), mask,
-                              _contiguous(dH_all, spare), dh, dc, dz)
+        dH, dz = _buffers(dH_all, Hs, gates.shape)
+        kernels.lstm_backward(gates, Cs, Tc, c0, W_R.contiguous(), mask, dH, dh, dc, dz)
         return (*_input_grads(ctx, dz, x2, W_F), _outer_sum(dz, h0, Hs), dh, dc, None)
 
 
@@ -187,9 +187,8 @@ class _GRU(torch.autograd.Function):
         x2, W_F, rzn, hn, S, W_R, h0, mask = ctx.saved_tensors
         H = S.shape[2]
         dh = _grad(d_last, h0)
-        dx, dhr, spare = _scratch(rzn, rzn.shape, rzn.shape, S.shape)
-        kernels.gru_backward(rzn, hn, S, h0, W_R.contiguous(), mask, _contiguous(dS_all, spare),
-                             dh, dx, dhr)
+        dS, dx, dhr = _buffers(dS_all, S, rzn.shape, rzn.shape)
+        kernels.gru_backward(rzn, hn, S, h0, W_R.contiguous(), mask, dS, dh, dx, dhr)
         db_Rn = dhr[..., 2 * H:].sum((0, 1))
         return (*_input_grads(ctx, dx, x2, W_F), _outer_sum(dhr, h0, S), db_Rn, dh, None)
 
