@@ -230,3 +230,12 @@ def test_a_second_derivative_through_the_fast_path_raises_instead_of_being_wrong
     (g,) = torch.autograd.grad(out.pow(2).sum(), [rnn.layers[0].W_R], create_graph=True)
     with pytest.raises(RuntimeError, match="differentiate twice"):
         g.sum().backward()
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_the_loop_gives_second_derivatives_that_finite_differences_confirm(cell):
+    """What the README points to for a second derivative: backend="loop"."""
+    torch.manual_seed(4)
+    rnn = RNN(2, [3], cell=cell, backend="loop").double()
+    x = torch.randn(2, 4, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradgradcheck(lambda x: rnn(x)[0], (x,))
