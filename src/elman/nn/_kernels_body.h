@@ -3,8 +3,9 @@
  *
  * Each kernel is a rows function (in _kernels_rows.h, compiled once per instruction set),
  * which runs all T steps for the batch rows b0 .. b0+nb-1 (rows are independent), and an
- * exported wrapper that fills a job and hands the CPU's variant of it to run_rows. AT(p, t, w) is row b0 at step t of a (T, B, w) array; a chunk's nb rows of one
- * step are contiguous, so a step is one (nb, k) x (k, n) product. */
+ * exported wrapper that fills a job and hands the CPU's variant of it to run_rows.
+ * AT(p, t, w) is row b0 at step t of a (T, B, w) array; a chunk's nb rows of one step are
+ * contiguous, so a step is one (nb, k) x (k, n) product. */
 
 #define AT(p, t, w) ((p) + ((size_t)(t) * j->B + b0) * (size_t)(w))
 #define AT0(p, w) ((p) + (size_t)b0 * (w))

@@ -96,8 +96,7 @@ static void FN(elman_backward_rows)(const void *job, int b0, int nb) {
 }
 
 /* gates (T, B, 4H) holds xz on entry and the activated i, f, g, o of xz + h W_R^T + b on
- * return; Hs, Cs, Tc
- * (T, B, H) get h_t, c_t and tanh(c_t); W = W_R */
+ * return; Hs, Cs, Tc (T, B, H) get h_t, c_t and tanh(c_t); W = W_R */
 static void FN(lstm_forward_rows)(const void *job, int b0, int nb) {
     const NAME(job) *j = job;
     const int H = j->H;
