@@ -239,3 +239,32 @@ def test_the_loop_gives_second_derivatives_that_finite_differences_confirm(cell)
     rnn = RNN(2, [3], cell=cell, backend="loop").double()
     x = torch.randn(2, 4, 2, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradgradcheck(lambda x: rnn(x)[0], (x,))
+
+
+def test_backward_passes_in_two_threads_at_once_keep_their_scratch_apart():
+    """The kept scratch is per thread: two models' backward passes running at the same time
+    (the C loop releases the GIL) give what each gives alone."""
+    import threading
+
+    torch.manual_seed(5)
+    models = [RNN(3, [16, 16], cell=c).double() for c in ("gru", "elman")]
+    xs = [torch.randn(8, 40, 3, dtype=torch.float64, requires_grad=True) for _ in models]
+
+    def grads(i):
+        out = models[i](xs[i])[0]
+        return torch.autograd.grad((out * out.sin()).sum(), [xs[i], *models[i].parameters()])
+
+    alone = [grads(i) for i in range(2)]
+    differ = [0, 0]
+
+    def work(i):
+        for _ in range(40):
+            differ[i] += any(not torch.allclose(g, a, rtol=1e-12, atol=1e-12)
+                             for g, a in zip(grads(i), alone[i]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert differ == [0, 0]
