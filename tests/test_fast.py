@@ -268,3 +268,34 @@ def test_backward_passes_in_two_threads_at_once_keep_their_scratch_apart():
     for t in threads:
         t.join()
     assert differ == [0, 0]
+
+
+def test_pooled_buffers_are_reused_only_once_torch_has_freed_them():
+    """The pool hands an array out again only after the tensor over it is gone: live outputs
+    never share memory, a freed one's memory comes back for the next buffer of its size."""
+    from elman.nn import pool
+
+    pool.release()
+    ref = torch.zeros(1)
+    a = pool.empty((50, 4, 8), ref)
+    view = a[3]                      # a view keeps the storage, so the memory, in use
+    address = a.data_ptr()
+    del a
+    b = pool.empty((50, 4, 8), ref)
+    assert b.data_ptr() != address
+    del view
+    c = pool.empty((50, 4, 8), ref)
+    assert c.data_ptr() == address and c.shape == (50, 4, 8) and c.dtype == torch.float32
+    assert pool.empty((2, 3), torch.zeros(1, dtype=torch.float16)).dtype == torch.float16
+    pool.release()
+
+
+def test_outputs_of_successive_forward_passes_never_share_memory():
+    torch.manual_seed(6)
+    rnn = RNN(3, [5], cell="gru", backend="fast")
+    x = torch.randn(2, 7, 3)
+    first = rnn(x)[0]
+    kept = first.clone()
+    second = rnn(torch.randn(2, 7, 3))[0]
+    assert first.data_ptr() != second.data_ptr()
+    assert torch.equal(first, kept)
