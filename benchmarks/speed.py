@@ -26,7 +26,7 @@ import time
 import torch
 
 from elman import RNN, to_torch
-from elman.nn import fast, kernels
+from elman.nn import fast, kernels, pool
 
 SIZES = [(100, 32, 64, 128), (100, 64, 64, 256), (200, 16, 65, 512), (50, 128, 128, 1024)]
 GATES = {"elman": 1, "lstm": 4, "gru": 3}
@@ -217,9 +217,13 @@ def scaling(repeats: int):
         x = torch.randn(B, T, I, requires_grad=True)
         step = torch_step(rnn, x)
         ms = median_ms(step, repeats)
-        fast.release_scratch()  # so that the step allocates, and the profile counts, it
+        # every buffer through torch's allocator, which the profiler sees: the scratch
+        # allocated afresh, the pool off (it changes where buffers come from, not how many)
+        fast.release_scratch()
+        pool.ENABLED = False
         with torch.profiler.profile(profile_memory=True) as prof:
             step()
+        pool.ENABLED = True
         peak = _peak_bytes(prof)
         print(f"{T:>5}{B:>5}{H:>6}{ms:>10.2f}{1e3 * ms / (T * B):>12.2f}"
               f"{peak / 2 ** 20:>10.1f}{peak / (T * B * H):>9.1f}", flush=True)

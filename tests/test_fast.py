@@ -287,6 +287,13 @@ def test_pooled_buffers_are_reused_only_once_torch_has_freed_them():
     c = pool.empty((50, 4, 8), ref)
     assert c.data_ptr() == address and c.shape == (50, 4, 8) and c.dtype == torch.float32
     assert pool.empty((2, 3), torch.zeros(1, dtype=torch.float16)).dtype == torch.float16
+    with pytest.raises(RuntimeError, match="not resizable"):
+        pool.empty((2, 3), ref).resize_(100)
+    pool.ENABLED = False
+    try:
+        assert pool.empty((2, 3), ref).resize_(100).shape == (100,)
+    finally:
+        pool.ENABLED = True
     pool.release()
 
 

@@ -5,7 +5,8 @@ in again: one fault per 4 KB, measured 12-15% of an Elman x1 step at T,B,H = 100
 ``empty`` hands out tensors over NumPy arrays kept here: when torch frees a tensor's
 storage, it drops the array view that the storage holds, and a finalizer puts the array
 back for the next buffer of its size. At most ``KEEP_BYTES`` of free arrays are kept;
-``release`` drops them. Such tensors cannot be resized in place (their memory is NumPy's).
+``release`` drops them. Such tensors cannot be resized in place (their memory is NumPy's);
+``ENABLED = False`` makes every buffer a plain torch.empty again.
 """
 
 import math
@@ -15,6 +16,7 @@ import weakref
 import numpy as np
 import torch
 
+ENABLED = True
 KEEP_BYTES = 2 ** 28
 _NUMPY = {torch.float32: np.float32, torch.float64: np.float64}
 _free: dict = {}   # (numel, dtype) -> [arrays]
@@ -31,8 +33,8 @@ def _give_back(key, array: np.ndarray):
 
 def empty(shape, ref: torch.Tensor) -> torch.Tensor:
     """An uninitialised tensor of `shape` with ref's dtype and device: from the pool for
-    float32/float64 on the CPU, else torch.empty."""
-    if ref.device.type != "cpu" or ref.dtype not in _NUMPY:
+    float32/float64 on the CPU (while ENABLED), else torch.empty."""
+    if not ENABLED or ref.device.type != "cpu" or ref.dtype not in _NUMPY:
         return ref.new_empty(shape)
     key = (math.prod(shape), ref.dtype)
     with _lock:
