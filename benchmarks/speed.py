@@ -26,7 +26,7 @@ import time
 import torch
 
 from elman import RNN, to_torch
-from elman.nn import fast, kernels, pool
+from elman.nn import kernels, pool
 
 SIZES = [(100, 32, 64, 128), (100, 64, 64, 256), (200, 16, 65, 512), (50, 128, 128, 1024)]
 GATES = {"elman": 1, "lstm": 4, "gru": 3}
@@ -217,9 +217,8 @@ def scaling(repeats: int):
         x = torch.randn(B, T, I, requires_grad=True)
         step = torch_step(rnn, x)
         ms = median_ms(step, repeats)
-        # every buffer through torch's allocator, which the profiler sees: the scratch
-        # allocated afresh, the pool off (it changes where buffers come from, not how many)
-        fast.release_scratch()
+        # every buffer through torch's allocator, which the profiler sees: the pool off (it
+        # changes where buffers come from, not how many)
         pool.ENABLED = False
         with torch.profiler.profile(profile_memory=True) as prof:
             step()

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from elman import RNN, reference
-from elman.nn import fast, kernels
+from elman.nn import fast, kernels, pool
 
 
 @pytest.fixture(params=["compiled", "compiled, parallel steps", "compiled, batch split in 3",
@@ -214,7 +214,7 @@ def test_gradients_survive_the_next_backward_which_reuses_the_scratch(cell, loop
         assert torch.equal(g, k)
     for g, k in zip(grads(a, x_a), kept):
         torch.testing.assert_close(g, k, rtol=1e-12, atol=1e-12)
-    fast.release_scratch()
+    pool.release()
     for g, k in zip(grads(a, x_a), kept):
         torch.testing.assert_close(g, k, rtol=1e-12, atol=1e-12)
 
@@ -242,8 +242,8 @@ def test_the_loop_gives_second_derivatives_that_finite_differences_confirm(cell)
 
 
 def test_backward_passes_in_two_threads_at_once_keep_their_scratch_apart():
-    """The kept scratch is per thread: two models' backward passes running at the same time
-    (the C loop releases the GIL) give what each gives alone."""
+    """The pool hands an array to one thread at a time: two models' backward passes running
+    at the same time (the C loop releases the GIL) give what each gives alone."""
     import threading
 
     torch.manual_seed(5)
@@ -273,8 +273,6 @@ def test_backward_passes_in_two_threads_at_once_keep_their_scratch_apart():
 def test_pooled_buffers_are_reused_only_once_torch_has_freed_them():
     """The pool hands an array out again only after the tensor over it is gone: live outputs
     never share memory, a freed one's memory comes back for the next buffer of its size."""
-    from elman.nn import pool
-
     pool.release()
     ref = torch.zeros(1)
     a = pool.empty((50, 4, 8), ref)

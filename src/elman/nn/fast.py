@@ -28,9 +28,6 @@ built, for float32/float64 on the CPU). Results equal the plain loop
 to rounding (tested to 1e-10 in float64, 1e-5 in float32).
 """
 
-import math
-import threading
-
 import torch
 from torch.autograd.function import once_differentiable
 
@@ -38,8 +35,6 @@ from . import kernels, pool
 from .cells import Cell, ElmanCell, GRUCell, LSTMCell
 
 ONEDNN_BELOW = 128  # an unpadded LSTM narrower than this runs oneDNN's fused kernel
-SCRATCH_BYTES = 2 ** 26  # backward's scratch up to this size is kept for the next backward
-_KEPT = threading.local()
 
 
 def _project(x: torch.Tensor, W_F: torch.Tensor):
@@ -75,33 +70,15 @@ def _outer_sum(dz: torch.Tensor, h0: torch.Tensor, S: torch.Tensor) -> torch.Ten
     return dW
 
 
-def _scratch(ref: torch.Tensor, *shapes) -> list[torch.Tensor]:
-    """Buffers of ref's dtype, one per shape, for use within one backward only. On the CPU
-    they are views of one buffer kept per thread and dtype (up to ``SCRATCH_BYTES``), since
-    fresh memory is paged in anew each time: measured 1.5 ms of a 6 ms loop at
-    T,B,H = 100,64,256. ``release_scratch`` frees it."""
-    sizes = [math.prod(s) for s in shapes]
-    if ref.device.type != "cpu" or sum(sizes) * ref.element_size() > SCRATCH_BYTES:
-        return [ref.new_empty(s) for s in shapes]
-    kept = _KEPT.__dict__.setdefault("buffers", {})
-    buf = kept.get(ref.dtype)
-    if buf is None or buf.numel() < sum(sizes):
-        buf = kept[ref.dtype] = ref.new_empty(sum(sizes))
-    return [b.view(s) for b, s in zip(buf[:sum(sizes)].split(sizes), shapes)]
-
-
-def release_scratch():
-    """Free the scratch buffers this thread keeps between backward passes."""
-    _KEPT.__dict__.pop("buffers", None)
-
-
 def _buffers(g: torch.Tensor | None, ref: torch.Tensor, *shapes):
-    """The incoming gradient g (shaped like ref) contiguous, and scratch of `shapes`: g itself
-    where it is contiguous, else a copy in scratch too (zeros where autograd passed None)."""
+    """The incoming gradient g (shaped like ref) contiguous, and backward's scratch of
+    `shapes` from the pool (reused from pass to pass): g itself where it is contiguous, else a
+    copy in scratch too (zeros where autograd passed None)."""
+    scratch = [pool.empty(s, ref) for s in shapes]
     if g is not None and g.is_contiguous():
-        return g, *_scratch(ref, *shapes)
-    *buffers, copy = _scratch(ref, *shapes, ref.shape)
-    return (copy.zero_() if g is None else copy.copy_(g)), *buffers
+        return g, *scratch
+    copy = pool.empty(ref.shape, ref)
+    return (copy.zero_() if g is None else copy.copy_(g)), *scratch
 
 
 def _grad(g: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
