@@ -9,5 +9,5 @@ setup(ext_modules=[Extension("elman.nn._kernels", ["src/elman/nn/_kernels.c"],
                              depends=["src/elman/nn/_kernels_body.h",
                                       "src/elman/nn/_kernels_rows.h"],
                              extra_compile_args=["-O3", "-std=c11", "-fno-trapping-math",
-                                                 "-fopenmp"],
+                                                 "-ffp-contract=fast", "-fopenmp"],
                              extra_link_args=["-fopenmp"], optional=True)])
