@@ -1,14 +1,15 @@
 """Batches of whole, variable-length sequences (sentences), padded to the longest in a batch.
 
 Each example is a list of token ids with a target: one label (classification) or one label
-per token (tagging), and optionally each token's character ids (a character word encoder).
+per token (tagging), and optionally each token's character ids (a character word encoder)
+or piece ids (pretrained vectors, ``elman.data.vectors``).
 A batch is a ``Batch`` (``elman.data.batching``) whose x is ``Inputs``:
 
 ==============  ==========================================================================
 ids             (B, T) int64 token ids, 0 after each sequence's length
 lengths         (B,) int64 real lengths in 1..T
-chars           (B, T, C) int64 character ids of each token, or None
-char_lengths    (B, T) int64 characters per token (1 at padded tokens), or None
+chars           (B, T, C) int64 character (or piece) ids of each token, or None
+char_lengths    (B, T) int64 characters (pieces) per token (1 at padded tokens), or None
 y               (B,) int64 labels, or (B, T) int64 tags (0 at padded steps)
 ==============  ==========================================================================
 

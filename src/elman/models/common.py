@@ -54,12 +54,14 @@ class Summarized:
 
 class RNNWithOutput(Summarized, nn.Module):
     """Front end (word dropout on ids, ``unk`` their <unk> id; embedding dropout) -> elman.RNN
-    -> dropout -> output layer y = W_O a + b_O (``output``)."""
+    -> dropout -> output layer y = W_O a + b_O (``output``). ``extra_input``: the width of
+    features a subclass concatenates to the embeddings (the RNN reads input_size + it)."""
 
     def __init__(self, input_size: int, hidden_sizes: int | Sequence[int], output_size: int,
                  cell: str = "elman", activation="tanh", bidirectional: bool = False,
                  dropout: float = 0.0, vocab_size: int | None = None,
-                 embed_dropout: float = 0.0, word_dropout: float = 0.0, unk: int | None = None):
+                 embed_dropout: float = 0.0, word_dropout: float = 0.0, unk: int | None = None,
+                 extra_input: int = 0):
         super().__init__()
         self.config = dict(input_size=input_size, hidden_sizes=hidden_sizes,
                            output_size=output_size, cell=cell, activation=activation,
@@ -68,7 +70,8 @@ class RNNWithOutput(Summarized, nn.Module):
         self.word_drop = WordDropout(word_dropout, unk)
         self.embedding = front_end(input_size, vocab_size)
         self.embed_drop = nn.Dropout(embed_dropout)
-        self.rnn = RNN(input_size, hidden_sizes, cell, activation, bidirectional, dropout)
+        self.rnn = RNN(input_size + extra_input, hidden_sizes, cell, activation, bidirectional,
+                       dropout)
         self.drop = nn.Dropout(dropout)
         self.output = nn.Linear(self.rnn.output_size, output_size)
 

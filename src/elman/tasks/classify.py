@@ -3,7 +3,8 @@
 Data: ``elman.data.labeled`` rows, whitespace tokens (the text is expected tokenised, as SST-2
 is; optionally lower-cased), a word vocabulary of the training words seen ``min_count`` times
 and the sorted set of training labels. Model: ``elman.models.ManyToOne`` over embedded word
-ids, its output the top layer's final state (both directions when bidirectional). Loss:
+ids (with ``vectors``, also the pretrained vectors of their pieces, ``elman.data.vectors``),
+its output the top layer's final state (both directions when bidirectional). Loss:
 cross-entropy; metrics: accuracy (and, through ``elman eval``, per-class precision, recall,
 F1 and a confusion matrix).
 """
@@ -11,6 +12,7 @@ F1 and a confusion matrix).
 from typing import TYPE_CHECKING
 
 from ..data.labeled import Row, parse_rows
+from ..data import vectors
 from ..data.sequences import Example, SequenceBatches
 from ..data.vocab import Vocab
 from ..errors import bad
@@ -29,6 +31,7 @@ class ClassifyTask:
 
     def __init__(self, train: "TrainConfig", vocab: Vocab | None = None, meta: dict | None = None):
         self.cfg = train
+        self.pieces = None if train.vectors == "none" else vectors.load(train.vectors)
         rows, valid, self.fingerprint = labeled.read_split(train, self.parse)
         self.source = train.data
         self.vocab = vocab if vocab is not None else \
@@ -53,8 +56,12 @@ class ClassifyTask:
         ys = labeled.label_ids([r.label for r in rows], self.index,
                                [f"{name}:{r.line}" for r in rows]) if rows and \
             rows[0].label is not None else [0] * len(rows)
-        return [Example(self.vocab.encode(" ".join(self.tokens(r.text))), y)
-                for r, y in zip(rows, ys)]
+        out = []
+        for r, y in zip(rows, ys):
+            words = self.tokens(r.text)
+            pieces = [self.pieces.ids(w) for w in words] if self.pieces else None
+            out.append(Example(self.vocab.encode(" ".join(words)), y, pieces))
+        return out
 
     def meta(self) -> dict:
         return {"labels": self.labels}
@@ -66,11 +73,16 @@ class ClassifyTask:
     def build_model(self, model: "ModelConfig") -> ManyToOne:
         if len(self.labels) < 2:
             raise bad("data", "at least 2 different labels to classify", self.labels)
-        return ManyToOne(model.embed_dim, model.hidden_sizes, len(self.labels), model.cell,
-                         model.activation, model.bidirectional, model.dropout,
-                         vocab_size=len(self.vocab), embed_dropout=model.embed_dropout,
-                         word_dropout=model.word_dropout,
-                         unk=self.vocab.index[self.vocab.unk], pooling=model.pooling)
+        table = self.pieces.table if self.pieces else None
+        net = ManyToOne(model.embed_dim, model.hidden_sizes, len(self.labels), model.cell,
+                        model.activation, model.bidirectional, model.dropout,
+                        vocab_size=len(self.vocab), embed_dropout=model.embed_dropout,
+                        word_dropout=model.word_dropout, unk=self.vocab.index[self.vocab.unk],
+                        pooling=model.pooling,
+                        vectors=None if table is None else list(table.shape))
+        if table is not None:
+            net.piece_vectors.copy_(table)
+        return net
 
     loss = staticmethod(labeled.loss)
     report = staticmethod(labeled.report)
@@ -100,6 +112,7 @@ class ClassifyTask:
         """The task of a trained model, for predict and eval (reads no training data)."""
         task = cls.__new__(cls)
         task.cfg, task.vocab, task.source = train, ck.vocab, train.data
+        task.pieces = None if train.vectors == "none" else vectors.load(train.vectors)
         task.labels = ck.meta["labels"]
         task.index = {label: i for i, label in enumerate(task.labels)}
         return task

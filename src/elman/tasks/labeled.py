@@ -16,6 +16,7 @@ from ..data.text import read_text
 from ..data.vocab import Vocab
 from ..errors import bad
 from ..losses import cross_entropy
+from ..models import ManyToOne
 
 
 def random_split(items: list, fraction: float, seed: int) -> tuple[list, list]:
@@ -66,10 +67,13 @@ def _preview(labels: list[str]) -> str:
 
 
 def logits_of(model: nn.Module, x: Inputs) -> torch.Tensor:
-    """(B, K) or (B, T, K) logits of a classifier or tagger."""
-    if x.chars is not None:
-        return model(x.ids, x.lengths, x.chars, x.char_lengths)
-    return model(x.ids, x.lengths)
+    """(B, K) or (B, T, K) logits of a classifier (x.chars: its words' piece ids) or tagger
+    (x.chars: its words' characters)."""
+    if x.chars is None:
+        return model(x.ids, x.lengths)
+    if isinstance(model, ManyToOne):
+        return model(x.ids, x.lengths, pieces=x.chars, piece_counts=x.char_lengths)
+    return model(x.ids, x.lengths, x.chars, x.char_lengths)
 
 
 def loss(model: nn.Module, x: Inputs, y: torch.Tensor, state=None):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from ..data.vectors import SOURCES as VECTORS
 from ..errors import bad
 from ..models.encoder_decoder import ATTENTIONS
 from ..models.many_to_one import POOLINGS
@@ -204,6 +205,10 @@ class TrainConfig:
     min_count: int = opt(1, parse_positive_int, "keep words seen at least this often in "
                          "training; the rest read as <unk> (word vocabularies)")
     lowercase: bool = opt(False, parse_flag, "lower-case words before the vocabulary")
+    vectors: str = opt("none", parse_choice(VECTORS), "classify: frozen pretrained word vectors "
+                       "read beside the learned embedding, every word (seen in training or "
+                       "not) as the mean of its pieces' vectors: wordllama (WordLlama's 256-dim "
+                       "table, from the wordllama package) or none")
     text_column: str = opt("0", parse_text, "classify: text column, an index or header name")
     label_column: str = opt("-1", parse_text, "classify: label column, an index or header name")
     header: str = opt("auto", parse_choice(("auto", "yes", "no")), "classify: the first row "
