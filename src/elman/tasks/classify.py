@@ -11,8 +11,8 @@ F1 and a confusion matrix).
 
 from typing import TYPE_CHECKING
 
-from ..data.labeled import Row, parse_rows
 from ..data import vectors
+from ..data.labeled import Row, parse_rows
 from ..data.sequences import Example, SequenceBatches
 from ..data.vocab import Vocab
 from ..errors import bad
