@@ -295,6 +295,29 @@ def test_pooled_buffers_are_reused_only_once_torch_has_freed_them():
     pool.release()
 
 
+def test_pool_stays_within_its_budget_and_evicts_sizes_no_longer_used(monkeypatch):
+    """Free arrays of an earlier size give way to a new size; a buffer that does not fit the
+    budget beside those lent is a plain torch tensor."""
+    pool.release()
+    monkeypatch.setattr(pool, "KEEP_BYTES", 1000 * 4)
+    ref = torch.zeros(1)
+    a = pool.empty((600,), ref)
+    address = a.data_ptr()
+    del a
+    b = pool.empty((600,), ref)
+    assert b.data_ptr() == address
+    del b
+    c = pool.empty((700,), ref)       # 2,400 kept + 2,800 > 4,000 bytes: the 600 gives way
+    assert list(pool._free) == []
+    with pytest.raises(RuntimeError, match="not resizable"):
+        c.resize_(10_000)
+    d = pool.empty((400,), ref)       # 2,800 lent + 1,600 > 4,000: not pooled
+    assert d.resize_(10_000).shape == (10_000,)
+    del c, d
+    assert list(pool._free) == [(700, torch.float32)]
+    pool.release()
+
+
 def test_outputs_of_successive_forward_passes_never_share_memory():
     torch.manual_seed(6)
     rnn = RNN(3, [5], cell="gru", backend="fast")
