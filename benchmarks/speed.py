@@ -219,10 +219,12 @@ def scaling(repeats: int):
         ms = median_ms(step, repeats)
         # every buffer through torch's allocator, which the profiler sees: the pool off (it
         # changes where buffers come from, not how many)
-        pool.ENABLED = False
-        with torch.profiler.profile(profile_memory=True) as prof:
-            step()
-        pool.ENABLED = True
+        enabled, pool.ENABLED = pool.ENABLED, False
+        try:
+            with torch.profiler.profile(profile_memory=True) as prof:
+                step()
+        finally:
+            pool.ENABLED = enabled
         peak = _peak_bytes(prof)
         print(f"{T:>5}{B:>5}{H:>6}{ms:>10.2f}{1e3 * ms / (T * B):>12.2f}"
               f"{peak / 2 ** 20:>10.1f}{peak / (T * B * H):>9.1f}", flush=True)

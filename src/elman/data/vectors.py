@@ -11,6 +11,7 @@ seen in training or not, has one:
     [443, 12344, 519]
 """
 
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -26,11 +27,11 @@ _FILES = {"wordllama": ("weights/l2_supercat_256.safetensors", "embedding.weight
 
 
 class Pieces:
-    """A word -> piece ids map and the piece vectors: ``table`` (N, D) float16, scaled to unit
-    standard deviation."""
+    """A word -> piece ids map, and ``table``: the piece vectors (N, D) float16, scaled to unit
+    standard deviation, read on first use (a trained model carries its own copy)."""
 
-    def __init__(self, name: str, table: torch.Tensor, tokenizer):
-        self.name, self.table, self.tokenizer = name, table, tokenizer
+    def __init__(self, name: str, tokenizer, weights: Path, key: str):
+        self.name, self.tokenizer, self._weights, self._key = name, tokenizer, weights, key
         self._ids: dict[str, list[int]] = {}
 
     def ids(self, word: str) -> list[int]:
@@ -40,6 +41,15 @@ class Pieces:
             found = self.tokenizer.encode(word, add_special_tokens=False).ids[:MAX_PIECES]
             self._ids[word] = found = found or [0]
         return found
+
+    @functools.cached_property
+    def table(self) -> torch.Tensor:
+        try:
+            table = load_file(self._weights)[self._key].float()
+        except Exception as e:   # safetensors raises its own error types
+            raise bad("vectors", f"the {self.name} table at {str(self._weights)!r}",
+                      f"{type(e).__name__}: {e}") from None
+        return (table / table.std()).half()
 
 
 def load(name: str) -> Pieces:
@@ -54,9 +64,8 @@ def load(name: str) -> Pieces:
     weights, key, tokenizer = _FILES[name]
     try:
         from tokenizers import Tokenizer
-        table = load_file(root / weights)[key].float()
         tok = Tokenizer.from_file(str(root / tokenizer))
-    except Exception as e:   # safetensors and tokenizers raise their own error types
-        raise bad("vectors", f"the {name} files under {str(root)!r}",
+    except Exception as e:   # tokenizers raises its own error types
+        raise bad("vectors", f"the {name} tokenizer under {str(root)!r}",
                   f"{type(e).__name__}: {e}") from None
-    return Pieces(name, (table / table.std()).half(), tok)
+    return Pieces(name, tok, root / weights, key)

@@ -75,6 +75,10 @@ class RNNWithOutput(Summarized, nn.Module):
         self.drop = nn.Dropout(dropout)
         self.output = nn.Linear(self.rnn.output_size, output_size)
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """x (B, T, I) or ids (B, T) -> (B, T, I), with word and embedding dropout on ids."""
-        return self.embed_drop(self.embedding(self.word_drop(x)))
+    def embed(self, x: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
+        """x (B, T, I) or ids (B, T) -> (B, T, I), with word and embedding dropout on ids;
+        extra features (B, T, E) are concatenated before the embedding dropout (I + E)."""
+        e = self.embedding(self.word_drop(x))
+        if extra is not None:
+            e = torch.cat([e, extra], dim=-1)
+        return self.embed_drop(e)

@@ -49,13 +49,13 @@ class ManyToOne(RNNWithOutput):
                 piece_counts=None) -> torch.Tensor:
         """x (B, T, I) or (B, T) ids, lengths (B,); with vectors, pieces (B, T, P) and
         piece_counts (B, T) -> y (B, K)."""
-        e = self.embedding(self.word_drop(x))
+        extra = None
         if hasattr(self, "piece_vectors"):
             if pieces is None:
                 raise bad("pieces", "the piece ids of every word (the model reads vectors)",
                           "None")
-            e = torch.cat([e, self.word_vectors(pieces, piece_counts)], dim=-1)
-        out, finals = self.rnn(self.embed_drop(e), lengths, state)  # (B, T, D*H)
+            extra = self.word_vectors(pieces, piece_counts)
+        out, finals = self.rnn(self.embed(x, extra), lengths, state)  # (B, T, D*H)
         if self.pooling == "last":
             return self.output(self.drop(top_state(finals)))
         B, T, _ = out.shape

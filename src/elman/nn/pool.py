@@ -35,20 +35,26 @@ def _give_back(key, array: np.ndarray):
 
 
 def _take(key, nbytes: int) -> np.ndarray | None:
-    """A free array of key, else room for a new one (None), else False; under _lock."""
+    """A free array of key (its key becomes the most recently used), or None; under _lock."""
     arrays = _free.pop(key, None)
+    if not arrays:
+        return None
+    array = arrays.pop()
     if arrays:
-        array = arrays.pop()
-        if arrays:
-            _free[key] = arrays                     # now the most recently used key
-        _bytes["kept"] -= nbytes
-        return array
+        _free[key] = arrays
+    _bytes["kept"] -= nbytes
+    return array
+
+
+def _room(nbytes: int) -> bool:
+    """Whether a new array of nbytes fits the budget, after evicting free arrays of the keys
+    used least recently as needed; under _lock."""
     while _free and _bytes["kept"] + _bytes["lent"] + nbytes > KEEP_BYTES:
         oldest = next(iter(_free))
         _bytes["kept"] -= _free[oldest].pop().nbytes
         if not _free[oldest]:
             del _free[oldest]
-    return None if _bytes["kept"] + _bytes["lent"] + nbytes <= KEEP_BYTES else False
+    return _bytes["kept"] + _bytes["lent"] + nbytes <= KEEP_BYTES
 
 
 def empty(shape, ref: torch.Tensor) -> torch.Tensor:
@@ -60,7 +66,7 @@ def empty(shape, ref: torch.Tensor) -> torch.Tensor:
     nbytes = key[0] * ref.element_size()
     with _lock:
         array = _take(key, nbytes)
-        if array is False:
+        if array is None and not _room(nbytes):
             return ref.new_empty(shape)
         _bytes["lent"] += nbytes
     if array is None:
