@@ -8,6 +8,8 @@ and GRU cells, bidirectional. Prints a table with the wall time of each run.
     python benchmarks/text.py --quick         # smaller models, 2 minutes each: a smoke test
     python benchmarks/text.py --tasks tag --cells gru --threads 1   # one of two side by side
     python benchmarks/text.py --tasks classify --vectors wordllama    # pretrained word vectors
+    python benchmarks/text.py --tasks classify --vectors wordllama --seeds 4   # + an ensemble
+                                              # of 4 seeds (elman eval RUN --ensemble RUN...)
 """
 
 import argparse
@@ -33,26 +35,37 @@ SETTINGS = {
                      pooling="max"),
 }
 # with pretrained vectors: a constant learning rate for 3,000 steps (the plateau decay above
-# stopped these runs near 81% by step 1,400, before the frozen vectors had been put to use)
-VECTORS = dict(lr_schedule="constant", max_steps=3000, patience=None)
+# stopped these runs near 81% by step 1,400, before the frozen vectors had been put to use),
+# validating a moving average of the weights
+VECTORS = dict(lr_schedule="constant", max_steps=3000, patience=None, ema=0.998)
 QUICK = {"tag": dict(embed_dim=64, hidden_sizes=[64], char_dim=16, char_hidden=16),
          "classify": dict(embed_dim=64, hidden_sizes=[64])}
 NAMES = {"tag": "UD EWT UPOS", "classify": "SST-2"}
 
 
-def run(task: str, cell: str, minutes: float, quick: bool, out: Path, vectors: str) -> dict:
+def run(task: str, cell: str, minutes: float, quick: bool, out: Path, vectors: str,
+        seed: int) -> dict:
     extra = {"vectors": vectors, **VECTORS} if task == "classify" and vectors != "none" else {}
     values = {**SETTINGS[task], **(QUICK[task] if quick else {}), "cell": cell,
-              "bidirectional": True, "max_minutes": minutes, "quiet": True, "seed": 0,
+              "bidirectional": True, "max_minutes": minutes, "quiet": True, "seed": seed,
               "lr_schedule": "plateau", "lr_patience": 3, "patience": 12, **extra,
-              "out": str(out / f"{task}-{cell}-{time.strftime('%Y%m%d-%H%M%S')}")}
+              "out": str(out / f"{task}-{cell}-{seed}-{time.strftime('%Y%m%d-%H%M%S')}")}
     model_cfg, train_cfg = resolve(None, values)
     t0 = time.monotonic()
     result = train(model_cfg, train_cfg, log=lambda *a: None)
     name = NAMES[task] + (f" +{vectors}" if extra else "")
     return {"task": name, "cell": cell, "accuracy": result.valid["accuracy"],
             "steps": result.step, "best_step": result.best_step,
-            "minutes": (time.monotonic() - t0) / 60, "run": result.run}
+            "minutes": (time.monotonic() - t0) / 60, "result": result}
+
+
+def ensemble(task: str, results: list) -> float:
+    """Dev accuracy of the runs' models voting (as ``elman eval RUN --ensemble RUN...``)."""
+    valid = Path(SETTINGS[task]["valid"])
+    gold, found = results[0].task.gold_and_predicted([r.model for r in results],
+                                                     valid.read_text(encoding="utf-8"),
+                                                     str(valid))
+    return sum(g == f for g, f in zip(gold, found)) / len(gold)
 
 
 def main(argv=None):
@@ -64,17 +77,27 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2, help="torch threads")
     p.add_argument("--vectors", default="none", help="classify: pretrained word vectors "
                    "(none or wordllama; see elman.data.vectors)")
+    p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1); with "
+                   "more than one, also the accuracy of their ensemble")
     p.add_argument("--out", default="runs/bench-text", help="folder of the run folders")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     minutes = 2.0 if args.quick and args.minutes == 30.0 else args.minutes
-    print(f"{'task':<22} {'cell':<6} {'dev accuracy':>12} {'steps':>7} {'best':>7} "
-          f"{'wall min':>8}")
+    print(f"{'task':<22} {'cell':<6} {'seed':>9} {'dev accuracy':>12} {'steps':>7} "
+          f"{'best':>7} {'wall min':>8}")
     for task in args.tasks.split(","):
         for cell in args.cells.split(","):
-            r = run(task, cell, minutes, args.quick, Path(args.out), args.vectors)
-            print(f"{r['task']:<22} {r['cell']:<6} {r['accuracy']:>12.2%} {r['steps']:>7,} "
-                  f"{r['best_step']:>7,} {r['minutes']:>8.1f}", flush=True)
+            rows = []
+            for seed in range(args.seeds):
+                r = run(task, cell, minutes, args.quick, Path(args.out), args.vectors, seed)
+                rows.append(r)
+                print(f"{r['task']:<22} {cell:<6} {seed:>9} {r['accuracy']:>12.2%} "
+                      f"{r['steps']:>7,} {r['best_step']:>7,} {r['minutes']:>8.1f}", flush=True)
+            if len(rows) > 1:
+                acc = ensemble(task, [r["result"] for r in rows])
+                wall = sum(r["minutes"] for r in rows)
+                print(f"{rows[0]['task']:<22} {cell:<6} {'ensemble':>9} {acc:>12.2%} "
+                      f"{'':>7} {'':>7} {wall:>8.1f}", flush=True)
 
 
 if __name__ == "__main__":

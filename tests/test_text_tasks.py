@@ -13,6 +13,7 @@ from elman.data.conllu import parse_conllu
 from elman.data.labeled import parse_rows
 from elman.data.words import words
 from elman.errors import ElmanError
+from elman.training import checkpoint
 
 EWT = Path(__file__).resolve().parents[2] / "shared/data/ud_english_ewt/en_ewt-ud-dev.conllu"
 TINY = ["--embed-dim", "16", "--hidden-sizes", "24", "--dropout", "0", "--max-minutes", "none",
@@ -124,6 +125,53 @@ def test_tagger_with_char_encoder_overfits_and_fills_conllu(files, tmp_path, cap
     assert main(["eval", str(run), "--data", data, "--plot", str(tmp_path / "cm.png")]) == 0
     assert "accuracy: 1.0000 (10 labels)" in capsys.readouterr().out
     assert (tmp_path / "cm.png").is_file()
+
+
+def test_an_ensemble_of_runs_votes_by_mean_probability(files, tmp_path, capsys):
+    data = str(files / "reviews.tsv")
+    for seed in ("0", "1", "2"):
+        assert main(["train", "--task", "classify", "--data", data, "--out",
+                     str(tmp_path / seed), "--max-steps", "3", "--eval-every", "3",
+                     "--seed", seed, *TINY]) == 0
+    rows = [t.split("\t") for t in REVIEWS.splitlines()[1:]]
+    words = sorted({w for text, _ in rows for w in text.split()})
+    texts = [text for text, _ in rows] + [f"{a} {b}" for a in words for b in words]
+    (tmp_path / "in.txt").write_text("".join(t + "\n" for t in texts), encoding="utf-8")
+    runs = [str(tmp_path / seed) for seed in ("0", "1", "2")]
+    cks = [checkpoint.load(r) for r in runs]
+    probs = []
+    for ck in cks:                                # by hand: each text alone through each model
+        ck.model.eval()
+        with torch.no_grad():
+            probs.append([ck.model(torch.tensor([ck.vocab.encode(t)]),
+                                   torch.tensor([len(t.split())])).softmax(-1)[0]
+                          for t in texts])
+    votes = [[int(p[i].argmax()) for p in probs] for i in range(len(texts))]
+    mean = [int(sum(p[i] for p in probs).argmax()) for i in range(len(texts))]
+    assert all(any(v[k] != m for v, m in zip(votes, mean)) for k in range(3))  # not one member's
+    want = [cks[0].meta["labels"][m] for m in mean]
+    capsys.readouterr()
+    assert main(["predict", runs[0], "--ensemble", *runs[1:], "--input",
+                 str(tmp_path / "in.txt")]) == 0
+    assert capsys.readouterr().out == "".join(f"{t}\t{y}\n" for t, y in zip(texts, want))
+    assert main(["eval", runs[0], "--ensemble", *runs[1:], "--data", data]) == 0
+    right = sum(y == label for y, (_, label) in zip(want, rows))
+    assert capsys.readouterr().out.startswith(f"accuracy: {right / 8:.4f} (8 labels)")
+
+    assert main(["train", "--task", "classify", "--data", data, "--out", str(tmp_path / "low"),
+                 "--max-steps", "1", "--eval-every", "1", "--lowercase", "true", *TINY]) == 0
+    assert main(["train", "--data", str(files / "story.txt"), "--level", "word", "--out",
+                 str(tmp_path / "lm"), "--max-steps", "1", "--eval-every", "1", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["eval", runs[0], "--ensemble", runs[1], str(tmp_path / "low"), "--data",
+                 data, "--plot", str(tmp_path / "cm.png")]) == 2
+    assert capsys.readouterr().err == (
+        "elman: error: ensemble: expected runs with the first run's task, labels, vocabulary "
+        f"and lowercase, vectors, tag_field, got {str(tmp_path / 'low')!r}, which differs\n")
+    assert not (tmp_path / "cm.png").exists()
+    assert main(["eval", str(tmp_path / "lm"), "--ensemble", runs[0]]) == 2
+    assert capsys.readouterr().err == ("elman: error: ensemble: expected runs of classify or "
+                                       "tag (the tasks whose models vote), got a lm run\n")
 
 
 @pytest.mark.parametrize("model", ["tagger", "classifier"])

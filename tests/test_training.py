@@ -105,6 +105,50 @@ def test_resume_full_bptt_across_an_epoch_boundary(data, tmp_path):
     assert all(torch.equal(ta[k], tb[k]) for k in ta)
 
 
+def test_ema_keeps_the_hand_computed_average_and_best_is_the_average(data, tmp_path):
+    trainer = Trainer(*cfg(data, tmp_path / "r", ema=0.9, max_steps=6, eval_every=6), log=quiet)
+    weights, average = [], None
+    original = trainer.train_step
+
+    def step(batch):                          # the average by hand after every step
+        nonlocal average
+        loss = original(batch)
+        w = {k: v.detach().clone() for k, v in trainer.model.named_parameters()}
+        average = w if average is None else {k: 0.9 * average[k] + 0.1 * w[k] for k in w}
+        weights.append(w)
+        return loss
+
+    trainer.train_step = step
+    result = trainer.run()
+    best, saved = tensors(result.run / "best"), tensors(result.run / "checkpoint")
+    kept = safetensors.torch.load_file(str(result.run / "checkpoint" / "average.safetensors"))
+    assert len(weights) == 6 and average.keys() <= best.keys()
+    for k in average:
+        torch.testing.assert_close(best[k], average[k], rtol=0, atol=1e-6)
+        torch.testing.assert_close(kept[k], average[k], rtol=0, atol=1e-6)
+        assert torch.equal(saved[k], weights[-1][k])                   # the weights themselves
+    assert not all(torch.allclose(best[k], saved[k]) for k in average)
+    valid = trainer.task.evaluate(checkpoint.load(result.run / "best").model)
+    assert result.valid["loss"] == pytest.approx(valid["loss"], rel=1e-6)
+
+
+def test_resume_with_ema_continues_the_average_exactly(data, tmp_path):
+    kw = dict(ema=0.8, dropout=0.2, eval_every=5)
+    whole = run(data, tmp_path / "whole", max_steps=20, **kw)
+    run(data, tmp_path / "part", max_steps=10, **kw)
+    with pytest.raises(ElmanError, match=r"^ema: expected the resumed run's value 0.8"):
+        resume_config(tmp_path / "part", {"ema": 0.5})
+    resumed = train(*resume_config(tmp_path / "part", {"max_steps": 20}),
+                    resume=tmp_path / "part", log=quiet)
+    for name in ("model.safetensors", "average.safetensors"):
+        ta, tb = (safetensors.torch.load_file(str(r.run / "checkpoint" / name))
+                  for r in (whole, resumed))
+        assert ta.keys() == tb.keys() and all(torch.equal(ta[k], tb[k]) for k in ta)
+    (resumed.run / "checkpoint" / "average.safetensors").unlink()
+    with pytest.raises(ElmanError, match=r"^checkpoint: expected a file average.safetensors"):
+        Trainer(*resume_config(resumed.run, {"max_steps": 30}), resume=resumed.run, log=quiet)
+
+
 def test_resume_refuses_to_change_fixed_settings(data, tmp_path):
     run(data, tmp_path / "r", max_steps=10)
     with pytest.raises(ElmanError, match=r"^seq_len: expected the resumed run's value 16 "

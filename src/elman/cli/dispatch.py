@@ -1,6 +1,7 @@
 """The commands that work for many tasks: eval, predict and generate read the run's task and
 hand over to the module of that task."""
 
+from ..errors import bad
 from .common import load_run
 from .labels import eval_labels, predict_labels
 from .language import eval_lm, generate_text
@@ -12,10 +13,17 @@ EVAL = {"forecast": eval_forecast, "music": eval_music, "digits": eval_digits,
         "digit-sequences": eval_digit_sequences}
 
 
+def only_labels_vote(args, task: str):
+    if args.ensemble and task not in ("classify", "tag"):
+        raise bad("ensemble", "runs of classify or tag (the tasks whose models vote)",
+                  f"a {task} run")
+
+
 def cmd_eval(args) -> int:
     from ..tasks import SEQ2SEQ
     ck, train_cfg = load_run(args.run)
     task = ck.config.get("task", "lm")
+    only_labels_vote(args, task)
     if task in SEQ2SEQ:
         return eval_seq2seq(ck, train_cfg, args)
     if task in EVAL:
@@ -28,6 +36,7 @@ def cmd_eval(args) -> int:
 def cmd_predict(args) -> int:
     from ..tasks import SEQ2SEQ
     ck, train_cfg = load_run(args.run)
+    only_labels_vote(args, ck.config.get("task", "lm"))
     if ck.config.get("task") in SEQ2SEQ:
         return predict_seq2seq(ck, train_cfg, args)
     return predict_labels(ck, train_cfg, args)

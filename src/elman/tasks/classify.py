@@ -97,14 +97,15 @@ class ClassifyTask:
         return rows, SequenceBatches(self.examples(rows, name), self.cfg.batch_size,
                                      shuffle=False)
 
-    def gold_and_predicted(self, model, text: str, name: str) -> tuple[list[str], list[str]]:
+    def gold_and_predicted(self, models: list, text: str,
+                           name: str) -> tuple[list[str], list[str]]:
         rows, batches = self.read(text, name)
-        return [r.label for r in rows], [self.labels[i] for i in labeled.predict(model, batches)]
+        return [r.label for r in rows], [self.labels[i] for i in labeled.predict(models, batches)]
 
-    def predict_text(self, model, text: str, name: str) -> str:
+    def predict_text(self, models: list, text: str, name: str) -> str:
         """TSV of text<TAB>predicted label, one row per input row."""
         rows, batches = self.read(text, name, require_label=False)
-        found = labeled.predict(model, batches)
+        found = labeled.predict(models, batches)
         return "".join(f"{r.text}\t{self.labels[i]}\n" for r, i in zip(rows, found))
 
     @classmethod

@@ -90,23 +90,27 @@ def report(valid: dict) -> str:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, batches: SequenceBatches) -> list:
-    """The predicted label id of each example, or its list of tag ids, in example order
-    (``batches`` must not shuffle)."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
+def predict(models: list[nn.Module], batches: SequenceBatches) -> list:
+    """The label id of each example, or its list of tag ids, in example order (``batches``
+    must not shuffle): the most probable under the models' mean probabilities (an ensemble;
+    one model: its own argmax)."""
+    was_training = [m.training for m in models]
+    for m in models:
+        m.eval()
+    device = next(models[0].parameters()).device
     out = []
     try:
         for batch in batches.epoch(0):
             x = batch.x.to(device)
-            best = logits_of(model, x).argmax(-1).cpu()               # (B,) or (B, T)
+            p = sum(logits_of(m, x).softmax(-1) for m in models)      # (B, K) or (B, T, K)
+            best = p.argmax(-1).cpu()
             if best.dim() == 1:
                 out += best.tolist()
             else:
                 out += [row[:n].tolist() for row, n in zip(best, batch.x.lengths.tolist())]
     finally:
-        model.train(was_training)
+        for m, mode in zip(models, was_training):
+            m.train(mode)
     return out
 
 

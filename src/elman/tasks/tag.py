@@ -92,19 +92,20 @@ class TagTask:
                  max_batches: int | None = None) -> dict:
         return labeled.evaluate(model, batches or self.valid_batches, max_batches)
 
-    def gold_and_predicted(self, model, text: str, name: str) -> tuple[list[str], list[str]]:
+    def gold_and_predicted(self, models: list, text: str,
+                           name: str) -> tuple[list[str], list[str]]:
         sents = self.parse(text, name)
         batches = SequenceBatches(self.examples(sents, name), self.cfg.batch_size, shuffle=False)
-        found = labeled.predict(model, batches)
+        found = labeled.predict(models, batches)
         return ([t for s in sents for t in s.tags],
                 [self.labels[i] for row in found for i in row])
 
-    def predict_text(self, model, text: str, name: str) -> str:
+    def predict_text(self, models: list, text: str, name: str) -> str:
         """The CoNLL-U text with the tag column filled in."""
         sents = self.parse(text, name, require_tags=False)
         batches = SequenceBatches(self.examples(sents, name, with_tags=False),
                                   self.cfg.batch_size, shuffle=False)
-        found = [[self.labels[i] for i in row] for row in labeled.predict(model, batches)]
+        found = [[self.labels[i] for i in row] for row in labeled.predict(models, batches)]
         return fill_tags(text, sents, found, self.cfg.tag_field)
 
     @classmethod

@@ -13,6 +13,7 @@ trainer_state.json       step, data position, best validation loss, RNG state, s
                          optimizer settings  (resume only)
 stream_state.safetensors the state carried between truncated-BPTT windows (resume only, when
                          there is one)
+average.safetensors      the moving average of the weights (resume only, with ``ema``)
 ======================== ========================================================================
 
 Every file is written atomically and the folder is swapped in whole (``elman.training.atomic``).
@@ -36,13 +37,14 @@ from .atomic import FolderWriter, resolve, write_bytes, write_text
 
 MODEL, CONFIG, VOCAB = "model.safetensors", "config.json", "vocab.json"
 OPTIMIZER, TRAINER = "optimizer.safetensors", "trainer_state.json"
-STREAM, META = "stream_state.safetensors", "task.json"
+STREAM, META, AVERAGE = "stream_state.safetensors", "task.json", "average.safetensors"
 FORMAT = 1
 
 
 @dataclass
 class Checkpoint:
-    """What ``load`` returns. trainer_state, optimizer and stream are None unless saved."""
+    """What ``load`` returns. trainer_state, optimizer, stream and average are None unless
+    saved."""
 
     path: Path
     model: nn.Module
@@ -52,6 +54,7 @@ class Checkpoint:
     optimizer: dict[str, torch.Tensor] | None = None
     stream: dict[str, torch.Tensor] | None = None
     meta: dict | None = None
+    average: dict[str, torch.Tensor] | None = None
 
 
 # --- saving -----------------------------------------------------------------------------
@@ -59,7 +62,8 @@ class Checkpoint:
 
 def save(target, model: nn.Module, vocab: Vocab | None, run_config: dict, task: str = "lm",
          trainer_state: dict | None = None, optimizer: torch.optim.Optimizer | None = None,
-         stream: dict[str, torch.Tensor] | None = None, meta: dict | None = None) -> Path:
+         stream: dict[str, torch.Tensor] | None = None, meta: dict | None = None,
+         average: nn.Module | None = None) -> Path:
     """Write a checkpoint folder at ``target`` (replacing any old one as a whole)."""
     config = {"format": FORMAT, "architecture": architecture_of(model),
               "arguments": model.config, "task": task, **run_config}
@@ -78,6 +82,8 @@ def save(target, model: nn.Module, vocab: Vocab | None, run_config: dict, task: 
             write_text(tmp / TRAINER, json.dumps(trainer_state, indent=2) + "\n")
         if stream:
             write_bytes(tmp / STREAM, _tensor_bytes(stream))
+        if average is not None:
+            write_bytes(tmp / AVERAGE, _tensor_bytes(average.state_dict()))
     return Path(target)
 
 
@@ -142,6 +148,7 @@ def load(path, training: bool = False, map_location: str = "cpu") -> Checkpoint:
         ck.trainer_state = read_json(d / TRAINER)
         ck.optimizer = read_tensors(d / OPTIMIZER)
         ck.stream = read_tensors(d / STREAM) if (d / STREAM).exists() else None
+        ck.average = read_tensors(d / AVERAGE) if (d / AVERAGE).exists() else None
     return ck
 
 

@@ -238,6 +238,10 @@ class TrainConfig:
     lr_gamma: float = opt(0.5, parse_positive, "decay factor (lr_schedule=step or plateau)")
     lr_patience: int = opt(1, parse_positive_int, "plateau: decay after this many evaluations "
                            "in a row without a better monitored figure")
+    ema: float | None = opt(None, parse_optional(parse_fraction), "keep an exponential moving "
+                            "average of the weights, each step average = ema * average + "
+                            "(1 - ema) * weights (e.g. 0.998); validation, best/ and so "
+                            "predictions use the average (none: the weights themselves)")
     clip: float | None = opt(1.0, parse_optional(parse_positive), "clip the gradient norm to this "
                              "(none: no clipping)")
     max_steps: int = opt(100_000, parse_positive_int, "stop after this many optimizer steps")

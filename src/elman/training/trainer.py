@@ -8,6 +8,8 @@ resume) and, when the monitored validation figure (``monitor``: the loss, or the
 score such as accuracy, exact match or BLEU) improved, ``best/`` (the model). Training stops at
 ``max_steps``, at the time budget ``max_minutes``, after ``patience`` evaluations without
 improvement, or on Ctrl-C (KeyboardInterrupt propagates; the last complete checkpoint stays).
+With ``ema``, an exponential moving average of the weights is kept beside them (updated after
+every optimizer step, saved with the checkpoint) and is what validation and best/ see.
 
 Run folder::
 
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from ..errors import ElmanError, bad
@@ -49,7 +52,7 @@ FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "
                    "forecast_shape",
                    "length", "vocab", "valid_size", "train_size", "max_words", "subwords",
                    "teacher_forcing", "teacher_forcing_final", "teacher_forcing_steps",
-                   "label_smoothing")
+                   "label_smoothing", "ema")
 # task metrics besides the loss that go into metrics.jsonl when a task reports them
 EXTRA_METRICS = ("accuracy", "digit_error_rate", "nll", "rmse", "mae", "exact_match",
                  "token_accuracy", "bleu", "chrf")
@@ -227,6 +230,8 @@ class Trainer:
         self.run_dir = Path(resume) if resume else new_run_dir(cfg.out)   # once all is valid
         self.cfg = cfg = replace(cfg, out=str(self.run_dir))
         self.optimizer = make_optimizer(self.model, cfg)
+        self.average = None if cfg.ema is None else AveragedModel(
+            self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema))
         self.elapsed_before, self.t0 = 0.0, None
         self.factor = lr_factor(cfg, lambda: self.elapsed_before + self.clock())
         self.lr_scale = 1.0                                   # plateau decays
@@ -279,6 +284,12 @@ class Trainer:
                       f"{type(e).__name__}: {e}") from None
         self.state = tensors_state({k: v.to(self.device) for k, v in (ck.stream or {}).items()},
                                    self.model_cfg.cell == "lstm")
+        if self.average is not None:
+            if ck.average is None:
+                raise bad("checkpoint", f"a file {checkpoint.AVERAGE} in {str(ck.path)!r} (the "
+                          "run keeps a moving average, ema)", "no such file")
+            checkpoint.load_weights(self.average.module, ck.average, ck.path / checkpoint.AVERAGE)
+            self.average.n_averaged.fill_(self.step)
         best = checkpoint.find(self.run_dir)
         if best.name == "best":
             self.best_weights = checkpoint.load(best).model.state_dict()
@@ -290,15 +301,23 @@ class Trainer:
         """Write checkpoint/ (everything needed to resume)."""
         checkpoint.save(self.run_dir / "checkpoint", self.model, self.task.vocab,
                         to_dict(self.model_cfg, self.cfg), self.cfg.task, self._trainer_state(),
-                        self.optimizer, state_tensors(self.state), meta=self.task.meta())
+                        self.optimizer, state_tensors(self.state), meta=self.task.meta(),
+                        average=None if self.average is None else self.average.module)
 
     def save_best(self, valid: dict):
-        self.best_weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-        checkpoint.save(self.run_dir / "best", self.model, self.task.vocab,
+        model = self.evaluated
+        self.best_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        checkpoint.save(self.run_dir / "best", model, self.task.vocab,
                         to_dict(self.model_cfg, self.cfg), self.cfg.task,
                         {"step": self.step, "valid": valid}, meta=self.task.meta())
 
     # --- the loop -------------------------------------------------------------------------
+
+    @property
+    def evaluated(self) -> nn.Module:
+        """The model that is validated and saved as best/: the weights' moving average with
+        ``ema``, else the model itself."""
+        return self.model if self.average is None else self.average.module
 
     def clock(self) -> float:
         """Seconds since this invocation's training started."""
@@ -319,6 +338,8 @@ class Trainer:
         if self.cfg.clip is not None:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
         self.optimizer.step()
+        if self.average is not None:
+            self.average.update_parameters(self.model)
         self.scheduler.step()
         self.state = detach(state) if self.cfg.bptt == "truncated" else None
         self.step += 1
@@ -344,7 +365,7 @@ class Trainer:
         """Validate, log, checkpoint; True when early stopping says stop."""
         valid = None
         if self.task.valid_batches is not None:
-            valid = self.task.evaluate(self.model, max_batches=self.cfg.eval_batches)
+            valid = self.task.evaluate(self.evaluated, max_batches=self.cfg.eval_batches)
         score = self.score(valid, train_loss)
         self.last_bpc = headline(valid)
         if score is not None and score < self.best:
@@ -419,6 +440,8 @@ class Trainer:
         """Load the best weights, validate them on the whole valid stream, plot the losses."""
         if self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
+        elif self.average is not None:
+            self.model.load_state_dict(self.average.module.state_dict())
         self.model.eval()
         valid = self.task.evaluate(self.model) if self.task.valid_batches is not None else None
         plot_losses(self.metrics.rows, self.run_dir / PLOT, title=f"{self.task.source}")
