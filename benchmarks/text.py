@@ -78,7 +78,7 @@ def main(argv=None):
     p.add_argument("--vectors", default="none", help="classify: pretrained word vectors "
                    "(none or wordllama; see elman.data.vectors)")
     p.add_argument("--seeds", type=int, default=1, help="runs per cell (seeds 0..N-1); with "
-                   "more than one, also the accuracy of their ensemble")
+                   "more than one, also the accuracy of their ensemble (and of all cells' runs)")
     p.add_argument("--out", default="runs/bench-text", help="folder of the run folders")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -86,6 +86,7 @@ def main(argv=None):
     print(f"{'task':<22} {'cell':<6} {'seed':>9} {'dev accuracy':>12} {'steps':>7} "
           f"{'best':>7} {'wall min':>8}")
     for task in args.tasks.split(","):
+        everyone = []
         for cell in args.cells.split(","):
             rows = []
             for seed in range(args.seeds):
@@ -94,11 +95,17 @@ def main(argv=None):
                 print(f"{r['task']:<22} {cell:<6} {seed:>9} {r['accuracy']:>12.2%} "
                       f"{r['steps']:>7,} {r['best_step']:>7,} {r['minutes']:>8.1f}", flush=True)
             if len(rows) > 1:
-                acc = ensemble(task, [r["result"] for r in rows])
-                wall = sum(r["minutes"] for r in rows)
-                print(f"{rows[0]['task']:<22} {cell:<6} {'ensemble':>9} {acc:>12.2%} "
-                      f"{'':>7} {'':>7} {wall:>8.1f}", flush=True)
+                print_ensemble(task, cell, rows)
+            everyone += rows
+        if len(everyone) > len(rows):
+            print_ensemble(task, "all", everyone)
 
+
+def print_ensemble(task: str, cell: str, rows: list):
+    acc = ensemble(task, [r["result"] for r in rows])
+    wall = sum(r["minutes"] for r in rows)
+    print(f"{rows[0]['task']:<22} {cell:<6} {'ensemble':>9} {acc:>12.2%} {'':>7} {'':>7} "
+          f"{wall:>8.1f}", flush=True)
 
 if __name__ == "__main__":
     main()

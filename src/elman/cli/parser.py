@@ -50,6 +50,12 @@ def add_config_flags(p: argparse.ArgumentParser):
                                help=f"{f.metadata['help']} (default: {shown})")
 
 
+def add_ensemble_flag(p: argparse.ArgumentParser):
+    p.add_argument("--ensemble", metavar="RUN", nargs="+", help="classify, tag: more runs "
+                   "(same data and settings, other seeds) whose models vote with RUN's: the "
+                   "label of highest mean probability")
+
+
 def add_beam_flags(p: argparse.ArgumentParser):
     p.add_argument("--beam", default="1", help="encoder-decoder tasks: beam width (default: 1, "
                    "greedy)")
@@ -79,9 +85,7 @@ def build_parser() -> Parser:
     p.add_argument("--data", metavar="FILE", help="UTF-8 text, TSV/CSV, CoNLL-U, sentence pairs, "
                    "music JSON or a folder of WAVs (default: the run's validation data; "
                    "forecast: the series to split and score instead of the run's)")
-    p.add_argument("--ensemble", metavar="RUN", nargs="+", help="classify, tag: more runs "
-                   "(same data and settings, other seeds) whose models vote with RUN's: the "
-                   "label of highest mean probability")
+    add_ensemble_flag(p)
     p.add_argument("--plot", metavar="FILE", default=None, help="classify, tag, digits: "
                    "confusion-matrix PNG (default: confusion.png in the run folder)")
     p.add_argument("--batch-size", default="32", help="parallel streams (default: 32)")
@@ -101,9 +105,7 @@ def build_parser() -> Parser:
                    "\"5 3 9 1\" or \"12 + 345\" (or give --input)")
     p.add_argument("--input", metavar="FILE", help="UTF-8 file, or - for stdin (sort, ...: one "
                    "input per line)")
-    p.add_argument("--ensemble", metavar="RUN", nargs="+", help="classify, tag: more runs "
-                   "(same data and settings, other seeds) whose models vote with RUN's: the "
-                   "label of highest mean probability")
+    add_ensemble_flag(p)
     p.add_argument("--output", metavar="FILE", help="write here (atomically) instead of stdout")
     add_beam_flags(p)
     p.set_defaults(func=cmd_predict)

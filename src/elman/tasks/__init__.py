@@ -9,9 +9,10 @@ record, or None), ``train_batches``,
 max_batches=None) -> {"loss", ...}``; every task but lm has ``report(valid) -> str``, its
 validation line for ``elman train``. classify and tag also provide
 ``from_checkpoint(ck, train_config)``, ``predict_text`` and ``gold_and_predicted`` for
-``elman predict`` and ``elman eval`` (these take a list of models: one, or an ensemble). Tasks over real-valued inputs (forecast, music, digits,
-digit-sequences) have ``vocab = None`` (no vocab.json in their checkpoints); the speech tasks
-(``tasks.speech``) provide ``transcribe``. The encoder-decoder tasks (``SEQ2SEQ``) provide
+``elman predict`` and ``elman eval`` (these take a list of models: one, or an ensemble).
+Tasks over real-valued inputs (forecast, music, digits, digit-sequences) have ``vocab = None``
+(no vocab.json in their checkpoints); the speech tasks (``tasks.speech``) provide
+``transcribe``. The encoder-decoder tasks (``SEQ2SEQ``) provide
 ``from_checkpoint`` and, for ``elman predict``, ``elman translate`` and ``elman eval``,
 ``predict_lines`` (sort, reverse, copy, add) or ``translate`` and ``score`` (translate).
 Each task is one module and one entry (sort, reverse, copy and add share one class).
