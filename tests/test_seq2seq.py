@@ -102,10 +102,10 @@ def test_no_teacher_forcing_feeds_back_the_greedy_outputs():
 
 def test_teacher_forcing_schedule():
     from elman.tasks.seq2seq import ratio_at   # after elman.training: tasks <-> training
-    _, cfg = resolve(None, {"teacher_forcing": "1", "teacher_forcing_final": "0.5",
-                            "teacher_forcing_steps": "100"})
+    _, cfg = resolve(None, {"task": "sort", "teacher_forcing": "1",
+                            "teacher_forcing_final": "0.5", "teacher_forcing_steps": "100"})
     assert [ratio_at(cfg, s) for s in (0, 50, 100, 400)] == [1.0, 0.75, 0.5, 0.5]
-    _, cfg = resolve(None, {"teacher_forcing": "0.9"})
+    _, cfg = resolve(None, {"task": "sort", "teacher_forcing": "0.9"})
     assert ratio_at(cfg, 10**6) == 0.9
 
 

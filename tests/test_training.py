@@ -349,6 +349,23 @@ def test_missing_config_file_and_bad_flag_value(tmp_path):
         resolve(None, {"top_k": "0"})
 
 
+def test_a_setting_of_another_task_is_refused_not_ignored(tmp_path):
+    with pytest.raises(ElmanError, match=r"^vectors: expected a setting of the classify task "
+                                         r"\(left at its default 'none' for tag\), got "
+                                         r"'wordllama'$"):
+        resolve(None, {"task": "tag", "vectors": "wordllama"})
+    with pytest.raises(ElmanError, match=r"^pooling: expected a setting of the classify, "
+                                         r"digits tasks \(left at its default 'last' for lm\)"):
+        resolve(None, {"pooling": "max"})
+    config = tmp_path / "run.yaml"
+    config.write_text("model:\n  char_dim: 32\ntrain:\n  task: tag\n")
+    assert resolve(str(config))[0].char_dim == 32                      # its own task
+    with pytest.raises(ElmanError, match=r"^char_dim: expected a setting of the tag task"):
+        resolve(str(config), {"task": "classify"})
+    assert resolve(None, {"task": "classify", "char_dim": "0"})[0].char_dim == 0   # default
+    assert resolve(None, {"task": "digits", "pooling": "mean"})[0].pooling == "mean"
+
+
 def test_config_dict_round_trip():
     model, tr = resolve(None, {"hidden_sizes": "4,10,20", "clip": "none", "top_k": "5"})
     assert model.hidden_sizes == [4, 10, 20] and tr.clip is None and tr.top_k == 5
