@@ -3,7 +3,7 @@ hand over to the module of that task."""
 
 from ..errors import bad
 from .common import load_run
-from .labels import eval_labels, predict_labels
+from .labels import LABELLING, eval_labels, predict_labels
 from .language import eval_lm, generate_text
 from .seq2seq import eval_seq2seq, predict_seq2seq
 from .signals import eval_forecast, eval_music, generate_music
@@ -14,7 +14,7 @@ EVAL = {"forecast": eval_forecast, "music": eval_music, "digits": eval_digits,
 
 
 def only_labels_vote(args, task: str):
-    if args.ensemble and task not in ("classify", "tag"):
+    if args.ensemble and task not in LABELLING:
         raise bad("ensemble", "runs of classify or tag (the tasks whose models vote)",
                   f"a {task} run")
 

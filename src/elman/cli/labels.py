@@ -4,6 +4,7 @@ an ensemble of runs (``--ensemble``: the label of highest mean probability)."""
 from ..errors import bad
 from .common import confusion_path, load_run, report_confusion, read_input, write_output
 
+LABELLING = ("classify", "tag")
 # settings that change how a text reads as inputs: an ensemble's runs must agree on them
 READING = ("lowercase", "vectors", "tag_field")
 
@@ -12,7 +13,7 @@ def labelling_task(ck, train_cfg, command: str):
     """The classify or tag task of a checkpoint."""
     from ..tasks import get_task
     task = ck.config.get("task", "lm")
-    if task not in ("classify", "tag") or not ck.meta:
+    if task not in LABELLING or not ck.meta:
         raise bad("run", f"a classify or tag run for elman {command}", f"a {task} run")
     return get_task(task).from_checkpoint(ck, train_cfg)
 

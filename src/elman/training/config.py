@@ -21,7 +21,7 @@ from ..errors import bad
 from ..models.encoder_decoder import ATTENTIONS
 from ..models.many_to_one import POOLINGS
 from ..nn.cells import ACTIVATIONS, CELLS
-from ..tasks import TASKS
+from ..tasks import SEQ2SEQ, TASKS
 
 # --- parsers: value from a file (typed) or a flag (a string) -> checked Python value ----------
 
@@ -148,7 +148,9 @@ def parse_arima_order(name, v):
 
 def opt(default, parse, help: str, metavar: str | None = None, tasks: tuple = ()):
     """A config field: its default, parser, the help text of its flag and the tasks it applies
-    to (empty: all; ``check_tasks`` refuses a value other than the default elsewhere)."""
+    to (empty: all; named first in the help; ``check_tasks`` refuses a value other than the
+    default elsewhere)."""
+    help = f"{', '.join(tasks)}: {help}" if tasks else help
     meta = dict(parse=parse, help=help, metavar=metavar, tasks=tasks)
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
@@ -159,7 +161,6 @@ def opt(default, parse, help: str, metavar: str | None = None, tasks: tuple = ()
 LABELS = ("classify", "tag")
 TAG = ("tag",)
 POOLED = ("classify", "digits")
-SEQ2SEQ = ("sort", "reverse", "copy", "add", "translate")
 EMBEDDED = ("classify", "tag", "digits", "digit-sequences", "music")
 LM = ("lm",)
 CLASSIFY = ("classify",)
@@ -184,21 +185,22 @@ class ModelConfig:
     activation: str = opt("tanh", parse_choice(sorted(ACTIVATIONS)), "f of the Elman cell")
     dropout: float = opt(0.2, parse_fraction, "dropout between layers and before the output")
     embed_dropout: float = opt(0.0, parse_fraction, "dropout on the word embeddings "
-                               "(classify, tag) or the input frames (music)", tasks=EMBEDDED)
-    word_dropout: float = opt(0.0, parse_fraction, "classify, tag: read a training word as "
+                               "(classify, tag) or the input frames (the others)",
+                               tasks=EMBEDDED)
+    word_dropout: float = opt(0.0, parse_fraction, "read a training word as "
                               "<unk> with this probability, so <unk> (every unseen word) is "
                               "learned", tasks=LABELS)
     bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer "
                               "(classify, tag; the encoder of sort, reverse, copy, add, "
                               "translate)")
-    char_dim: int = opt(0, parse_count, "tag: character embedding width of a character word "
+    char_dim: int = opt(0, parse_count, "character embedding width of a character word "
                         "encoder for unseen words (0: none)", tasks=TAG)
-    char_hidden: int = opt(32, parse_positive_int, "tag: width per direction of that encoder",
+    char_hidden: int = opt(32, parse_positive_int, "width per direction of that encoder",
                            tasks=TAG)
-    pooling: str = opt("last", parse_choice(list(POOLINGS)), "classify, digits: the top outputs "
+    pooling: str = opt("last", parse_choice(list(POOLINGS)), "the top outputs "
                        "as one vector: last (final state), max or mean over the real steps",
                        tasks=POOLED)
-    attention: str = opt("none", parse_choice(ATTENTIONS), "sort, reverse, copy, add, translate: "
+    attention: str = opt("none", parse_choice(ATTENTIONS),
                          "the decoder attends to the encoder outputs with an additive, "
                          "multiplicative or scaled multiplicative score (none: the final "
                          "state only)", tasks=SEQ2SEQ)
@@ -220,22 +222,22 @@ class TrainConfig:
                            "sentence pairs", "FILE")
     valid: str | None = opt(None, parse_optional(parse_text), "classify, tag: validation file "
                             "(default: a seeded valid_fraction of --data)", "FILE")
-    level: str = opt("char", parse_choice(("char", "word")), "lm: character or word tokens",
+    level: str = opt("char", parse_choice(("char", "word")), "character or word tokens",
                      tasks=LM)
     min_count: int = opt(1, parse_positive_int, "keep words seen at least this often in "
                          "training; the rest read as <unk> (word vocabularies)")
     lowercase: bool = opt(False, parse_flag, "lower-case words before the vocabulary")
-    vectors: str = opt("none", parse_choice(VECTORS), "classify: frozen pretrained word vectors "
+    vectors: str = opt("none", parse_choice(VECTORS), "frozen pretrained word vectors "
                        "read beside the learned embedding, every word (seen in training or "
                        "not) as the mean of its pieces' vectors: wordllama (WordLlama's 256-dim "
                        "table, from the wordllama package) or none", tasks=CLASSIFY)
-    text_column: str = opt("0", parse_text, "classify: text column, an index or header name",
+    text_column: str = opt("0", parse_text, "text column, an index or header name",
                            tasks=CLASSIFY)
-    label_column: str = opt("-1", parse_text, "classify: label column, an index or header name",
+    label_column: str = opt("-1", parse_text, "label column, an index or header name",
                             tasks=CLASSIFY)
-    header: str = opt("auto", parse_choice(("auto", "yes", "no")), "classify: the first row "
+    header: str = opt("auto", parse_choice(("auto", "yes", "no")), "the first row "
                       "is a header (auto: when it names the columns)", tasks=CLASSIFY)
-    tag_field: str = opt("upos", parse_choice(("upos", "xpos")), "tag: the CoNLL-U column to "
+    tag_field: str = opt("upos", parse_choice(("upos", "xpos")), "the CoNLL-U column to "
                          "predict", tasks=TAG)
     valid_fraction: float = opt(0.1, parse_fraction, "fraction of the text held out for validation")
     split_seed: int = opt(0, parse_count, "seed of the train/valid split")
@@ -289,72 +291,68 @@ class TrainConfig:
     temperature: float = opt(0.8, parse_positive, "sampling temperature of that sample")
     top_k: int | None = opt(None, parse_optional(parse_positive_int), "sample only from the k most "
                             "likely tokens")
-    features: str = opt("logmel", parse_choice(("logmel", "mfcc")), "digits, digit-sequences: "
+    features: str = opt("logmel", parse_choice(("logmel", "mfcc")),
                         "log-mel spectrum or MFCCs per frame", tasks=SPEECH)
-    sample_rate: int = opt(8000, parse_positive_int, "digits, digit-sequences: samples per "
+    sample_rate: int = opt(8000, parse_positive_int, "samples per "
                            "second the WAVs are read at (others are resampled)", tasks=SPEECH)
-    n_mels: int = opt(40, parse_positive_int, "digits, digit-sequences: mel filters", tasks=SPEECH)
-    n_mfcc: int = opt(13, parse_positive_int, "digits, digit-sequences: cepstral coefficients "
-                      "(features=mfcc)", tasks=SPEECH)
-    hop_ms: float = opt(10.0, parse_positive, "digits, digit-sequences: milliseconds between "
-                        "frames", tasks=SPEECH)
-    window_ms: float = opt(25.0, parse_positive, "digits, digit-sequences: milliseconds per "
-                           "analysis window", tasks=SPEECH)
-    max_digits: int = opt(5, parse_positive_int, "digit-sequences: digits per utterance, "
+    n_mels: int = opt(40, parse_positive_int, "mel filters", tasks=SPEECH)
+    n_mfcc: int = opt(13, parse_positive_int, "cepstral coefficients (features=mfcc)", tasks=SPEECH)
+    hop_ms: float = opt(10.0, parse_positive, "milliseconds between frames", tasks=SPEECH)
+    window_ms: float = opt(25.0, parse_positive, "milliseconds per analysis window", tasks=SPEECH)
+    max_digits: int = opt(5, parse_positive_int, "digits per utterance, "
                           "1..max_digits", tasks=SEQUENCES)
-    utterances: int = opt(2000, parse_positive_int, "digit-sequences: training utterances drawn "
+    utterances: int = opt(2000, parse_positive_int, "training utterances drawn "
                           "per epoch", tasks=SEQUENCES)
-    valid_utterances: int = opt(500, parse_positive_int, "digit-sequences: validation "
-                                "utterances", tasks=SEQUENCES)
-    length: str = opt("1-10", parse_lengths, "sort, reverse, copy: numbers per sequence; add: "
-                      "digits per number; a length (10) or a range (1-10)", "N[-M]",
+    valid_utterances: int = opt(500, parse_positive_int, "validation utterances", tasks=SEQUENCES)
+    length: str = opt("1-10", parse_lengths, "numbers per sequence (add: digits per number); "
+                      "a length (10) or a range (1-10)", "N[-M]",
                       tasks=ALGORITHMIC)
-    vocab: int = opt(10, parse_positive_int, "sort, reverse, copy: the integers 0..vocab-1", "N",
+    vocab: int = opt(10, parse_positive_int, "the integers 0..vocab-1", "N",
                      tasks=NUMBERS)
-    valid_size: int = opt(1000, parse_positive_int, "sort, reverse, copy, add: sequences in the "
+    valid_size: int = opt(1000, parse_positive_int, "sequences in the "
                           "fixed held-out set (drawn from split_seed)", tasks=ALGORITHMIC)
-    train_size: int | None = opt(None, parse_optional(parse_positive_int), "sort, reverse, "
-                                 "copy, add: a fixed training set of this many sequences "
+    train_size: int | None = opt(None, parse_optional(parse_positive_int), "a fixed training "
+                                 "set of this many sequences "
                                  "(none: new random sequences every batch)", tasks=ALGORITHMIC)
-    max_words: int | None = opt(None, parse_optional(parse_positive_int), "translate: keep the "
+    max_words: int | None = opt(None, parse_optional(parse_positive_int), "keep the "
                                 "pairs of at most this many words per side (none: all)",
                                 tasks=TRANSLATE)
-    subwords: int | None = opt(None, parse_optional(parse_positive_int), "translate: "
+    subwords: int | None = opt(None, parse_optional(parse_positive_int),
                                "sentencepiece vocabulary size per side, trained on the training "
                                "pairs (none: word vocabularies)", "N", tasks=TRANSLATE)
-    teacher_forcing: float = opt(1.0, parse_probability, "sort, reverse, copy, add, translate: "
+    teacher_forcing: float = opt(1.0, parse_probability,
                                  "probability that the decoder reads the true previous token "
                                  "(else its own guess) at the start of training", tasks=SEQ2SEQ)
     teacher_forcing_final: float | None = opt(None, parse_optional(parse_probability),
-                                              "sort, reverse, copy, add, translate: the "
+                                              "the "
                                               "teacher_forcing probability reached linearly "
                                               "after teacher_forcing_steps (none: no decay)",
                                               tasks=SEQ2SEQ)
-    teacher_forcing_steps: int = opt(10_000, parse_positive_int, "sort, reverse, copy, add, "
-                                     "translate: the steps of that decay", tasks=SEQ2SEQ)
-    label_smoothing: float = opt(0.0, parse_probability, "sort, reverse, copy, add, "
-                                 "translate: the training loss's target puts this probability "
+    teacher_forcing_steps: int = opt(10_000, parse_positive_int, "the steps of that "
+                                     "decay", tasks=SEQ2SEQ)
+    label_smoothing: float = opt(0.0, parse_probability, "the training "
+                                 "loss's target puts this probability "
                                  "uniformly on all tokens (validation loss: unsmoothed)",
                                  tasks=SEQ2SEQ)
 
 
-    column: str | None = opt(None, parse_optional(parse_text), "forecast: the CSV column to "
+    column: str | None = opt(None, parse_optional(parse_text), "the CSV column to "
                              "forecast (default: the only numeric one)", "NAME", tasks=FORECAST)
-    time_column: str | None = opt(None, parse_optional(parse_text), "forecast: a column of "
+    time_column: str | None = opt(None, parse_optional(parse_text), "a column of "
                                   "times or dates to sort by and plot against (default: row "
                                   "order)", "NAME", tasks=FORECAST)
-    missing: str = opt("error", parse_choice(("error", "interpolate")), "forecast: missing "
+    missing: str = opt("error", parse_choice(("error", "interpolate")), "missing "
                        "values are an error, or filled by linear interpolation", tasks=FORECAST)
-    window: int = opt(24, parse_positive_int, "forecast: past values read per forecast",
+    window: int = opt(24, parse_positive_int, "past values read per forecast",
                       tasks=FORECAST)
-    horizon: int = opt(1, parse_positive_int, "forecast: future values predicted per forecast "
+    horizon: int = opt(1, parse_positive_int, "future values predicted per forecast "
                        "(1: one step ahead)", tasks=FORECAST)
     forecast_shape: str = opt("many_to_one", parse_choice(("many_to_one", "many_to_many")),
-                              "forecast: many_to_one predicts the next horizon values from the "
+                              "many_to_one predicts the next horizon values from the "
                               "final state; many_to_many predicts them at every step of the "
                               "window (more training signal; the last step is the forecast)",
                               tasks=FORECAST)
-    arima_order: str = opt("auto", parse_arima_order, "forecast: the ARIMA baseline's order "
+    arima_order: str = opt("auto", parse_arima_order, "the ARIMA baseline's order "
                            "p,d,q, or auto (the lowest AIC on the training part of AR(1..10) "
                            "and ARMA(0..3, 1..2))", "P,D,Q", tasks=FORECAST)
     quiet: bool = opt(False, parse_flag, "no progress bar")
