@@ -15,7 +15,10 @@ torch.nn.RNN/LSTM/GRU (weights copied from elman, so all compute the same functi
 plain loop (backend="loop") and, when installed, JAX lax.scan under jit. GFLOP/s counts the
 matrix products of forward and backward (3x the forward's) and ``%peak`` is that as a share of
 the best measured matmul route; ``ratio`` is the best peer's time over elman's (above 1: elman
-is faster), ``vs nn`` torch.nn's time over elman's. The first lines give the matmul peaks.
+is faster), ``vs nn`` torch.nn's time over elman's. ``products`` times the step's matrix
+products alone (``products_step``), in the same rounds: its ``%peak`` is what the cell's
+shapes allow with torch's BLAS, and ``nn/prod`` the most any loop making those products could
+be faster than torch.nn. The first lines give the matmul peaks.
 """
 
 import argparse
@@ -65,6 +68,33 @@ def train_flops(T, B, I, H, cell, layers) -> float:
         total += 2 * T * B * (width + H) * G * H
         width = H
     return 3.0 * total
+
+
+def products_step(T, B, I, H, cell, layers):
+    """The matrix products of one training step, alone, as elman's fast path makes them: per
+    layer the input projection, T recurrent products forward and T backward, dW_R, dW_F and
+    dx, each one torch.mm into a buffer made beforehand (torch's BLAS, its threads). No loop
+    that makes these products with this BLAS can take less (up to the dispatch of a call), so
+    torch.nn's time over this one bounds the ratio any such loop can reach against it."""
+    G, r, layer_mats = GATES[cell], torch.randn, []
+    for width in [I] + [H] * (layers - 1):
+        inputs = (r(T * B, width), r(width, G * H), r(G * H, width), r(H, G * H), r(G * H, H),
+                  r(B, H), r(T * B, G * H), r(T * B, H))
+        outs = (r(T * B, G * H), r(B, G * H), r(B, H), r(G * H, H), r(G * H, width),
+                r(T * B, width))
+        layer_mats.append((inputs, outs))
+
+    def run():
+        for (x, WT_F, W_F, WT_R, W_R, h, dz, S), (xz, z, dh, dW_R, dW_F, dx) in layer_mats:
+            torch.mm(x, WT_F, out=xz)
+            for _ in range(T):
+                torch.mm(h, WT_R, out=z)
+            for t in range(T):
+                torch.mm(dz[t * B:(t + 1) * B], W_R, out=dh)
+            torch.mm(dz.t(), S, out=dW_R)
+            torch.mm(dz.t(), x, out=dW_F)
+            torch.mm(dz, W_F, out=dx)
+    return run
 
 
 def torch_step(module, x):
@@ -140,7 +170,8 @@ def matmul_peak(repeats: int) -> tuple[list[str], float]:
 
 def grid(sizes, cells, repeats: int, loop_max_h: int, peak: float):
     head = (f"{'T,B,I,H':<17}{'cell':<9}{'torch.nn':>10}{'loop':>10}{'jax':>10}"
-            f"{'elman':>10}{'GFLOP/s':>9}{'%peak':>7}{'ratio':>7}{'vs nn':>7}")
+            f"{'elman':>10}{'GFLOP/s':>9}{'%peak':>7}{'ratio':>7}{'vs nn':>7}"
+            f"{'products':>10}{'%peak':>7}{'nn/prod':>8}")
     print(head)
     print("-" * len(head))
     for T, B, I, H in sizes:
@@ -149,7 +180,8 @@ def grid(sizes, cells, repeats: int, loop_max_h: int, peak: float):
                 torch.manual_seed(0)
                 rnn = RNN(I, [H] * layers, cell=cell, backend="fast")
                 x = torch.randn(B, T, I, requires_grad=True)
-                runs = {"elman": torch_step(rnn, x), "torch": torch_step(to_torch(rnn), x)}
+                runs = {"elman": torch_step(rnn, x), "torch": torch_step(to_torch(rnn), x),
+                        "products": products_step(T, B, I, H, cell, layers)}
                 if H <= loop_max_h:
                     loop = RNN(I, [H] * layers, cell=cell, backend="loop")
                     loop.load_state_dict(rnn.state_dict())
@@ -162,11 +194,13 @@ def grid(sizes, cells, repeats: int, loop_max_h: int, peak: float):
                 jax_run = jax_step(rnn, x)
                 t_jax = median_ms(jax_run, repeats) if jax_run else float("nan")
                 best = min(t for t in (t_torch, t_loop, t_jax) if t == t)
-                gflops = train_flops(T, B, I, H, cell, layers) / t_elman / 1e6
+                flops, t_mm = train_flops(T, B, I, H, cell, layers), ms["products"]
+                gflops = flops / t_elman / 1e6
                 print(f"{f'{T},{B},{I},{H}':<17}{f'{cell} x{layers}':<9}{t_torch:>10.1f}"
                       f"{t_loop:>10.1f}{t_jax:>10.1f}{t_elman:>10.1f}{gflops:>9.0f}"
                       f"{100 * gflops / peak:>6.0f}%{best / t_elman:>7.2f}"
-                      f"{t_torch / t_elman:>7.2f}", flush=True)
+                      f"{t_torch / t_elman:>7.2f}{t_mm:>10.1f}{100 * flops / t_mm / 1e6 / peak:>6.0f}%"
+                      f"{t_torch / t_mm:>8.2f}", flush=True)
 
 
 def _spin():
