@@ -17,8 +17,8 @@ matrix products of forward and backward (3x the forward's) and ``%peak`` is that
 the best measured matmul route; ``ratio`` is the best peer's time over elman's (above 1: elman
 is faster), ``vs nn`` torch.nn's time over elman's. ``products`` times the step's matrix
 products alone (``products_step``), in the same rounds: its ``%peak`` is what the cell's
-shapes allow with torch's BLAS, and ``nn/prod`` the most any loop making those products could
-be faster than torch.nn. The first lines give the matmul peaks.
+shapes allow with torch's BLAS, and ``nn/prod`` the most a loop making those products through
+torch.mm could gain on torch.nn. The first lines give the matmul peaks.
 """
 
 import argparse
@@ -73,9 +73,10 @@ def train_flops(T, B, I, H, cell, layers) -> float:
 def products_step(T, B, I, H, cell, layers):
     """The matrix products of one training step, alone, as elman's fast path makes them: per
     layer the input projection, T recurrent products forward and T backward, dW_R, dW_F and
-    dx, each one torch.mm into a buffer made beforehand (torch's BLAS, its threads). No loop
-    that makes these products with this BLAS can take less (up to the dispatch of a call), so
-    torch.nn's time over this one bounds the ratio any such loop can reach against it."""
+    dx, each one torch.mm into a buffer made beforehand (torch's BLAS, its threads). A loop
+    that makes these products through torch.mm cannot take less, so torch.nn's time over this
+    one bounds what such a loop can gain on it; elman's C loop, with MKL's packed products and
+    the batch split, can beat this time only by what those two gain."""
     G, r, layer_mats = GATES[cell], torch.randn, []
     for width in [I] + [H] * (layers - 1):
         inputs = (r(T * B, width), r(width, G * H), r(G * H, width), r(H, G * H), r(G * H, H),
