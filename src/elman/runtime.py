@@ -21,6 +21,7 @@ from safetensors.numpy import load_file
 
 from .errors import bad
 
+
 def _sigmoid(z, out=None):
     """1 / (1 + exp(-z)), written into out (default: in place)."""
     out = z if out is None else out
