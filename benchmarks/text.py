@@ -107,5 +107,6 @@ def print_ensemble(task: str, cell: str, rows: list):
     print(f"{rows[0]['task']:<22} {cell:<6} {'ensemble':>9} {acc:>12.2%} {'':>7} {'':>7} "
           f"{wall:>8.1f}", flush=True)
 
+
 if __name__ == "__main__":
     main()

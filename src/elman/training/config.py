@@ -293,30 +293,27 @@ class TrainConfig:
                             "likely tokens")
     features: str = opt("logmel", parse_choice(("logmel", "mfcc")),
                         "log-mel spectrum or MFCCs per frame", tasks=SPEECH)
-    sample_rate: int = opt(8000, parse_positive_int, "samples per "
-                           "second the WAVs are read at (others are resampled)", tasks=SPEECH)
+    sample_rate: int = opt(8000, parse_positive_int, "samples per second the WAVs are read at "
+                           "(others are resampled)", tasks=SPEECH)
     n_mels: int = opt(40, parse_positive_int, "mel filters", tasks=SPEECH)
     n_mfcc: int = opt(13, parse_positive_int, "cepstral coefficients (features=mfcc)", tasks=SPEECH)
     hop_ms: float = opt(10.0, parse_positive, "milliseconds between frames", tasks=SPEECH)
     window_ms: float = opt(25.0, parse_positive, "milliseconds per analysis window", tasks=SPEECH)
-    max_digits: int = opt(5, parse_positive_int, "digits per utterance, "
-                          "1..max_digits", tasks=SEQUENCES)
-    utterances: int = opt(2000, parse_positive_int, "training utterances drawn "
-                          "per epoch", tasks=SEQUENCES)
+    max_digits: int = opt(5, parse_positive_int, "digits per utterance, 1..max_digits",
+                          tasks=SEQUENCES)
+    utterances: int = opt(2000, parse_positive_int, "training utterances drawn per epoch",
+                          tasks=SEQUENCES)
     valid_utterances: int = opt(500, parse_positive_int, "validation utterances", tasks=SEQUENCES)
     length: str = opt("1-10", parse_lengths, "numbers per sequence (add: digits per number); "
-                      "a length (10) or a range (1-10)", "N[-M]",
-                      tasks=ALGORITHMIC)
-    vocab: int = opt(10, parse_positive_int, "the integers 0..vocab-1", "N",
-                     tasks=NUMBERS)
-    valid_size: int = opt(1000, parse_positive_int, "sequences in the "
-                          "fixed held-out set (drawn from split_seed)", tasks=ALGORITHMIC)
+                      "a length (10) or a range (1-10)", "N[-M]", tasks=ALGORITHMIC)
+    vocab: int = opt(10, parse_positive_int, "the integers 0..vocab-1", "N", tasks=NUMBERS)
+    valid_size: int = opt(1000, parse_positive_int, "sequences in the fixed held-out set "
+                          "(drawn from split_seed)", tasks=ALGORITHMIC)
     train_size: int | None = opt(None, parse_optional(parse_positive_int), "a fixed training "
-                                 "set of this many sequences "
-                                 "(none: new random sequences every batch)", tasks=ALGORITHMIC)
-    max_words: int | None = opt(None, parse_optional(parse_positive_int), "keep the "
-                                "pairs of at most this many words per side (none: all)",
-                                tasks=TRANSLATE)
+                                 "set of this many sequences (none: new random sequences "
+                                 "every batch)", tasks=ALGORITHMIC)
+    max_words: int | None = opt(None, parse_optional(parse_positive_int), "keep the pairs of "
+                                "at most this many words per side (none: all)", tasks=TRANSLATE)
     subwords: int | None = opt(None, parse_optional(parse_positive_int),
                                "sentencepiece vocabulary size per side, trained on the training "
                                "pairs (none: word vocabularies)", "N", tasks=TRANSLATE)
@@ -324,27 +321,22 @@ class TrainConfig:
                                  "probability that the decoder reads the true previous token "
                                  "(else its own guess) at the start of training", tasks=SEQ2SEQ)
     teacher_forcing_final: float | None = opt(None, parse_optional(parse_probability),
-                                              "the "
-                                              "teacher_forcing probability reached linearly "
-                                              "after teacher_forcing_steps (none: no decay)",
-                                              tasks=SEQ2SEQ)
-    teacher_forcing_steps: int = opt(10_000, parse_positive_int, "the steps of that "
-                                     "decay", tasks=SEQ2SEQ)
-    label_smoothing: float = opt(0.0, parse_probability, "the training "
-                                 "loss's target puts this probability "
-                                 "uniformly on all tokens (validation loss: unsmoothed)",
-                                 tasks=SEQ2SEQ)
-
-
-    column: str | None = opt(None, parse_optional(parse_text), "the CSV column to "
-                             "forecast (default: the only numeric one)", "NAME", tasks=FORECAST)
-    time_column: str | None = opt(None, parse_optional(parse_text), "a column of "
-                                  "times or dates to sort by and plot against (default: row "
-                                  "order)", "NAME", tasks=FORECAST)
-    missing: str = opt("error", parse_choice(("error", "interpolate")), "missing "
-                       "values are an error, or filled by linear interpolation", tasks=FORECAST)
-    window: int = opt(24, parse_positive_int, "past values read per forecast",
-                      tasks=FORECAST)
+                                              "the teacher_forcing probability reached "
+                                              "linearly after teacher_forcing_steps (none: no "
+                                              "decay)", tasks=SEQ2SEQ)
+    teacher_forcing_steps: int = opt(10_000, parse_positive_int, "the steps of that decay",
+                                     tasks=SEQ2SEQ)
+    label_smoothing: float = opt(0.0, parse_probability, "the training loss's target puts "
+                                 "this probability uniformly on all tokens (validation loss: "
+                                 "unsmoothed)", tasks=SEQ2SEQ)
+    column: str | None = opt(None, parse_optional(parse_text), "the CSV column to forecast "
+                             "(default: the only numeric one)", "NAME", tasks=FORECAST)
+    time_column: str | None = opt(None, parse_optional(parse_text), "a column of times or "
+                                  "dates to sort by and plot against (default: row order)",
+                                  "NAME", tasks=FORECAST)
+    missing: str = opt("error", parse_choice(("error", "interpolate")), "missing values are "
+                       "an error, or filled by linear interpolation", tasks=FORECAST)
+    window: int = opt(24, parse_positive_int, "past values read per forecast", tasks=FORECAST)
     horizon: int = opt(1, parse_positive_int, "future values predicted per forecast "
                        "(1: one step ahead)", tasks=FORECAST)
     forecast_shape: str = opt("many_to_one", parse_choice(("many_to_one", "many_to_many")),
@@ -352,8 +344,8 @@ class TrainConfig:
                               "final state; many_to_many predicts them at every step of the "
                               "window (more training signal; the last step is the forecast)",
                               tasks=FORECAST)
-    arima_order: str = opt("auto", parse_arima_order, "the ARIMA baseline's order "
-                           "p,d,q, or auto (the lowest AIC on the training part of AR(1..10) "
+    arima_order: str = opt("auto", parse_arima_order, "the ARIMA baseline's order p,d,q, "
+                           "or auto (the lowest AIC on the training part of AR(1..10) "
                            "and ARMA(0..3, 1..2))", "P,D,Q", tasks=FORECAST)
     quiet: bool = opt(False, parse_flag, "no progress bar")
 
