@@ -288,7 +288,7 @@ def streaming():
     from elman.data.vocab import Vocab
     from elman.models import LanguageModel
     from elman.runtime import NumpyLanguageModel
-    from elman.training import checkpoint
+    from elman.io import checkpoint
 
     V, E = 65, 64
     print(f"\nstreaming, one Elman layer, batch 1, char vocabulary {V}, embedding {E}, us/token")

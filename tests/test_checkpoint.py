@@ -10,7 +10,7 @@ import torch
 from elman import ElmanError
 from elman.data import Vocab
 from elman.models import LanguageModel
-from elman.training import atomic, checkpoint
+from elman.io import atomic, checkpoint
 
 
 def _model(seed=0, hidden=8, cell="gru"):

@@ -221,7 +221,7 @@ def test_cli_errors_are_one_line(wave_csv, trained, tmp_path, capsys):
 
 
 def test_checkpoints_of_feature_models_have_no_vocabulary(trained):
-    from elman.training import checkpoint
+    from elman.io import checkpoint
     ck = checkpoint.load(trained.run)
     assert ck.vocab is None and set(ck.meta) == {"mean", "std", "column"}
     x = torch.zeros(1, 12, 1)

@@ -11,7 +11,7 @@ from elman import ElmanError
 from elman.data.vocab import Vocab
 from elman.models import LanguageModel, ManyToOne
 from elman.runtime import NumpyLanguageModel
-from elman.training import checkpoint
+from elman.io import checkpoint
 
 
 @pytest.mark.parametrize("cell,activation", [("elman", "tanh"), ("elman", "relu"),

@@ -16,7 +16,8 @@ from elman.cli import main
 from elman.data import audio
 from elman.data.features import FeatureSettings, FrameBatches, Normaliser, features
 from elman.errors import ElmanError
-from elman.training import checkpoint, resolve, train
+from elman.io import checkpoint
+from elman.training import resolve, train
 
 FSDD = Path(__file__).resolve().parents[2] / "shared/data/fsdd"
 RATE = 8000

@@ -13,7 +13,7 @@ from elman.data.conllu import parse_conllu
 from elman.data.labeled import parse_rows
 from elman.data.words import words
 from elman.errors import ElmanError
-from elman.training import checkpoint
+from elman.io import checkpoint
 
 EWT = Path(__file__).resolve().parents[2] / "shared/data/ud_english_ewt/en_ewt-ud-dev.conllu"
 TINY = ["--embed-dim", "16", "--hidden-sizes", "24", "--dropout", "0", "--max-minutes", "none",
@@ -302,7 +302,7 @@ def test_monitor_must_be_a_figure_of_the_task(files, tmp_path, capsys):
 @pytest.mark.parametrize("task,name,extra", [
     ("classify", "reviews.tsv", []), ("tag", "train.conllu", ["--char-dim", "8"])])
 def test_resume_continues_a_labelled_task_exactly(files, tmp_path, task, name, extra):
-    from elman.training.checkpoint import read_tensors
+    from elman.io.checkpoint import read_tensors
     args = ["train", "--task", task, "--data", str(files / name), *TINY, *extra,
             "--dropout", "0.3", "--batch-size", "2", "--valid-fraction", "0.3",
             "--eval-every", "3"]

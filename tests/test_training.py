@@ -10,7 +10,8 @@ import torch
 
 from elman import ElmanError
 from elman.tasks import get_task
-from elman.training import checkpoint, resolve, train
+from elman.io import checkpoint
+from elman.training import resolve, train
 from elman.training.config import ModelConfig, TrainConfig, from_dict, to_dict
 from elman.training.trainer import (FIXED_ON_RESUME, Trainer, detach, lr_factor, resume_config,
                                     state_tensors, tensors_state)

@@ -17,20 +17,18 @@ built-in documentation, trained for about four minutes, then a sample and the va
 per character. Every error is one line ``elman: error: ...`` on stderr and exit code 2;
 Ctrl-C exits with 130 and leaves the last complete checkpoint.
 
-One module per group of commands: ``parser`` (every subcommand and flag), ``dispatch``
-(eval, predict and generate: pick the module for the run's task), ``train``, ``language``
-(lm: eval, generate, next), ``labels`` (classify, tag), ``seq2seq`` (sort, reverse, copy, add,
-translate), ``speech`` (digits, digit-sequences), ``signals`` (forecast, music), ``summary``,
-and ``common`` (runs, input and output shared by them). Heavy libraries are imported inside
-the commands, so ``elman --help`` stays fast.
+Modules: ``parser`` (the commands and their flags), ``train``, ``run`` (the commands of
+trained runs: each is declared by the run's task, ``elman.tasks.base.Command``) and
+``summary``. The CLI knows no task by name: it reads the registry. Heavy libraries, torch and
+the task modules are imported inside the commands, so ``elman --help`` stays fast.
 """
 
 import os
 import sys
 
-from ..errors import ElmanError, bad
-from .common import load_run
-from .parser import build_parser
+from ..errors import ElmanError
+from .parser import build_parser, dispatch
+from .run import load_run
 
 __all__ = ["main", "build_parser", "load_run"]
 
@@ -44,12 +42,8 @@ def one_line(e: BaseException) -> str:
 def main(argv=None) -> int:
     """Run the command line; return the exit code (0, 2 on an error, 130 on Ctrl-C)."""
     try:
-        args = build_parser().parse_args(argv)
-        if not getattr(args, "func", None):
-            raise bad("command", "one of train, eval, predict, translate, next, generate, "
-                      "forecast, transcribe, summary (see elman --help)",
-                      "none")
-        return args.func(args)
+        func, args = dispatch(sys.argv[1:] if argv is None else list(argv))
+        return func(args)
     except ElmanError as e:
         print(f"elman: error: {one_line(e)}", file=sys.stderr)
     except (OSError, UnicodeError) as e:

@@ -1,38 +1,54 @@
-"""``elman train``: train a model of any task, then print how it went."""
+"""``elman train``: train a model of any task, then print how it went.
 
-from .common import stream
+The flags are read twice: first for --task, --config and --resume, which decide the task,
+then with the settings of that task's ``Options`` added."""
+
+import sys
 
 
-def cmd_train(args) -> int:
-    from ..tasks.lm import generate
-    from ..training import config
+def chosen_task(argv: list[str]) -> tuple[str | None, bool]:
+    """(the task named by --task, a --config file or the resumed run; whether it was named
+    at all)."""
+    from ..training.config import load_file, task_of
+    from .parser import Parser
+    from .run import task_name
+    pre = Parser(add_help=False)
+    for name in ("--task", "--config", "--resume"):
+        pre.add_argument(name)
+    known, _ = pre.parse_known_args(argv)
+    if known.task:
+        return known.task, True
+    if known.config and task_of(load_file(known.config)):
+        return task_of(load_file(known.config)), True
+    if known.resume:
+        return task_name(known.resume), True
+    return None, False
+
+
+def cmd_train(argv: list[str]) -> int:
+    from ..tasks import TASKS, options_class
+    from ..training.config import DEFAULT_TASK, load_file, resolve
+    from .parser import train_parser
+    task, named = chosen_task(argv)
+    asking = any(a in ("-h", "--help") for a in argv)
+    task = task or DEFAULT_TASK
+    options = options_class(task) if task in TASKS and (named or not asking) else None
+    parsed = train_parser(options, task).parse_args(argv)
+    values = {k: v for k, v in vars(parsed).items() if k not in ("config", "resume")}
     from ..training.trainer import resume_config, train
-    values = {k: v for k, v in vars(args).items()
-              if k not in ("command", "func", "config", "resume")}
-    if args.resume:
-        if args.config:
-            file = config.load_file(args.config)
-            values = {**file["model"], **file["train"], **values}
-        model_cfg, train_cfg = resume_config(args.resume, values)
+    if parsed.resume:
+        if parsed.config:
+            values = {**load_file(parsed.config), **values}
+        config = resume_config(parsed.resume, values)
     else:
-        model_cfg, train_cfg = config.resolve(args.config, values)
-    result = train(model_cfg, train_cfg, resume=args.resume)
+        config = resolve(parsed.config, values)
+    result = train(config, resume=parsed.resume)
     print(f"stopped: {result.stopped} at step {result.step:,} after "
           f"{result.elapsed / 60:.1f} min, {result.tokens_per_s:,.0f} tokens/s")
-    if train_cfg.task != "lm":
-        if result.valid:
-            print(f"{result.task.report(result.valid)}, best step {result.best_step:,}")
-        print(f"run folder: {result.run}")
-        return 0
-    if train_cfg.sample_length:
-        print(f"sample (best model, step {result.best_step:,}, temperature "
-              f"{train_cfg.temperature:g}):")
-        stream(generate(result.model, result.task.vocab, "", train_cfg.sample_length,
-                        train_cfg.temperature, train_cfg.top_k, train_cfg.seed))
+    for text in result.task.epilogue(result.model, config):
+        sys.stdout.write(text)
+        sys.stdout.flush()
     if result.valid:
-        v = result.valid
-        print(f"valid bits per {train_cfg.level}: {v['bpc']:.3f} (loss {v['loss']:.4f} "
-              f"nats/{train_cfg.level}, perplexity {v['perplexity']:.2f}, best step {result.best_step:,})")
+        print(f"{result.task.report(result.valid)}, best step {result.best_step:,}")
     print(f"run folder: {result.run}")
     return 0
-

@@ -46,7 +46,7 @@ class Summarized:
     """Adds ``model.summary(batch_size, seq_len)``: print and return the sizes table."""
 
     def summary(self, batch_size: int = 1, seq_len: int = 1):
-        from ..summary import summarize
+        from ..nn.summary import summarize
         s = summarize(self, batch_size, seq_len)
         print(s)
         return s

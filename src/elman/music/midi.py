@@ -12,7 +12,7 @@ import torch
 
 from ..data.music import KEYS, LOWEST
 from ..errors import bad
-from ..training.atomic import write_bytes
+from ..io.atomic import write_bytes
 
 TICKS_PER_BEAT = 480
 

@@ -13,7 +13,7 @@ import torch
 
 from ..data.music import KEYS, LOWEST
 from ..errors import bad
-from ..training.atomic import write_bytes
+from ..io.atomic import write_bytes
 
 HARMONICS = (1.0, 0.5, 0.25, 0.125)
 ATTACK, RELEASE, DECAY = 0.01, 0.03, 1.5      # seconds; DECAY: time constant of the fade

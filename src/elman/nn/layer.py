@@ -183,7 +183,7 @@ class RNN(nn.Module):
 
     def summary(self, batch_size: int = 1, seq_len: int = 1):
         """Print and return the layer table and parameter counts (see ``elman.summary``)."""
-        from ..summary import summarize
+        from .summary import summarize
         s = summarize(self, batch_size, seq_len)
         print(s)
         return s

@@ -146,35 +146,3 @@ def future_times(series: Series, origin: int, steps: int) -> np.ndarray:
         return known
     spacing = np.median(np.diff(times)) if len(times) > 1 else 1
     return np.concatenate([known, times[-1] + spacing * np.arange(1, extra + 1)])
-
-
-def plot_forecast(series: Series, origin: int, forecast: np.ndarray, path,
-                  title: str = "", history: int = 200) -> None:
-    """PNG of the last ``history`` values before ``origin``, the forecast after it and the
-    truth where the series has it."""
-    import io
-
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..training.atomic import write_bytes
-    times = series.times if series.times is not None else np.arange(len(series.values))
-    start = max(0, origin - history)
-    ahead = future_times(series, origin, len(forecast))
-    truth = series.values[origin:origin + len(forecast)]
-    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
-    ax.plot(times[start:origin], series.values[start:origin], color="0.3", label="history")
-    if len(truth):
-        ax.plot(ahead[:len(truth)], truth, color="tab:green", label="truth")
-    ax.plot(ahead, forecast, color="tab:red", linestyle="--", label="forecast")
-    ax.axvline(times[origin - 1], color="0.6", linewidth=0.8)
-    ax.set_xlabel("time" if series.times is not None else "step")
-    ax.set_ylabel(series.name)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    write_bytes(path, buf.getvalue())

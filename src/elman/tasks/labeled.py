@@ -140,3 +140,18 @@ def evaluate(model: nn.Module, batches: SequenceBatches, max_batches: int | None
     finally:
         model.train(was_training)
     return {"loss": total / max(count, 1), "accuracy": right / max(count, 1), "tokens": count}
+
+
+def report_confusion(gold: list[str], found: list[str], labels: list[str], unit: str, plot,
+                     name: str) -> dict:
+    """Print accuracy and per-class precision, recall and F1, write the confusion matrix PNG
+    at ``plot``; return {"accuracy", "per_class", "count"}."""
+    from .. import scores
+    from ..io.plots import plot_confusion
+    counts = scores.confusion(gold, found, labels)
+    accuracy, rows = scores.accuracy(counts), scores.per_class(counts, labels)
+    print(f"accuracy: {accuracy:.4f} ({len(gold):,} {unit})")
+    print(scores.table(rows))
+    plot_confusion(counts, labels, plot, title=name)
+    print(f"confusion matrix: {plot}")
+    return {"accuracy": accuracy, "per_class": rows, "count": len(gold)}

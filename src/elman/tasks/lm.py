@@ -9,7 +9,9 @@ per token; metrics: bits per token (nats / ln 2; "bpc" for both levels) and perp
 """
 
 import hashlib
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import torch
@@ -22,27 +24,70 @@ from ..data.words import words
 from ..errors import bad
 from ..losses import cross_entropy, nats_to_bits, perplexity
 from ..models import LanguageModel
+from ..options import (opt, parse_choice, parse_count, parse_flag, parse_optional,
+                       parse_positive, parse_positive_int)
+from .base import Command, Task, eval_command, flag, print_metrics
 
-if TYPE_CHECKING:   # the training package depends on tasks, not the other way round
+if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
 
 
-class LanguageModelTask:
-    """Character-level language modelling of one text stream."""
+@dataclass
+class Options:
+    """Settings of the language model task."""
+
+    level: str = opt("char", parse_choice(("char", "word")), "character or word tokens")
+    min_count: int = opt(1, parse_positive_int, "keep words seen at least this often in "
+                         "training; the rest read as <unk> (level word)")
+    lowercase: bool = opt(False, parse_flag, "lower-case the text before the vocabulary")
+    split_blocks: int = opt(50, parse_positive_int, "contiguous blocks the text is cut into; a "
+                            "seeded valid_fraction of them is held out (1: hold out the end)")
+    sample_length: int = opt(400, parse_count, "characters (or words) to generate after "
+                             "training", fixed=False)
+    temperature: float = opt(0.8, parse_positive, "sampling temperature of that sample",
+                             fixed=False)
+    top_k: int | None = opt(None, parse_optional(parse_positive_int), "sample only from the k "
+                            "most likely tokens", fixed=False)
+
+
+class LanguageModelTask(Task):
+    """Language modelling of one text stream, by characters or by words. ``--data``: a UTF-8
+    text file (default: Python's built-in documentation, 'pydoc')."""
 
     name = "lm"
+    Options = Options
+    commands = (
+        eval_command(flag("--batch-size", default="32", help="parallel streams (default: 32)"),
+                     flag("--seq-len", default="100", help="steps per window (default: 100)"),
+                     help="loss, bits per token and perplexity on --data or the held-out "
+                     "text"),
+        Command("generate", "stream tokens sampled from the model", "cmd_generate", (
+            flag("--prompt", default="", help="text to continue (default: a new line)"),
+            flag("--length", default="500", help="tokens to generate (default: 500)"),
+            flag("--temperature", default="0.8", help="> 0; lower is safer (default: 0.8)"),
+            flag("--top-k", default=None, help="sample from the k likeliest (default: all)"),
+            flag("--seed", default=None, help="seed for a repeatable sample"))),
+        Command("next", "the likeliest next words of a word language model", "cmd_next", (
+            flag("prompt", help="the text so far"),
+            flag("-k", "--top-k", dest="k", default="5", help="how many words (default: 5)"))),
+    )
 
-    def __init__(self, train: "TrainConfig", vocab: Vocab | None = None, meta=None):
-        text = load_corpus(train.data)
+    def load(self, path: str | None) -> str:
+        """The text of a UTF-8 file, or the built-in corpus for None (or "pydoc")."""
+        return load_corpus(path)
+
+    def setup(self, train: "TrainConfig"):
+        o = self.options
+        text = self.load(train.data)
         self.source = train.data or DEFAULT_CORPUS
         self.fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        self.level = train.level
-        text = token_text(text, train.level, train.lowercase)
-        self.vocab = vocab if vocab is not None else \
-            Vocab.build(text, train.level, min_count=train.min_count if train.level == "word" else 1)
+        text = token_text(text, o.level, o.lowercase)
+        if self.vocab is None:
+            self.vocab = Vocab.build(text, o.level,
+                                     min_count=o.min_count if o.level == "word" else 1)
         ids = torch.tensor(self.vocab.encode(text), dtype=torch.long)
-        self.train_ids, self.valid_ids = split_blocks(ids, train.valid_fraction, train.split_seed,
-                                                     train.split_blocks)
+        self.train_ids, self.valid_ids = split_blocks(ids, train.valid_fraction,
+                                                      train.split_seed, o.split_blocks)
         self.train_batches = StreamBatches(self.train_ids, train.batch_size, train.seq_len,
                                            train.bptt, seed=train.seed)
         self.valid_batches = None
@@ -50,15 +95,20 @@ class LanguageModelTask:
             self.valid_batches = StreamBatches(self.valid_ids, train.batch_size, train.seq_len,
                                                "truncated", shuffle=False)
 
-    @staticmethod
-    def meta() -> None:
-        return None   # the vocabulary and the run config say it all
+    def eval_batches(self, text: str, train: "TrainConfig") -> StreamBatches:
+        text = token_text(text, self.vocab.level, self.options.lowercase)
+        ids = torch.tensor(self.vocab.encode(text), dtype=torch.long)
+        if len(ids) < 2:
+            raise bad("data", "at least 2 tokens to evaluate", len(ids))
+        unknown = set(self.vocab.unknown(text))
+        self.unknown = sum(1 for t in vocab_tokens(text, self.vocab) if t in unknown)
+        return StreamBatches(ids, train.batch_size, train.seq_len, "truncated", shuffle=False)
 
     def describe(self) -> str:
         name = "the built-in corpus (Python's pydoc topics)" if self.source == DEFAULT_CORPUS \
             else repr(self.source)
         n, v = len(self.train_ids) + len(self.valid_ids), len(self.valid_ids)
-        unit = "characters" if self.level == "char" else "words"
+        unit = "characters" if self.options.level == "char" else "words"
         return (f"data: {name}, {n:,} {unit} ({n - v:,} train, {v:,} valid), "
                 f"vocabulary of {len(self.vocab)}")
 
@@ -66,17 +116,94 @@ class LanguageModelTask:
         return LanguageModel(len(self.vocab), model.hidden_sizes, model.embed_dim, model.cell,
                              model.activation, model.dropout)
 
-    @staticmethod
-    def loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, state=None):
+    def loss(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, state=None):
         """x, y (B, T) -> (mean nats per target token, final state)."""
         logits, state = model(x, state=state)                     # (B, T, V)
         return cross_entropy(logits, y, reduction="step"), state
 
-    @torch.no_grad()
-    def evaluate(self, model: nn.Module, batches: StreamBatches | None = None,
+    def evaluate(self, model: nn.Module, batches: StreamBatches | None = None, *,
                  max_batches: int | None = None) -> dict:
         """Loss over the validation stream (or ``batches``), state carried across windows."""
         return evaluate(model, batches or self.valid_batches, max_batches)
+
+    def report(self, metrics: dict) -> str:
+        unit = self.vocab.level
+        return (f"valid bits per {unit}: {metrics['bpc']:.3f} (loss {metrics['loss']:.4f} "
+                f"nats/{unit}, perplexity {metrics['perplexity']:.2f})")
+
+    def headline(self, metrics: dict | None) -> str:
+        return "-" if not metrics else f"{metrics['bpc']:.3f}"
+
+    def epilogue(self, model: nn.Module, config) -> Iterator[str]:
+        """A sample of the trained model, printed after training."""
+        o = self.options
+        if o.sample_length:
+            yield (f"sample (temperature {o.temperature:g}):\n")
+            yield from generate(model, self.vocab, "", o.sample_length, o.temperature,
+                                o.top_k, config.train.seed)
+            yield "\n"
+
+    def predict(self, models: list, inputs: list[str], k: int = 5) -> list[list]:
+        """The ``k`` likeliest next tokens after each prompt, [[token, probability], ...]."""
+        return [[[w, p] for w, p in next_words(models[0], self.vocab, prompt, k,
+                                                 self.options.lowercase)]
+                for prompt in inputs]
+
+    # --- commands --------------------------------------------------------------------------
+
+    def cmd_eval(self, run, args) -> int:
+        from ..options import parse_positive_int
+        train = replace(run.config.train,
+                        batch_size=parse_positive_int("batch_size", args.batch_size),
+                        seq_len=parse_positive_int("seq_len", args.seq_len))
+        self.unknown = 0
+        batches = self.eval_batches(self.load(args.data), train) if args.data else \
+            self.held_out(train)
+        result = self.evaluate(run.model, batches)
+        if self.unknown:
+            unit = "characters" if self.vocab.level == "char" else "words"
+            print(f"note: {self.unknown:,} {unit} not in the vocabulary were read as "
+                  f"unknown", file=sys.stderr)
+        unit = self.vocab.level
+        print_metrics(result, args, lambda r: (
+            f"loss: {r['loss']:.4f} nats/{unit}\nbits per {unit}: {r['bpc']:.4f}\n"
+            f"perplexity: {r['perplexity']:.3f}\n{unit}s: {r['tokens']:,}"))
+        return 0
+
+    def held_out(self, train: "TrainConfig") -> StreamBatches:
+        self.setup(train)
+        if self.valid_batches is None:
+            raise bad("data", "a file (--data FILE): the run kept no validation text", "none")
+        return self.valid_batches
+
+    def cmd_generate(self, run, args) -> int:
+        """Write --prompt, then stream the tokens sampled after it."""
+        temperature = parse_positive("temperature", args.temperature)
+        top_k = parse_optional(parse_positive_int)("top_k", args.top_k)
+        seed = parse_optional(parse_count)("seed", args.seed)
+        length = parse_count("length", args.length)
+        sys.stdout.write(args.prompt)
+        stream(generate(run.model, self.vocab, args.prompt, length, temperature, top_k, seed))
+        return 0
+
+    def cmd_next(self, run, args) -> int:
+        k = parse_positive_int("k", args.k)
+        if self.vocab.level != "word":
+            raise bad("run", "a word language model (train --task lm --level word)",
+                      f"a {self.name} run at {self.vocab.level} level")
+        for word, p in next_words(run.model, self.vocab, args.prompt, k,
+                                  self.options.lowercase):
+            print(f"{word}\t{p:.4f}")
+        return 0
+
+
+def stream(tokens):
+    """Print tokens as they come, flushing each, then a newline."""
+    for token in tokens:
+        sys.stdout.write(token)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 def token_text(text: str, level: str, lowercase: bool = False) -> str:
@@ -107,20 +234,6 @@ def evaluate(model: nn.Module, batches: StreamBatches, max_batches: int | None =
     loss = total / max(count, 1)
     return {"loss": loss, "bpc": nats_to_bits(loss), "perplexity": perplexity(loss),
             "tokens": count}
-
-
-def evaluate_text(model: nn.Module, vocab: Vocab, text: str, batch_size: int = 32,
-                  seq_len: int = 100, lowercase: bool = False) -> dict:
-    """Evaluate a model on a whole text; adds "unknown", the count of tokens outside the
-    vocabulary (read as its unknown token)."""
-    text = token_text(text, vocab.level, lowercase)
-    ids = torch.tensor(vocab.encode(text), dtype=torch.long)
-    if len(ids) < 2:
-        raise bad("data", "at least 2 characters to evaluate", len(ids))
-    result = evaluate(model, StreamBatches(ids, batch_size, seq_len, "truncated", shuffle=False))
-    unknown = set(vocab.unknown(text))
-    result["unknown"] = sum(1 for t in vocab_tokens(text, vocab) if t in unknown)
-    return result
 
 
 def vocab_tokens(text: str, vocab: Vocab) -> list[str]:

@@ -1,8 +1,6 @@
-"""Training: run configuration, the loop, checkpoints and metrics."""
+"""Training: run configuration in sections, the loop and its metrics."""
 
-from .checkpoint import Checkpoint, load, save
-from .config import ModelConfig, TrainConfig, resolve
+from .config import ModelConfig, RunConfig, TrainConfig, resolve
 from .trainer import RunResult, Trainer, train
 
-__all__ = ["Checkpoint", "ModelConfig", "RunResult", "TrainConfig", "Trainer", "load", "resolve",
-           "save", "train"]
+__all__ = ["ModelConfig", "RunConfig", "RunResult", "TrainConfig", "Trainer", "resolve", "train"]

@@ -1,14 +1,14 @@
-"""Run metrics: ``metrics.jsonl`` (one JSON object per evaluation) and the loss curve ``loss.png``.
+"""Run metrics: ``metrics.jsonl``, one JSON object per evaluation (the loss curve ``loss.png``
+is drawn from it by ``elman.io.plots``).
 
 Each line: {"step", "epoch", "train_loss", "valid_loss", "bpc", "perplexity", "lr",
 "tokens_per_s", "elapsed"}; losses in nats per token, bpc = valid_loss / ln 2.
 """
 
-import io
 import json
 from pathlib import Path
 
-from .atomic import write_bytes, write_text
+from ..io.atomic import write_text
 
 METRICS, PLOT = "metrics.jsonl", "loss.png"
 
@@ -40,27 +40,3 @@ def read(path: Path) -> list[dict]:
         except json.JSONDecodeError:
             continue
     return rows
-
-
-def plot_losses(rows: list[dict], path: Path, title: str = "") -> Path:
-    """Train and validation loss (nats/token) against step, saved as a PNG."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
-    for key, label in (("train_loss", "train"), ("valid_loss", "valid")):
-        pts = [(r["step"], r[key]) for r in rows if r.get(key) is not None]
-        if pts:
-            ax.plot(*zip(*pts), marker="." if len(pts) < 50 else None, label=label)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (nats/token)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    if ax.lines:
-        ax.legend()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    write_bytes(path, buf.getvalue())
-    return Path(path)

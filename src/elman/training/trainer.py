@@ -34,28 +34,12 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from ..errors import ElmanError, bad
+from ..io import checkpoint
+from ..io.atomic import write_text
+from ..io.plots import plot_losses
 from ..tasks import get_task
-from . import checkpoint
-from .atomic import write_text
-from .config import (ModelConfig, TrainConfig, from_dict, parse_value, save_json, sort_keys,
-                     to_dict)
-from .metrics import PLOT, MetricsLog, plot_losses
-
-# changing these would change the model, the data or the optimizer a checkpoint belongs to
-FIXED_ON_RESUME = ("task", "data", "valid", "level", "min_count", "lowercase", "text_column",
-                   "label_column", "header", "tag_field", "valid_fraction", "split_seed", "split_blocks", "seq_len",
-                   "batch_size", "bptt", "optimizer", "lr", "momentum", "weight_decay",
-                   "lr_schedule", "warmup", "lr_step_size", "lr_gamma", "lr_patience", "seed",
-                   "features", "sample_rate", "n_mels", "n_mfcc", "hop_ms", "window_ms",
-                   "max_digits", "utterances", "valid_utterances",
-                   "column", "time_column", "missing", "window", "horizon",
-                   "forecast_shape",
-                   "length", "vocab", "valid_size", "train_size", "max_words", "subwords",
-                   "teacher_forcing", "teacher_forcing_final", "teacher_forcing_steps",
-                   "label_smoothing", "ema")
-# task metrics besides the loss that go into metrics.jsonl when a task reports them
-EXTRA_METRICS = ("accuracy", "digit_error_rate", "nll", "rmse", "mae", "exact_match",
-                 "token_accuracy", "bleu", "chrf")
+from .config import RunConfig, TrainConfig, resumed
+from .metrics import PLOT, MetricsLog
 
 
 def detach(state):
@@ -79,12 +63,13 @@ def state_tensors(state) -> dict[str, torch.Tensor]:
     return out
 
 
-def tensors_state(tensors: dict[str, torch.Tensor], like_lstm: bool):
-    """Inverse of state_tensors for an elman.RNN state (a list; (h, c) tuples for the LSTM)."""
+def tensors_state(tensors: dict[str, torch.Tensor]):
+    """Inverse of state_tensors for an elman.RNN state (a list; (h, c) tuples for the LSTM,
+    whose names have two parts)."""
     if not tensors:
         return None
     layers = sorted({int(k.split(".")[0]) for k in tensors})
-    if like_lstm:
+    if any("." in k for k in tensors):
         return [(tensors[f"{l}.0"], tensors[f"{l}.1"]) for l in layers]
     return [tensors[str(l)] for l in layers]
 
@@ -93,24 +78,6 @@ def steps_of(y: torch.Tensor) -> int:
     """Targets in a batch for the speed figure: labels (B,), tokens (B, T), or time steps of
     vector targets such as piano-roll frames (B, T, 88)."""
     return y.numel() if y.dim() < 3 else y.shape[0] * y.shape[1]
-
-
-def headline(valid: dict | None) -> str:
-    """The progress bar's validation figure: bits per character, NLL, RMSE, BLEU, exact match
-    or accuracy."""
-    if not valid:
-        return "-"
-    if "bpc" in valid:
-        return f"{valid['bpc']:.3f}"
-    if "nll" in valid:
-        return f"nll {valid['nll']:.3f}"
-    if "rmse" in valid:
-        return f"rmse {valid['rmse']:.4g}"
-    if "bleu" in valid:
-        return f"BLEU {valid['bleu']:.1f}"
-    if "exact_match" in valid:
-        return f"exact {valid['exact_match']:.2%}"
-    return f"acc {valid['accuracy']:.2%}" if "accuracy" in valid else "-"
 
 
 def _bytes_tensor(text: str) -> torch.Tensor:
@@ -138,13 +105,13 @@ def lr_factor(cfg: TrainConfig, elapsed=lambda: 0.0):
 
 
 def monitored(cfg: TrainConfig, task) -> str:
-    """The validation figure that picks the best model: the task's own (``task.monitor``,
-    default the loss) unless ``monitor`` says loss."""
-    default = getattr(task, "monitor", "loss")
+    """The validation figure that picks the best model: the task's own (``task.monitor``)
+    unless ``monitor`` says loss."""
+    default = task.monitor
     if cfg.monitor == "auto":
         return default
     if cfg.monitor not in ("loss", default):
-        raise bad("monitor", f"a figure the {cfg.task} task reports "
+        raise bad("monitor", f"a figure the {task.name} task reports "
                   f"({' or '.join(sorted({'loss', default}))})", repr(cfg.monitor))
     return cfg.monitor
 
@@ -185,19 +152,10 @@ def new_run_dir(out: str | None) -> Path:
     return run
 
 
-def resume_config(run, overrides: dict | None = None) -> tuple[ModelConfig, TrainConfig]:
+def resume_config(run, overrides: dict | None = None) -> RunConfig:
     """The config of the run to resume, with allowed overrides (budget, evaluation, output)."""
     saved = checkpoint.read_json(checkpoint.find(Path(run) / "checkpoint") / checkpoint.CONFIG)
-    model, train = from_dict({"model": saved.get("model", {}), "train": saved.get("train", {})})
-    given = sort_keys(overrides or {}, "the flags")
-    for section, cls, current in (("model", ModelConfig, model), ("train", TrainConfig, train)):
-        for name, value in given[section].items():
-            value = given[section][name] = parse_value(cls, name, value)
-            fixed = section == "model" or name in FIXED_ON_RESUME
-            if fixed and value != getattr(current, name):
-                raise bad(name, f"the resumed run's value {getattr(current, name)!r} (it is "
-                          "fixed on resume)", repr(value))
-    return model, replace(train, **given["train"], out=str(run))
+    return resumed(saved, run, overrides)
 
 
 @dataclass
@@ -218,17 +176,20 @@ class RunResult:
 class Trainer:
     """Set up (or resume) a run; ``run()`` trains it."""
 
-    def __init__(self, model_cfg: ModelConfig, cfg: TrainConfig, resume=None, log=print):
-        self.model_cfg, self.cfg, self.log = model_cfg, cfg, log
+    def __init__(self, config: RunConfig, task, ck: checkpoint.Checkpoint | None = None,
+                 resume=None, log=print):
+        """``task``: the run's Task, made from ``ck`` (the resumed checkpoint) when resuming."""
+        cfg = config.train
+        self.config, self.model_cfg, self.cfg, self.log = config, config.model, cfg, log
         self.device = check_device(cfg.device)
-        ck = checkpoint.load(Path(resume) / "checkpoint", training=True) if resume else None
         torch.manual_seed(cfg.seed)
-        self.task = get_task(cfg.task)(cfg, vocab=ck.vocab if ck else None,
-                                       meta=ck.meta if ck else None)
+        self.task = task
+        task.setup(cfg)
         self.monitor = monitored(cfg, self.task)
-        self.model = (ck.model if ck else self.task.build_model(model_cfg)).to(self.device)
+        self.model = (ck.model if ck else task.build_model(config.model)).to(self.device)
         self.run_dir = Path(resume) if resume else new_run_dir(cfg.out)   # once all is valid
         self.cfg = cfg = replace(cfg, out=str(self.run_dir))
+        self.config = replace(config, train=cfg)
         self.optimizer = make_optimizer(self.model, cfg)
         self.average = None if cfg.ema is None else AveragedModel(
             self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema))
@@ -242,7 +203,7 @@ class Trainer:
         if ck:
             self._restore(ck)
         else:
-            write_text(self.run_dir / "config.json", save_json(model_cfg, cfg))
+            write_text(self.run_dir / "config.json", self.config.to_json())
         self.metrics = MetricsLog(self.run_dir, self.step if ck else None)
 
     # --- resume ---------------------------------------------------------------------------
@@ -282,8 +243,7 @@ class Trainer:
                 raise
             raise bad("checkpoint", f"a complete {checkpoint.TRAINER}",
                       f"{type(e).__name__}: {e}") from None
-        self.state = tensors_state({k: v.to(self.device) for k, v in (ck.stream or {}).items()},
-                                   self.model_cfg.cell == "lstm")
+        self.state = tensors_state({k: v.to(self.device) for k, v in (ck.stream or {}).items()})
         if self.average is not None:
             if ck.average is None:
                 raise bad("checkpoint", f"a file {checkpoint.AVERAGE} in {str(ck.path)!r} (the "
@@ -300,15 +260,14 @@ class Trainer:
     def save(self):
         """Write checkpoint/ (everything needed to resume)."""
         checkpoint.save(self.run_dir / "checkpoint", self.model, self.task.vocab,
-                        to_dict(self.model_cfg, self.cfg), self.cfg.task, self._trainer_state(),
+                        self.config.to_dict(), self._trainer_state(),
                         self.optimizer, state_tensors(self.state), meta=self.task.meta(),
                         average=None if self.average is None else self.average.module)
 
     def save_best(self, valid: dict):
         model = self.evaluated
         self.best_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        checkpoint.save(self.run_dir / "best", model, self.task.vocab,
-                        to_dict(self.model_cfg, self.cfg), self.cfg.task,
+        checkpoint.save(self.run_dir / "best", model, self.task.vocab, self.config.to_dict(),
                         {"step": self.step, "valid": valid}, meta=self.task.meta())
 
     # --- the loop -------------------------------------------------------------------------
@@ -327,8 +286,7 @@ class Trainer:
         """One optimizer step on a batch; returns its loss (nats per token)."""
         x, y = batch.x.to(self.device), batch.y.to(self.device)
         state = self.state if batch.carry else None
-        if hasattr(self.task, "at_step"):   # a task with a schedule of its own
-            self.task.at_step(self.step)
+        self.task.at_step(self.step)
         loss, state = self.task.loss(self.model, x, y, state)
         if not torch.isfinite(loss):
             raise bad("training", "a finite loss", f"{float(loss)} at step {self.step + 1} "
@@ -367,7 +325,7 @@ class Trainer:
         if self.task.valid_batches is not None:
             valid = self.task.evaluate(self.evaluated, max_batches=self.cfg.eval_batches)
         score = self.score(valid, train_loss)
-        self.last_bpc = headline(valid)
+        self.last_bpc = self.task.headline(valid)
         if score is not None and score < self.best:
             self.best, self.best_step, self.bad_evals = score, self.step, 0
             self.save_best(valid or {})
@@ -377,9 +335,8 @@ class Trainer:
                 self.decay_lr()
         self.metrics.append({
             "step": self.step, "epoch": self.epoch, "train_loss": train_loss,
-            "valid_loss": valid and valid["loss"], "bpc": valid and valid.get("bpc"),
-            "perplexity": valid and valid.get("perplexity"),
-            **{k: valid[k] for k in EXTRA_METRICS if valid and k in valid},
+            "valid_loss": valid and valid["loss"],
+            **{k: v for k, v in (valid or {}).items() if k != "loss" and isinstance(v, float)},
             "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": round(tokens_per_s, 1),
             "elapsed": round(self.elapsed_before + self.clock(), 2)})
         self.save()
@@ -449,6 +406,9 @@ class Trainer:
                          self.clock(), self.model, self.task)
 
 
-def train(model_cfg: ModelConfig, cfg: TrainConfig, resume=None, log=print) -> RunResult:
-    """Train (or resume) a run and return its result."""
-    return Trainer(model_cfg, cfg, resume, log).run()
+def train(config: RunConfig, resume=None, log=print) -> RunResult:
+    """Train (or resume from the run folder ``resume``) and return the result."""
+    ck = checkpoint.load(Path(resume) / "checkpoint", training=True) if resume else None
+    task = get_task(config.task)(config.options, vocab=ck.vocab if ck else None,
+                                 meta=ck.meta if ck else None)
+    return Trainer(config, task, ck, resume, log).run()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from .nn import RNN
+from .layer import RNN
 
 
 @dataclass
@@ -94,16 +94,3 @@ def _rnns(model: nn.Module) -> list[tuple[str, RNN]]:
     if isinstance(model, RNN):
         return [("", model)]
     return [(n, m) for n, m in model.named_modules() if isinstance(m, RNN)]
-
-
-def summary_from_args(input_size: int, hidden_sizes, output_size: int | None = None,
-                      cell: str = "elman", batch_size: int = 1, seq_len: int = 1,
-                      bidirectional: bool = False) -> str:
-    """The summary of an RNN (with an output layer when output_size is given) built from sizes."""
-    from .models import ManyToMany
-    if output_size:
-        model = ManyToMany(input_size, hidden_sizes, output_size, cell=cell,
-                           bidirectional=bidirectional)
-    else:
-        model = RNN(input_size, hidden_sizes, cell=cell, bidirectional=bidirectional)
-    return str(summarize(model, batch_size, seq_len))

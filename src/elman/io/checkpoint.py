@@ -1,8 +1,8 @@
 """Checkpoints: a folder that rebuilds a trained model, and resumes its training, by itself.
 
 ======================== ========================================================================
-config.json              {"architecture", "arguments" (constructor args), "task", "model",
-                         "train" (the resolved run config)}
+config.json              {"format", "architecture", "arguments" (constructor args), "model",
+                         "train", "task" (the resolved run config, ``elman.training.config``)}
 vocab.json               the vocabulary (``Vocab.to_dict``); absent when the model reads
                          features, not tokens (no embedding)
 task.json                what else the task needs to read its data and outputs, e.g. the label
@@ -16,7 +16,7 @@ stream_state.safetensors the state carried between truncated-BPTT windows (resum
 average.safetensors      the moving average of the weights (resume only, with ``ema``)
 ======================== ========================================================================
 
-Every file is written atomically and the folder is swapped in whole (``elman.training.atomic``).
+Every file is written atomically and the folder is swapped in whole (``elman.io.atomic``).
 Loading reads only JSON and safetensors (no pickle, so no code runs from a file) and checks
 every file, tensor name and shape against the architecture in config.json; any problem is one
 ``checkpoint: expected ..., got ...`` error.
@@ -38,7 +38,7 @@ from .atomic import FolderWriter, resolve, write_bytes, write_text
 MODEL, CONFIG, VOCAB = "model.safetensors", "config.json", "vocab.json"
 OPTIMIZER, TRAINER = "optimizer.safetensors", "trainer_state.json"
 STREAM, META, AVERAGE = "stream_state.safetensors", "task.json", "average.safetensors"
-FORMAT = 1
+FORMAT = 2          # 1: the run config without sections, the task's name at the top
 
 
 @dataclass
@@ -60,13 +60,14 @@ class Checkpoint:
 # --- saving -----------------------------------------------------------------------------
 
 
-def save(target, model: nn.Module, vocab: Vocab | None, run_config: dict, task: str = "lm",
+def save(target, model: nn.Module, vocab: Vocab | None, run_config: dict,
          trainer_state: dict | None = None, optimizer: torch.optim.Optimizer | None = None,
          stream: dict[str, torch.Tensor] | None = None, meta: dict | None = None,
          average: nn.Module | None = None) -> Path:
-    """Write a checkpoint folder at ``target`` (replacing any old one as a whole)."""
+    """Write a checkpoint folder at ``target`` (replacing any old one as a whole);
+    ``run_config``: the run's config in sections ({"model", "train", "task"})."""
     config = {"format": FORMAT, "architecture": architecture_of(model),
-              "arguments": model.config, "task": task, **run_config}
+              "arguments": model.config, **run_config}
     with FolderWriter(target) as tmp:
         write_text(tmp / CONFIG, json.dumps(config, indent=2) + "\n")
         if vocab is not None:

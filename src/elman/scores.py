@@ -1,16 +1,14 @@
 """Scores of a classifier or tagger against gold labels: accuracy, per-class precision,
-recall and F1, and the confusion matrix (rows: gold label, columns: predicted label) as a PNG.
+recall and F1, and the confusion matrix (rows: gold label, columns: predicted label; drawn
+by ``elman.io.plots.plot_confusion``).
 
     precision_k = TP_k / (TP_k + FP_k)    recall_k = TP_k / (TP_k + FN_k)
     F1_k = 2 precision_k recall_k / (precision_k + recall_k)   (0 where undefined)
 """
 
-import io
 from collections.abc import Sequence
-from pathlib import Path
 
-from ..errors import bad
-from .atomic import write_bytes
+from .errors import bad
 
 
 def confusion(gold: Sequence[str], predicted: Sequence[str],
@@ -53,32 +51,3 @@ def table(rows: list[dict]) -> str:
         lines.append(f"{r['label']:<{width}}  {r['precision']:9.3f}  {r['recall']:6.3f}  "
                      f"{r['f1']:5.3f}  {r['support']:7d}")
     return "\n".join(lines)
-
-
-def plot_confusion(counts: list[list[int]], labels: Sequence[str], path, title: str = "") -> Path:
-    """Save the confusion matrix as a PNG (atomically), each row normalised by its gold count."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    n = len(labels)
-    rates = [[c / max(sum(row), 1) for c in row] for row in counts]
-    size = max(4.0, 0.45 * n + 2)
-    fig, ax = plt.subplots(figsize=(size, size), dpi=100)
-    ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(n), labels, rotation=90)
-    ax.set_yticks(range(n), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("gold")
-    ax.set_title(title)
-    if n <= 20:
-        for i in range(n):
-            for j in range(n):
-                if counts[i][j]:
-                    ax.text(j, i, str(counts[i][j]), ha="center", va="center", fontsize=7,
-                            color="white" if rates[i][j] > 0.5 else "black")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    write_bytes(path, buf.getvalue())
-    return Path(path)

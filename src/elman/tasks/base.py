@@ -1,0 +1,189 @@
+"""The Task interface: what a task must provide so that the trainer, the command line (and a
+server) can use it without knowing which task it is.
+
+A task is one class in one module under ``elman.tasks`` plus one line in the registry
+(``elman.tasks.TASKS``). Its life has two beginnings:
+
+- fresh, for training: ``task = Task(options)`` then ``task.setup(train)`` reads the data
+  (``load``), splits it, fits what is learned from the training part (vocabulary, labels,
+  scaler, ...) and makes ``train_batches`` and ``valid_batches``;
+- from a checkpoint: ``Task(options, vocab=ck.vocab, meta=ck.meta)`` restores all of that
+  without reading any data, ready for ``predict`` and, after ``load`` and ``eval_batches``
+  of a file, ``evaluate``.
+
+The commands a task offers on the command line (``eval`` always; ``generate``, ``predict``,
+``translate``, ``transcribe``, ``forecast``, ``next``, ...) are its ``commands``: each names
+the method that runs it and its own flags, so the CLI discovers them.
+"""
+
+import argparse
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import bad
+
+if TYPE_CHECKING:   # the training package depends on tasks, not the other way round
+    from torch import nn
+
+    from ..training.config import ModelConfig, TrainConfig
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One command-line flag of a command: ``argparse.add_argument(*names, **kwargs)``."""
+
+    names: tuple[str, ...]
+    kwargs: dict = field(default_factory=dict)
+
+    def add_to(self, parser: argparse.ArgumentParser):
+        parser.add_argument(*self.names, **self.kwargs)
+
+
+def flag(*names: str, **kwargs) -> Flag:
+    return Flag(names, kwargs)
+
+
+@dataclass(frozen=True)
+class Command:
+    """``elman NAME RUN [flags]``: runs ``getattr(task, method)(run, args) -> exit code``."""
+
+    name: str
+    help: str
+    method: str
+    flags: tuple[Flag, ...] = ()
+
+
+DATA = flag("--data", metavar="PATH", help="a file or folder to score, read as the task reads "
+            "its training data (default: the run's validation data)")
+JSON = flag("--json", action="store_true", help="print the metrics as one JSON object")
+
+
+def eval_command(*flags: Flag, help: str = "score the run's model") -> Command:
+    """The ``eval`` command with --data, --json and a task's own flags."""
+    return Command("eval", help, "cmd_eval", (DATA, JSON, *flags))
+
+
+@dataclass
+class Run:
+    """A trained run as a command sees it: where it is, its config and its model."""
+
+    path: Path                 # the folder given (a run folder or a checkpoint folder)
+    checkpoint: Path           # the checkpoint folder the model came from
+    config: Any                # elman.training.config.RunConfig
+    model: "nn.Module"
+    load: Callable[[str], "Run"]    # loads another run (e.g. an ensemble's members)
+
+    @property
+    def folder(self) -> Path:
+        """The run folder: where a command writes its default outputs."""
+        p = Path(self.path)
+        return p if (p / "best").is_dir() or (p / "checkpoint").is_dir() else \
+            self.checkpoint.parent
+
+
+class Task:
+    """Base of every task. A subclass sets ``name``, ``Options`` and ``commands`` and
+    implements the methods that raise NotImplementedError here."""
+
+    name: ClassVar[str]
+    Options: ClassVar[type]                      # a dataclass of ``elman.options.opt`` fields
+    commands: ClassVar[tuple[Command, ...]] = (eval_command(),)
+    monitor: ClassVar[str] = "loss"              # the validation figure that picks best/
+    vocab = None                                 # the input vocabulary, if tokens are read
+    train_batches = valid_batches = None         # set by setup()
+    source = fingerprint = None                  # set by setup(): data name, its sha256
+
+    def __init__(self, options, *, vocab=None, meta: dict | None = None):
+        """``options``: an instance of ``Options``; ``vocab``, ``meta``: what a checkpoint
+        saved (``meta()``), or None for a fresh task that ``setup`` fits."""
+        self.options, self.vocab = options, vocab
+
+    # --- data ------------------------------------------------------------------------------
+
+    def load(self, path: str | None):
+        """Read a file or folder (None: the task's built-in default data, where it has one)
+        into the task's examples. Training, validation and evaluation data all come this
+        way."""
+        raise NotImplementedError
+
+    def setup(self, train: "TrainConfig"):
+        """Read ``train.data`` (and ``train.valid``), split, fit what a fresh task learns from
+        its training part and set ``train_batches``, ``valid_batches``, ``source`` and
+        ``fingerprint``."""
+        raise NotImplementedError
+
+    def eval_batches(self, examples, train: "TrainConfig"):
+        """Batches of ``load``-ed examples for ``evaluate``, in order."""
+        raise NotImplementedError
+
+    # --- model -----------------------------------------------------------------------------
+
+    def build_model(self, model: "ModelConfig") -> "nn.Module":
+        raise NotImplementedError
+
+    def loss(self, model, x, y, state=None):
+        """One training batch -> (mean loss per target, the state to carry or None)."""
+        raise NotImplementedError
+
+    def at_step(self, step: int):
+        """Called before each training step (for tasks with a schedule of their own)."""
+
+    def evaluate(self, model, batches=None, *, max_batches: int | None = None) -> dict:
+        """Metrics of ``model`` on ``batches`` (default: the validation batches): "loss" (lower
+        is better) and the task's own figures."""
+        raise NotImplementedError
+
+    def report(self, metrics: dict) -> str:
+        """The metrics as one line for people."""
+        raise NotImplementedError
+
+    def headline(self, metrics: dict | None) -> str:
+        """The short validation figure of the progress bar."""
+        return "-" if not metrics else f"{self.monitor} {metrics[self.monitor]:.4g}"
+
+    def epilogue(self, model, config) -> Iterator[str]:
+        """What ``elman train`` prints after training besides the report (e.g. a sample)."""
+        return iter(())
+
+    def predict(self, models: list, inputs: list) -> list:
+        """The models' answers (one model, or several that vote) to in-memory inputs
+        (strings, arrays, lists), one JSON-ready value per input."""
+        raise NotImplementedError
+
+    # --- records ---------------------------------------------------------------------------
+
+    def meta(self) -> dict | None:
+        """What a checkpoint keeps besides the vocabulary so that the constructor can restore
+        the task (labels, scaler, tokenizers, ...), as JSON."""
+        return None
+
+    def describe(self) -> str:
+        """One line on the data, for the start of a training run."""
+        return f"data: {self.source!r}"
+
+    # --- commands --------------------------------------------------------------------------
+
+    def eval_data(self, run: Run, path: str | None):
+        """Batches to score: ``path`` read with ``load``, or the run's validation split."""
+        train = run.config.train
+        if path is not None:
+            return self.eval_batches(self.load(path), train)
+        if self.valid_batches is None:
+            self.setup(train)
+        if self.valid_batches is None:
+            raise bad("data", "a file or folder (--data PATH): the run kept no validation "
+                      "data", "none")
+        return self.valid_batches
+
+    def cmd_eval(self, run: Run, args: argparse.Namespace) -> int:
+        metrics = self.evaluate(run.model, self.eval_data(run, args.data))
+        print_metrics(metrics, args, self.report)
+        return 0
+
+
+def print_metrics(metrics: dict, args: argparse.Namespace, report: Callable[[dict], str]):
+    """One JSON object with ``--json``, else the report."""
+    print(json.dumps(metrics) if getattr(args, "json", False) else report(metrics))
