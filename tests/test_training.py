@@ -12,9 +12,9 @@ from elman import ElmanError
 from elman.tasks import get_task
 from elman.io import checkpoint
 from elman.training import resolve, train
-from elman.training.config import ModelConfig, TrainConfig, from_dict, to_dict
-from elman.training.trainer import (FIXED_ON_RESUME, Trainer, detach, lr_factor, resume_config,
-                                    state_tensors, tensors_state)
+from elman.training.config import ModelConfig, TrainConfig, fixed, from_dict
+from elman.training.trainer import (detach, lr_factor, resume_config, state_tensors,
+                                    tensors_state, trainer)
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 40
 
@@ -39,7 +39,7 @@ def cfg(data, out, **kw):
 
 
 def run(data, out, resume=None, **kw):
-    return train(*cfg(data, out, **kw), resume=resume, log=quiet)
+    return train(cfg(data, out, **kw), resume=resume, log=quiet)
 
 
 def tensors(folder):
@@ -79,7 +79,7 @@ def test_run_folder_outputs(data, tmp_path):
     assert (r.run / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     saved = json.loads((r.run / "config.json").read_text())
     assert saved["model"]["hidden_sizes"] == [16] and saved["train"]["out"] == str(r.run)
-    assert from_dict(saved)[1].seq_len == 16
+    assert from_dict(saved).train.seq_len == 16
     assert checkpoint.load(r.run).config["train"]["seq_len"] == 16
 
 
@@ -87,8 +87,8 @@ def test_resume_continues_exactly(data, tmp_path):
     kw = dict(dropout=0.2, eval_every=5)
     whole = run(data, tmp_path / "whole", max_steps=30, **kw)
     run(data, tmp_path / "part", max_steps=15, **kw)
-    model_cfg, train_cfg = resume_config(tmp_path / "part", {"max_steps": 30})
-    resumed = train(model_cfg, train_cfg, resume=tmp_path / "part", log=quiet)
+    config = resume_config(tmp_path / "part", {"max_steps": 30})
+    resumed = train(config, resume=tmp_path / "part", log=quiet)
     assert resumed.step == 30
     ta, tb = tensors(whole.run / "checkpoint"), tensors(resumed.run / "checkpoint")
     assert all(torch.equal(ta[k], tb[k]) for k in ta)
@@ -101,26 +101,26 @@ def test_resume_full_bptt_across_an_epoch_boundary(data, tmp_path):
     whole = run(data, tmp_path / "whole", max_steps=35, **kw)
     part = run(data, tmp_path / "part", max_steps=21, **kw)
     assert len(part.task.train_batches) < 21                  # the resume point is in epoch 2+
-    resumed = train(*resume_config(part.run, {"max_steps": 35}), resume=part.run, log=quiet)
+    resumed = train(resume_config(part.run, {"max_steps": 35}), resume=part.run, log=quiet)
     ta, tb = tensors(whole.run / "checkpoint"), tensors(resumed.run / "checkpoint")
     assert all(torch.equal(ta[k], tb[k]) for k in ta)
 
 
 def test_ema_keeps_the_hand_computed_average_and_best_is_the_average(data, tmp_path):
-    trainer = Trainer(*cfg(data, tmp_path / "r", ema=0.9, max_steps=6, eval_every=6), log=quiet)
+    tr = trainer(cfg(data, tmp_path / "r", ema=0.9, max_steps=6, eval_every=6), log=quiet)
     weights, average = [], None
-    original = trainer.train_step
+    original = tr.train_step
 
     def step(batch):                          # the average by hand after every step
         nonlocal average
         loss = original(batch)
-        w = {k: v.detach().clone() for k, v in trainer.model.named_parameters()}
+        w = {k: v.detach().clone() for k, v in tr.model.named_parameters()}
         average = w if average is None else {k: 0.9 * average[k] + 0.1 * w[k] for k in w}
         weights.append(w)
         return loss
 
-    trainer.train_step = step
-    result = trainer.run()
+    tr.train_step = step
+    result = tr.run()
     best, saved = tensors(result.run / "best"), tensors(result.run / "checkpoint")
     kept = safetensors.torch.load_file(str(result.run / "checkpoint" / "average.safetensors"))
     assert len(weights) == 6 and average.keys() <= best.keys()
@@ -129,7 +129,7 @@ def test_ema_keeps_the_hand_computed_average_and_best_is_the_average(data, tmp_p
         torch.testing.assert_close(kept[k], average[k], rtol=0, atol=1e-6)
         assert torch.equal(saved[k], weights[-1][k])                   # the weights themselves
     assert not all(torch.allclose(best[k], saved[k]) for k in average)
-    valid = trainer.task.evaluate(checkpoint.load(result.run / "best").model)
+    valid = tr.task.evaluate(checkpoint.load(result.run / "best").model)
     assert result.valid["loss"] == pytest.approx(valid["loss"], rel=1e-6)
 
 
@@ -139,7 +139,7 @@ def test_resume_with_ema_continues_the_average_exactly(data, tmp_path):
     run(data, tmp_path / "part", max_steps=10, **kw)
     with pytest.raises(ElmanError, match=r"^ema: expected the resumed run's value 0.8"):
         resume_config(tmp_path / "part", {"ema": 0.5})
-    resumed = train(*resume_config(tmp_path / "part", {"max_steps": 20}),
+    resumed = train(resume_config(tmp_path / "part", {"max_steps": 20}),
                     resume=tmp_path / "part", log=quiet)
     for name in ("model.safetensors", "average.safetensors"):
         ta, tb = (safetensors.torch.load_file(str(r.run / "checkpoint" / name))
@@ -147,7 +147,7 @@ def test_resume_with_ema_continues_the_average_exactly(data, tmp_path):
         assert ta.keys() == tb.keys() and all(torch.equal(ta[k], tb[k]) for k in ta)
     (resumed.run / "checkpoint" / "average.safetensors").unlink()
     with pytest.raises(ElmanError, match=r"^checkpoint: expected a file average.safetensors"):
-        Trainer(*resume_config(resumed.run, {"max_steps": 30}), resume=resumed.run, log=quiet)
+        trainer(resume_config(resumed.run, {"max_steps": 30}), resume=resumed.run, log=quiet)
 
 
 def test_resume_refuses_to_change_fixed_settings(data, tmp_path):
@@ -157,7 +157,7 @@ def test_resume_refuses_to_change_fixed_settings(data, tmp_path):
         resume_config(tmp_path / "r", {"seq_len": 32})
     with pytest.raises(ElmanError, match=r"^cell: expected the resumed run's value 'gru'"):
         resume_config(tmp_path / "r", {"cell": "lstm"})
-    assert {"seq_len", "lr", "seed", "data"} <= set(FIXED_ON_RESUME)
+    assert {"seq_len", "lr", "seed", "data"} <= set(fixed(TrainConfig))
 
 
 def test_early_stopping(data, tmp_path):
@@ -186,7 +186,7 @@ def test_resume_with_a_damaged_trainer_state(data, tmp_path):
     state.write_text(json.dumps(s))
     with pytest.raises(ElmanError, match=r"^checkpoint: expected a complete trainer_state.json, "
                                          r"got KeyError: 'rng'"):
-        train(*resume_config(tmp_path / "r", {"max_steps": 20}), resume=tmp_path / "r", log=quiet)
+        train(resume_config(tmp_path / "r", {"max_steps": 20}), resume=tmp_path / "r", log=quiet)
 
 
 def test_resume_on_a_changed_text(data, tmp_path):
@@ -195,7 +195,7 @@ def test_resume_on_a_changed_text(data, tmp_path):
         f.write("more text")
     with pytest.raises(ElmanError, match=r"^data: expected the text the resumed run was trained "
                                          r"on, got a different text from"):
-        train(*resume_config(tmp_path / "r", {"max_steps": 20}), resume=tmp_path / "r", log=quiet)
+        train(resume_config(tmp_path / "r", {"max_steps": 20}), resume=tmp_path / "r", log=quiet)
 
 
 def test_time_budget_and_max_steps(data, tmp_path):
@@ -206,9 +206,9 @@ def test_time_budget_and_max_steps(data, tmp_path):
 
 
 def test_gradient_norm_clipping(data, tmp_path):
-    model_cfg, train_cfg = cfg(data, tmp_path / "r", optimizer="sgd", momentum=0.0, lr=1.0,
+    config = cfg(data, tmp_path / "r", optimizer="sgd", momentum=0.0, lr=1.0,
                                clip=1e-3, max_steps=1, eval_every=1)
-    t = Trainer(model_cfg, train_cfg, log=quiet)
+    t = trainer(config, log=quiet)
     before = [p.detach().clone() for p in t.model.parameters()]
     t.run()
     after = checkpoint.load(t.run_dir / "checkpoint").model.parameters()
@@ -217,8 +217,8 @@ def test_gradient_norm_clipping(data, tmp_path):
 
 
 def test_interrupt_keeps_the_last_complete_checkpoint(data, tmp_path, monkeypatch):
-    model_cfg, train_cfg = cfg(data, tmp_path / "r", max_steps=100, eval_every=5)
-    t = Trainer(model_cfg, train_cfg, log=quiet)
+    config = cfg(data, tmp_path / "r", max_steps=100, eval_every=5)
+    t = trainer(config, log=quiet)
     real = t.task.loss
 
     def loss(*args):
@@ -271,9 +271,9 @@ def test_detach_and_state_files():
     assert not any(t.requires_grad for pair in out for t in pair)
     flat = state_tensors(out)
     assert sorted(flat) == ["0.0", "0.1", "1.0", "1.1"]
-    back = tensors_state(flat, like_lstm=True)
+    back = tensors_state(flat)
     assert torch.equal(back[0][1], out[0][1])
-    assert tensors_state(state_tensors([h.detach()]), like_lstm=False)[0].shape == (2, 3)
+    assert tensors_state(state_tensors([h.detach()]))[0].shape == (2, 3)
     assert detach(None) is None
 
 
@@ -299,7 +299,8 @@ def test_yaml_config_with_flags_winning(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("model:\n  cell: lstm\n  hidden_sizes: [32, 16]\ntrain:\n  lr: 0.01\n"
                  "seq_len: 50\nclip: null\n")
-    model, tr = resolve(str(p), {"lr": "0.5", "batch_size": "7"})
+    c = resolve(str(p), {"lr": "0.5", "batch_size": "7"})
+    model, tr = c.model, c.train
     assert model.cell == "lstm" and model.hidden_sizes == [32, 16]
     assert tr.lr == 0.5 and tr.seq_len == 50 and tr.batch_size == 7 and tr.clip is None
     assert tr.optimizer == "adam"                                # untouched default
@@ -309,16 +310,18 @@ def test_toml_config(tmp_path):
     p = tmp_path / "c.toml"
     p.write_text('cell = "elman"\nactivation = "relu"\nhidden_sizes = 8\n\n'
                  '[train]\nbptt = "full"\nmax_minutes = 0.5\n')
-    model, tr = resolve(str(p))
+    c = resolve(str(p))
+    model, tr = c.model, c.train
     assert (model.cell, model.activation, model.hidden_sizes) == ("elman", "relu", [8])
     assert tr.bptt == "full" and tr.max_minutes == 0.5
 
 
 @pytest.mark.parametrize("text, name, match", [
-    ("lr: 0.1\nlearning_rate: 3\n", "c.yaml", r"^config: expected known settings \(see elman "
-                                              r"train --help\), got unknown key 'learning_rate' in"),
-    ("model:\n  width: 3\n", "c.yaml", r"^config: expected model settings among .*, got unknown "
-                                       r"key model.width"),
+    ("lr: 0.1\nlearning_rate: 3\n", "c.yaml", r"^config: expected settings of the lm task \(see "
+                                              r"elman train --task lm --help\), got unknown key "
+                                              r"'learning_rate' in"),
+    ("model:\n  width: 3\n", "c.yaml", r"^config: expected model settings of the lm task among "
+                                       r".*, got unknown key model.width"),
     ("lr = [\n", "c.toml", r"^config: expected valid YAML or TOML, got '.*c.toml': "),
     ("a: [1\n", "c.yml", r"^config: expected valid YAML or TOML"),
     ("- 1\n- 2\n", "c.yaml", r"^config: expected a mapping of settings, got list"),
@@ -350,27 +353,30 @@ def test_missing_config_file_and_bad_flag_value(tmp_path):
         resolve(None, {"top_k": "0"})
 
 
-def test_a_setting_of_another_task_is_refused_not_ignored(tmp_path):
-    with pytest.raises(ElmanError, match=r"^vectors: expected a setting of the classify task "
-                                         r"\(left at its default 'none' for tag\), got "
-                                         r"'wordllama'$"):
+def test_a_setting_of_another_task_is_an_unknown_key_naming_the_task(tmp_path):
+    with pytest.raises(ElmanError, match=r"^config: expected settings of the tag task \(see "
+                                         r"elman train --task tag --help\), got unknown key "
+                                         r"'vectors' from the flags$"):
         resolve(None, {"task": "tag", "vectors": "wordllama"})
-    with pytest.raises(ElmanError, match=r"^pooling: expected a setting of the classify, "
-                                         r"digits tasks \(left at its default 'last' for lm\)"):
+    with pytest.raises(ElmanError, match=r"^config: expected settings of the lm task .*, got "
+                                         r"unknown key 'pooling'"):
         resolve(None, {"pooling": "max"})
     config = tmp_path / "run.yaml"
-    config.write_text("model:\n  char_dim: 32\ntrain:\n  task: tag\n")
-    assert resolve(str(config))[0].char_dim == 32                      # its own task
-    with pytest.raises(ElmanError, match=r"^char_dim: expected a setting of the tag task"):
+    config.write_text("model:\n  char_dim: 32\ntrain:\n  task: tag\n")   # the older sections
+    assert resolve(str(config)).options.char_dim == 32                  # its own task
+    with pytest.raises(ElmanError, match=r"^config: expected model settings of the classify "
+                                         r"task among .*, got unknown key model.char_dim"):
         resolve(str(config), {"task": "classify"})
-    assert resolve(None, {"task": "classify", "char_dim": "0"})[0].char_dim == 0   # default
-    assert resolve(None, {"task": "digits", "pooling": "mean"})[0].pooling == "mean"
+    sectioned = tmp_path / "task.yaml"
+    sectioned.write_text("task:\n  name: digits\n  pooling: mean\ntrain:\n  lr: 0.01\n")
+    c = resolve(str(sectioned))
+    assert (c.task, c.options.pooling, c.train.lr) == ("digits", "mean", 0.01)
 
 
 def test_config_dict_round_trip():
-    model, tr = resolve(None, {"hidden_sizes": "4,10,20", "clip": "none", "top_k": "5"})
-    assert model.hidden_sizes == [4, 10, 20] and tr.clip is None and tr.top_k == 5
-    assert from_dict(json.loads(json.dumps(to_dict(model, tr)))) == (model, tr)
+    c = resolve(None, {"hidden_sizes": "4,10,20", "clip": "none", "top_k": "5"})
+    assert c.model.hidden_sizes == [4, 10, 20] and c.train.clip is None and c.options.top_k == 5
+    assert from_dict(json.loads(json.dumps(c.to_dict()))) == c
     assert ModelConfig().cell == "gru"
 
 

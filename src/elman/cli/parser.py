@@ -18,7 +18,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         if message.startswith("unrecognized arguments: "):
-            raise bad("arguments", f"options listed by {self.prog} --help",
+            raise bad("arguments", "options listed by --help",
                       f"unrecognized {message.split(': ', 1)[1]}")
         choice = re.fullmatch(r"argument (\w+): invalid choice: (.+?) \(choose from (.+)\)",
                               message)
@@ -80,7 +80,8 @@ def dispatch(argv: list[str]):
         return partial(cmd_run, verb=argv[0], parser_class=Parser), (run, argv[2:])
     args = build_parser().parse_args(argv)
     if not getattr(args, "func", None):
-        raise bad("command", "a command (see elman --help)", "none")
+        raise bad("command", f"one of {', '.join(['train', *verbs(), 'summary'])} (see elman "
+                  "--help)", "none")
     return args.func, args
 
 

@@ -3,7 +3,7 @@ its task's command of that name, parse the command's own flags and run it."""
 
 from pathlib import Path
 
-from ..errors import bad
+from ..errors import ElmanError, bad
 from ..tasks import TASKS, commands_of
 
 
@@ -15,7 +15,7 @@ def task_name(path) -> str:
     name = task_of(config) or DEFAULT_TASK
     if name not in TASKS:
         raise bad("checkpoint", f"a run of one of the tasks {sorted(TASKS)}",
-                  f"task {name!r} in {str(Path(path))!r}")
+                  f"{str(Path(path))!r} naming the task {name!r}")
     return name
 
 
@@ -40,7 +40,9 @@ def cmd_run(argv: tuple, verb: str, parser_class) -> int:
     """``elman VERB RUN [flags]`` (``argv``: RUN and the flags): the command VERB of the
     run's task."""
     path, rest = argv
-    if path in (None, "-h", "--help"):
+    if path is None:
+        raise ElmanError(f"{verb}: the following arguments are required: RUN")
+    if path in ("-h", "--help"):
         print(f"usage: elman {verb} RUN [flags]\n\n{verb}: a command of {verb_help(verb)}")
         return 0
     name = task_name(path)
@@ -50,7 +52,7 @@ def cmd_run(argv: tuple, verb: str, parser_class) -> int:
                   f"({', '.join(n for n in TASKS if verb in commands_of(n))})",
                   f"a {name} run (its commands: {', '.join(offered)})")
     run, task = load_run(path)
-    command = next(c for c in task.commands if c.name == verb)
+    command = {c.name: c for c in task.commands}[verb]
     parser = parser_class(prog=f"elman {verb} RUN", description=command.help)
     for f in command.flags:
         f.add_to(parser)

@@ -4,6 +4,7 @@ The flags are read twice: first for --task, --config and --resume, which decide 
 then with the settings of that task's ``Options`` added."""
 
 import sys
+from pathlib import Path
 
 
 def chosen_task(argv: list[str]) -> tuple[str | None, bool]:
@@ -21,7 +22,7 @@ def chosen_task(argv: list[str]) -> tuple[str | None, bool]:
     if known.config and task_of(load_file(known.config)):
         return task_of(load_file(known.config)), True
     if known.resume:
-        return task_name(known.resume), True
+        return task_name(Path(known.resume) / "checkpoint"), True
     return None, False
 
 
@@ -29,11 +30,11 @@ def cmd_train(argv: list[str]) -> int:
     from ..tasks import TASKS, options_class
     from ..training.config import DEFAULT_TASK, load_file, resolve
     from .parser import train_parser
-    task, named = chosen_task(argv)
+    name, named = chosen_task(argv)
     asking = any(a in ("-h", "--help") for a in argv)
-    task = task or DEFAULT_TASK
-    options = options_class(task) if task in TASKS and (named or not asking) else None
-    parsed = train_parser(options, task).parse_args(argv)
+    name = name or DEFAULT_TASK
+    options = options_class(name) if name in TASKS and (named or not asking) else None
+    parsed = train_parser(options, name).parse_args(argv)
     values = {k: v for k, v in vars(parsed).items() if k not in ("config", "resume")}
     from ..training.trainer import resume_config, train
     if parsed.resume:

@@ -1,6 +1,13 @@
-"""Training: run configuration in sections, the loop and its metrics."""
+"""Training: run configuration in sections (``config``, no torch), the loop (``trainer``) and
+its metrics. The names below are imported on first use, so reading a config stays light."""
 
-from .config import ModelConfig, RunConfig, TrainConfig, resolve
-from .trainer import RunResult, Trainer, train
+_NAMES = {"ModelConfig": "config", "RunConfig": "config", "TrainConfig": "config",
+          "resolve": "config", "RunResult": "trainer", "Trainer": "trainer", "train": "trainer"}
+__all__ = sorted(_NAMES)
 
-__all__ = ["ModelConfig", "RunConfig", "RunResult", "TrainConfig", "Trainer", "resolve", "train"]
+
+def __getattr__(name):
+    if name in _NAMES:
+        import importlib
+        return getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,14 +5,14 @@ Values come from, in increasing priority: the defaults (the main job: a characte
 model on the built-in corpus in about four minutes on two CPU cores), a YAML or TOML file
 (``--config``) and command-line flags. A file may be flat (``lr: 0.001``, ``task: tag``) or
 sectioned (``model: {cell: lstm}``, ``train: {lr: 0.001}``, ``task: {name: tag, char_dim:
-32}``); a key that neither the sections nor the chosen task have is an error naming it and the
-task. The resolved config is saved as JSON in every run folder and checkpoint::
+32}``); a key that neither the sections nor the chosen task have is an error naming it and
+the task. Every run folder and checkpoint keeps the resolved config as JSON::
 
     {"model": {...}, "train": {...}, "task": {"name": "tag", ...its options}}
 
-Run folders written before the sections (every setting of every task in ``model`` and
-``train``, the task's name in ``train.task``) read the same: ``from_dict`` sorts their keys
-into the sections and drops the settings of other tasks.
+Run folders written before the sections (with the settings of every task under ``model``
+and ``train``, and the name of the task under ``train``) read the same: ``from_dict`` sorts
+their keys into the sections and drops the settings of other tasks.
 """
 
 import json
@@ -41,7 +41,7 @@ class ModelConfig:
     hidden_sizes: list = opt([384], parse_sizes, "layer widths, e.g. 256 or 256,256", "H[,H...]")
     embed_dim: int = opt(64, parse_positive_int, "token embedding width (tasks that read "
                          "tokens)")
-    activation: str = opt("tanh", parse_choice(ACTIVATIONS), "f of the Elman cell")
+    activation: str = opt("tanh", parse_choice(sorted(ACTIVATIONS)), "f of the Elman cell")
     dropout: float = opt(0.2, parse_fraction, "dropout between layers and before the output")
     bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer (of "
                               "the encoder, for encoder-decoders; not for language models)")
@@ -150,8 +150,8 @@ def load_file(path) -> dict:
 
 
 def task_of(raw: dict) -> str | None:
-    """The task named by a raw mapping: ``task: NAME``, ``task: {name: NAME}`` or, in a run
-    folder written before the sections, ``train: {task: NAME}``."""
+    """The name given by a raw mapping: ``task: NAME``, ``task: {name: NAME}`` or, from a
+    run folder written before the sections, ``train: {task: NAME}``."""
     task = raw.get("task")
     if isinstance(task, dict):
         task = task.get("name")
@@ -165,24 +165,27 @@ def sort_keys(raw: dict, where: str, task: str, options) -> dict:
     "task"); a key that none of them has is an error naming the task."""
     out = {"model": {}, "train": {}, "task": {}}
     owner = {n: s for s, cls in SECTIONS.items() for n in field_names(cls)}
-    owner.update({n: "task" for n in field_names(options)})
+    owner.update(dict.fromkeys(field_names(options), "task"))
     for key, value in raw.items():
         if key == "task" and not isinstance(value, dict):
             continue                                   # the task's name
         if key in (*SECTIONS, "task") and isinstance(value, dict):
             known = field_names(SECTIONS[key]) if key in SECTIONS else field_names(options)
             for k, v in value.items():
-                if k == "name" and key == "task":
-                    continue
-                if k not in known:
+                if k == ("name" if key == "task" else "task"):
+                    continue                           # the task's name
+                if k in known:
+                    out[key][k] = v
+                elif k in field_names(options):        # the task's own, in an older place
+                    out["task"][k] = v
+                else:
                     raise bad("config", f"{key} settings of the {task} task among "
                               f"{known}", f"unknown key {key}.{k} in {where}")
-                out[key][k] = v
         elif key in owner:
             out[owner[key]][key] = value
         else:
             raise bad("config", f"settings of the {task} task (see elman train --task "
-                      f"{task} --help)", f"unknown key {key!r} in {where}")
+                      f"{task} --help)", f"unknown key {key!r} from {where}")
     return out
 
 
@@ -216,11 +219,11 @@ def from_dict(d: dict) -> RunConfig:
     task = parse_choice(tuple(TASKS))("task", task_of(d) or DEFAULT_TASK)
     options = options_class(task)
     if isinstance(d.get("task"), dict):
-        return build(task, sort_keys({k: d.get(k, {}) for k in ("model", "train", "task")},
-                                     "config.json", task, options))
-    known = {**{n: "model" for n in field_names(ModelConfig)},
-             **{n: "train" for n in field_names(TrainConfig)},
-             **{n: "task" for n in field_names(options)}}
+        sections = {k: d.get(k, {}) for k in ("model", "train", "task")}
+        return build(task, sort_keys(sections, "config.json", task, options))
+    known = {**dict.fromkeys(field_names(ModelConfig), "model"),
+             **dict.fromkeys(field_names(TrainConfig), "train"),
+             **dict.fromkeys(field_names(options), "task")}
     values = {"model": {}, "train": {}, "task": {}}
     for section in ("model", "train"):
         for k, v in (d.get(section) or {}).items():

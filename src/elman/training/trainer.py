@@ -406,9 +406,15 @@ class Trainer:
                          self.clock(), self.model, self.task)
 
 
-def train(config: RunConfig, resume=None, log=print) -> RunResult:
-    """Train (or resume from the run folder ``resume``) and return the result."""
+def trainer(config: RunConfig, resume=None, log=print) -> Trainer:
+    """The Trainer of a new run, or of the run folder ``resume``, with its task from the
+    registry."""
     ck = checkpoint.load(Path(resume) / "checkpoint", training=True) if resume else None
     task = get_task(config.task)(config.options, vocab=ck.vocab if ck else None,
                                  meta=ck.meta if ck else None)
-    return Trainer(config, task, ck, resume, log).run()
+    return Trainer(config, task, ck, resume, log)
+
+
+def train(config: RunConfig, resume=None, log=print) -> RunResult:
+    """Train (or resume from the run folder ``resume``) and return the result."""
+    return trainer(config, resume, log).run()
