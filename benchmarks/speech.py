@@ -39,9 +39,9 @@ def run(task: str, minutes: float, quick: bool, out: Path, data: Path = FSDD):
               "features": "logmel", "n_mels": 40, "hop_ms": 10.0, "window_ms": 25.0,
               "max_minutes": minutes, "quiet": True, "seed": 0, "lr_schedule": "plateau",
               "out": str(out / f"{task}-{time.strftime('%Y%m%d-%H%M%S')}")}
-    model_cfg, train_cfg = resolve(None, values)
+    config = resolve(None, values)
     t0 = time.monotonic()
-    result = train(model_cfg, train_cfg, log=lambda *a: None)
+    result = train(config, log=lambda *a: None)
     return result, (time.monotonic() - t0) / 60
 
 

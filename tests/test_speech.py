@@ -4,6 +4,7 @@ its own frequency, said by two "speakers". File names, the speaker-stratified sp
 classifier and a CTC recogniser that overfit the set, train / eval / transcribe through the
 CLI, bad input, and a few real FSDD files when ../shared/data/fsdd is there."""
 
+import json
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 import soundfile
 import torch
 
-from elman.cli import main
+from elman.cli import load_run, main
 from elman.data import audio
 from elman.data.features import FeatureSettings, FrameBatches, Normaliser, features
 from elman.errors import ElmanError
@@ -192,9 +193,9 @@ def test_utterance_batches_are_seeded_and_resume_mid_epoch():
 
 
 def test_digit_classifier_overfits(wavs, tmp_path):
-    model_cfg, cfg = resolve(None, {**SMALL, "task": "digits", "data": str(wavs), "lr": 0.02,
-                                    "max_steps": 40, "eval_every": 20, "out": str(tmp_path / "r")})
-    result = train(model_cfg, cfg, log=lambda *a: None)
+    config = resolve(None, {**SMALL, "task": "digits", "data": str(wavs), "lr": 0.02,
+                            "max_steps": 40, "eval_every": 20, "out": str(tmp_path / "r")})
+    result = train(config, log=lambda *a: None)
     task = result.task
     assert task.labels == ["0", "1", "2"] and (len(task.train), len(task.valid)) == (24, 6)
     assert task.evaluate(result.model, task.train_batches)["accuracy"] == 1.0
@@ -205,11 +206,11 @@ def test_digit_classifier_overfits(wavs, tmp_path):
 
 
 def test_ctc_recogniser_overfits(wavs, tmp_path):
-    model_cfg, cfg = resolve(None, {**SMALL, "task": "digit-sequences", "data": str(wavs),
-                                    "lr": 0.02, "max_steps": 70, "eval_every": 35,
-                                    "utterances": 48, "valid_utterances": 24, "max_digits": 3,
-                                    "out": str(tmp_path / "r")})
-    result = train(model_cfg, cfg, log=lambda *a: None)
+    config = resolve(None, {**SMALL, "task": "digit-sequences", "data": str(wavs),
+                            "lr": 0.02, "max_steps": 70, "eval_every": 35,
+                            "utterances": 48, "valid_utterances": 24, "max_digits": 3,
+                            "out": str(tmp_path / "r")})
+    result = train(config, log=lambda *a: None)
     first = (tmp_path / "r/metrics.jsonl").read_text().splitlines()[0]
     assert result.valid["loss"] < 0.5 < float(re.search(r'"train_loss": ([0-9.]+)', first)[1])
     beam = result.task.evaluate(result.model, beam=8)
@@ -233,6 +234,18 @@ def test_cli_digits_train_eval_transcribe(wavs, tmp_path, capsys):
     assert main(["transcribe", str(run), str(wavs / "2_bob_3.wav")]) == 0
     digit, p = capsys.readouterr().out.split()
     assert digit == "2" and 0.5 < float(p) <= 1.0
+    (run / "confusion.png").unlink()
+    assert main(["eval", str(run), "--data", str(wavs), "--json"]) == 0
+    out = capsys.readouterr().out
+    metrics = json.loads(out)                                  # one JSON object, no table
+    assert out.count("\n") == 1 and not (run / "confusion.png").exists()
+    assert set(metrics) == {"accuracy", "per_class", "count"} and metrics["count"] == 30
+    assert f"{metrics['accuracy']:.4f}" == f"{accuracy:.4f}"
+    assert [r["label"] for r in metrics["per_class"]] == ["0", "1", "2"]
+    assert sum(r["support"] for r in metrics["per_class"]) == 30
+    assert main(["eval", str(run), "--json", "--plot", str(tmp_path / "c.png")]) == 0
+    assert json.loads(capsys.readouterr().out)["count"] == 6
+    assert (tmp_path / "c.png").is_file()
 
 
 def test_cli_digit_sequences_train_eval_transcribe(wavs, tmp_path, capsys):
@@ -253,6 +266,60 @@ def test_cli_digit_sequences_train_eval_transcribe(wavs, tmp_path, capsys):
     assert re.fullmatch(r"[0-9]*\n", capsys.readouterr().out)
     assert main(["eval", str(run), "--data", str(tmp_path), "--beam", "1"]) == 0
     assert "(1 utterances)" in capsys.readouterr().out
+    assert main(["eval", str(run), "--beam", "4", "--json"]) == 0
+    out = capsys.readouterr().out
+    metrics = json.loads(out)
+    assert out.count("\n") == 1 and set(metrics) == {"loss", "tokens", "greedy", "beam"}
+    assert metrics["tokens"] == 8 and metrics["beam"]["width"] == 4
+    assert f"sequence accuracy: {metrics['greedy']['accuracy']:.4f}" in lines[0]
+    assert f"digit error rate: {metrics['beam']['digit_error_rate']:.4f}" in lines[1]
+    assert f"loss: {metrics['loss']:.4f} nats per digit" == lines[2]
+    assert main(["eval", str(run), "--data", str(tmp_path), "--beam", "1", "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert "beam" not in metrics and metrics["tokens"] == 1
+
+
+def test_digits_predict_is_json_and_agrees_with_transcribe(wavs, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--task", "digits", "--data", str(wavs), *FLAGS, "--lr", "0.02",
+                 "--max-steps", "6", "--eval-every", "6", "--out", str(run)]) == 0
+    path = wavs / "1_ann_2.wav"
+    assert main(["transcribe", str(run), str(path)]) == 0
+    digit, p = capsys.readouterr().out.split()[-2:]
+    r, task = load_run(run)                        # restored from the checkpoint, no data read
+    assert task.train is None and task.labels == ["0", "1", "2"]
+    answers = task.predict([r.model], [str(path), audio.read_wav(path, RATE),
+                                       chirp(2, 1, 0.25).tolist()])
+    assert json.loads(json.dumps(answers)) == answers and len(answers) == 3
+    assert answers[0] == {"digit": digit, "probability": answers[0]["probability"]}
+    assert f"{answers[0]['probability']:.4f}" == p and answers[1] == answers[0]
+    assert answers[2]["digit"] in task.labels and 0 < answers[2]["probability"] <= 1
+    voted = task.predict([r.model, r.model], [path])[0]
+    assert voted["digit"] == digit and abs(voted["probability"] - float(p)) < 1e-4
+    assert task.predict([r.model], []) == []
+    with pytest.raises(ElmanError, match=r"wav: expected at least one analysis window"):
+        task.predict([r.model], [np.zeros(100, np.float32)])
+    with pytest.raises(ElmanError, match=r"wave: expected a path or a 1-D array"):
+        task.predict([r.model], [np.zeros((2, 800), np.float32)])
+
+
+def test_digit_sequences_predict_is_json_and_agrees_with_transcribe(wavs, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--task", "digit-sequences", "--data", str(wavs), *FLAGS,
+                 "--lr", "0.02", "--max-steps", "6", "--eval-every", "6", "--utterances",
+                 "16", "--valid-utterances", "8", "--max-digits", "2", "--out", str(run)]) == 0
+    joined = np.concatenate([chirp(2, 0, 0.25), np.zeros(400, np.float32), chirp(0, 1, 0.25)])
+    soundfile.write(tmp_path / "20_ann_0.wav", joined, RATE)
+    capsys.readouterr()
+    r, task = load_run(run)
+    wave = audio.read_wav(tmp_path / "20_ann_0.wav", RATE)          # as the file holds it
+    for beam in (1, 3):
+        assert main(["transcribe", str(run), str(tmp_path / "20_ann_0.wav"), "--beam",
+                     str(beam)]) == 0
+        heard = capsys.readouterr().out.rstrip("\n")
+        answers = task.predict([r.model], [tmp_path / "20_ann_0.wav", wave], beam=beam)
+        assert json.loads(json.dumps(answers)) == answers == [heard, heard]
+    assert task.predict([r.model, r.model], [wave]) == task.predict([r.model], [wave])
 
 
 def error_of(argv, capsys) -> str:
@@ -270,8 +337,6 @@ def test_cli_errors(wavs, tmp_path, capsys):
         error_of(["train", "--task", "digits", "--data", str(bad), *FLAGS], capsys)
     assert "wav: expected a readable WAV file, got" in \
         error_of(["train", "--task", "digit-sequences", "--data", str(bad), *FLAGS], capsys)
-    assert "transcribe: the following arguments are required" in \
-        error_of(["transcribe", str(tmp_path)], capsys)
     assert "checkpoint: expected a folder holding model.safetensors" in \
         error_of(["transcribe", str(tmp_path), str(wavs / "0_ann_0.wav")], capsys)
     (tmp_path / "story.txt").write_text("one two three four five six seven " * 20)
@@ -279,14 +344,17 @@ def test_cli_errors(wavs, tmp_path, capsys):
                  "--max-steps", "1", "--sample-length", "0", "--quiet", "--out",
                  str(tmp_path / "lm")]) == 0
     capsys.readouterr()
-    assert "run: expected a digits or digit-sequences run for elman transcribe, got a lm run" \
-        in error_of(["transcribe", str(tmp_path / "lm"), str(wavs / "0_ann_0.wav")], capsys)
+    assert "run: expected a run of a task with the transcribe command (digits, digit-sequences), " \
+        "got a lm run" in error_of(["transcribe", str(tmp_path / "lm"), str(wavs / "0_ann_0.wav")],
+                                   capsys)
 
 
 def test_transcribe_refuses_bad_input(wavs, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "--task", "digits", "--data", str(wavs), *FLAGS, "--max-steps", "2",
                  "--eval-every", "2", "--out", str(run)]) == 0
+    assert "transcribe RUN: the following arguments are required: FILE.wav" in \
+        error_of(["transcribe", str(run)], capsys)
     soundfile.write(tmp_path / "short.wav", np.zeros(150, np.float32), RATE)
     assert "wav: expected at least one analysis window (320 samples at 8000 Hz), got" in \
         error_of(["transcribe", str(run), str(tmp_path / "short.wav")], capsys)
@@ -307,22 +375,22 @@ def test_a_valid_folder_replaces_the_split(wavs, tmp_path):
     (valid := tmp_path / "valid").mkdir()
     soundfile.write(valid / "1_cat_0.wav", chirp(1, 0, 0.25), RATE)
     soundfile.write(valid / "2_cat_0.wav", chirp(2, 1, 0.25), RATE)
-    m, c = resolve(None, {**SMALL, "task": "digits", "data": str(wavs), "valid": str(valid),
-                          "max_steps": 1, "eval_every": 1, "out": str(tmp_path / "r")})
-    task = train(m, c, log=lambda *a: None).task
+    config = resolve(None, {**SMALL, "task": "digits", "data": str(wavs), "valid": str(valid),
+                            "max_steps": 1, "eval_every": 1, "out": str(tmp_path / "r")})
+    task = train(config, log=lambda *a: None).task
     assert (len(task.train), len(task.valid)) == (30, 2)
     assert [r.speaker for r in task.valid] == ["cat", "cat"]
 
 
 def test_resumed_classifier_matches_an_uninterrupted_one(wavs, tmp_path):
     base = {**SMALL, "task": "digits", "data": str(wavs), "lr": 0.01, "eval_every": 5}
-    m, c = resolve(None, {**base, "max_steps": 10, "out": str(tmp_path / "straight")})
-    straight = train(m, c, log=lambda *a: None)
-    m, c = resolve(None, {**base, "max_steps": 5, "out": str(tmp_path / "split")})
-    train(m, c, log=lambda *a: None)
+    straight = train(resolve(None, {**base, "max_steps": 10, "out": str(tmp_path / "straight")}),
+                     log=lambda *a: None)
+    train(resolve(None, {**base, "max_steps": 5, "out": str(tmp_path / "split")}),
+          log=lambda *a: None)
     from elman.training.trainer import resume_config
-    m, c = resume_config(tmp_path / "split", {"max_steps": 10})
-    resumed = train(m, c, resume=tmp_path / "split", log=lambda *a: None)
+    resumed = train(resume_config(tmp_path / "split", {"max_steps": 10}),
+                    resume=tmp_path / "split", log=lambda *a: None)
     a = checkpoint.load(tmp_path / "straight/checkpoint").model.state_dict()
     b = checkpoint.load(tmp_path / "split/checkpoint").model.state_dict()
     assert resumed.step == straight.step == 10

@@ -11,10 +11,14 @@ Model: ``elman.models.ManyToMany`` over the normalised frames (B, T, F) -> logit
 class 0 is the CTC blank, class d + 1 the digit d. Loss: ``torch.nn.functional.ctc_loss``
 (nats per digit); metrics: the share of utterances decoded exactly ("accuracy") and the digit
 error rate, edit distance / reference digits (greedy decoding during training; ``elman eval``
-adds prefix beam search, ``elman.models.ctc``).
+adds prefix beam search, ``elman.models.ctc``). ``elman transcribe``: the digit string heard in
+one WAV file.
 """
 
+import argparse
+import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,15 +29,28 @@ from torch import nn
 from ..data import audio
 from ..data.batching import Batch, epoch_generator
 from ..data.features import FrameBatches, collate, length_sorted
+from ..errors import bad
 from ..models import ManyToMany
 from ..models.ctc import BLANK, edit_distance, greedy_decode, prefix_beam_search
-from .speech import SpeechTask, evaluating, recordings_of
+from ..options import opt, parse_positive_int
+from .base import Command, eval_command, flag
+from .speech import FILE, SpeechOptions, SpeechTask, evaluating
 
 if TYPE_CHECKING:
-    from ..training.config import ModelConfig
+    from ..training.config import ModelConfig, TrainConfig
+    from .base import Run
 
 DIGITS = "0123456789"
 VALID_STREAM = 1_000_003     # seeds the validation utterances apart from training epochs
+
+
+@dataclass
+class DigitSequencesOptions(SpeechOptions):
+    """Settings of the spoken digit-sequence recogniser."""
+
+    max_digits: int = opt(5, parse_positive_int, "digits per utterance, 1..max_digits")
+    utterances: int = opt(2000, parse_positive_int, "training utterances drawn per epoch")
+    valid_utterances: int = opt(500, parse_positive_int, "validation utterances")
 
 
 def label_ids(digits: str) -> list[int]:
@@ -95,38 +112,57 @@ class UtteranceBatches:
                            for i in indices])
 
 
+BEAM = flag("--beam", default="8", help="prefix beam width, 1 for greedy decoding (default: 8)")
+
+
 class DigitSequencesTask(SpeechTask):
-    """CTC recognition of utterances of several spoken digits."""
+    """CTC recognition of utterances of several spoken digits. ``--data``: a folder of
+    ``{digit}_{speaker}_{index}.wav`` files (FSDD's recordings/), joined into utterances."""
 
     name = "digit-sequences"
+    Options = DigitSequencesOptions
+    commands = (
+        eval_command(flag("--beam", default=None, help="prefix beam width, 1 for greedy "
+                          "decoding only (default: 8)"),
+                     help="exact utterances and digit error rate, greedy and with prefix "
+                     "beam search, on --data (each recording one utterance, labelled by the "
+                     "digits of its name) or the held-out utterances"),
+        Command("transcribe", "the digit string heard in a WAV file", "cmd_transcribe",
+                (FILE, BEAM)),
+    )
 
-    def setup(self, meta: dict | None):
-        c = self.cfg
-        self.train_batches = UtteranceBatches(self.utterances(self.train), c.utterances,
-                                              c.batch_size, c.seed, self.settings.hop)
+    def make_batches(self, train: "TrainConfig"):
+        o = self.options
+        self.train_batches = UtteranceBatches(self.utterances(self.train), o.utterances,
+                                              train.batch_size, train.seed, self.settings.hop)
         self.valid_batches = None
         if self.valid:
             valid = self.utterances(self.valid)
-            picks = valid.draw(c.valid_utterances, (c.split_seed, VALID_STREAM))
-            examples = [valid.make(p, (c.split_seed, VALID_STREAM, i))
+            picks = valid.draw(o.valid_utterances, (train.split_seed, VALID_STREAM))
+            examples = [valid.make(p, (train.split_seed, VALID_STREAM, i))
                         for i, p in enumerate(picks)]
-            self.valid_batches = FrameBatches(examples, c.batch_size, shuffle=False)
+            self.valid_batches = FrameBatches(examples, train.batch_size, shuffle=False)
+
+    def eval_batches(self, recordings, train: "TrainConfig") -> FrameBatches:
+        """Each recording as one utterance, labelled by the digits of its name."""
+        return FrameBatches([(self.frames(r.path), label_ids(r.digits)) for r in recordings],
+                            train.batch_size, shuffle=False)
 
     def utterances(self, recordings) -> Utterances:
         rate = self.settings.sample_rate
         return Utterances([audio.read_wav(r.path, rate) for r in recordings],
-                          [r.digits for r in recordings], self.cfg.max_digits, rate,
+                          [r.digits for r in recordings], self.options.max_digits, rate,
                           self.wave_frames)
 
     def describe(self) -> str:
-        c = self.cfg
-        return self.describe_data(f"; {c.utterances:,} train utterances an epoch and "
-                                  f"{c.valid_utterances:,} valid ones of 1-{c.max_digits} digits")
+        o = self.options
+        return self.describe_data(f"; {o.utterances:,} train utterances an epoch and "
+                                  f"{o.valid_utterances:,} valid ones of 1-{o.max_digits} digits")
 
     def build_model(self, model: "ModelConfig") -> ManyToMany:
         return ManyToMany(self.settings.size, model.hidden_sizes, len(DIGITS) + 1, model.cell,
                           model.activation, model.bidirectional, model.dropout,
-                          embed_dropout=model.embed_dropout)
+                          embed_dropout=self.options.embed_dropout)
 
     @staticmethod
     def ctc(model: nn.Module, x, y: torch.Tensor, reduction: str = "mean"):
@@ -150,7 +186,7 @@ class DigitSequencesTask(SpeechTask):
                 f"nats per digit, {valid['tokens']:,} utterances)")
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module, batches: FrameBatches | None = None,
+    def evaluate(self, model: nn.Module, batches: FrameBatches | None = None, *,
                  max_batches: int | None = None, beam: int = 1) -> dict:
         """{"loss": nats per digit, "accuracy": exact utterances, "digit_error_rate",
         "tokens": utterances}, decoding greedily (beam 1) or by prefix beam search."""
@@ -172,19 +208,60 @@ class DigitSequencesTask(SpeechTask):
         return {"loss": total / max(digits, 1), "accuracy": right / max(count, 1),
                 "digit_error_rate": errors / max(digits, 1), "tokens": count}
 
-    def folder_batches(self, folder) -> FrameBatches:
-        """Each recording of a folder as one utterance, labelled by the digits of its name."""
-        found = recordings_of(folder, self.check)
-        return FrameBatches([(self.frames(r.path), label_ids(r.digits)) for r in found],
-                            self.cfg.batch_size, shuffle=False)
-
     @torch.no_grad()
-    def transcribe(self, model: nn.Module, path, beam: int = 8) -> str:
+    def predict(self, models: list[nn.Module], inputs: list, beam: int = 8) -> list[str]:
+        """The digit string heard in each wave (a 1-D float array at the run's sample rate)
+        or WAV file path; several models decode the mean of their frame probabilities."""
+        out = []
+        for item in inputs:
+            frames = self.input_frames(item)[None]                            # (1, T, F)
+            per_model = []
+            for model in models:
+                with evaluating(model) as device:
+                    per_model.append(model(frames.to(device)).log_softmax(-1)[0].cpu())
+            log_probs = per_model[0] if len(models) == 1 else \
+                torch.stack(per_model).exp().mean(0).log()                    # (T, K)
+            out.append(digit_string(decode(log_probs, beam)))
+        return out
+
+    # --- commands --------------------------------------------------------------------------
+
+    def cmd_eval(self, run: "Run", args: argparse.Namespace) -> int:
+        """Exact utterances and digit error rate, greedy and with prefix beam search."""
+        beam = parse_positive_int("beam", "8" if args.beam is None else args.beam)
+        train = run.config.train
+        folder = args.data or train.valid
+        if folder:
+            batches = self.eval_batches(self.load(folder), train)
+        else:
+            self.setup(train)
+            batches = self.valid_batches
+        if batches is None:
+            raise bad("data", "a folder (--data DIR): the run kept no validation recordings",
+                      "none")
+        results = {width: self.evaluate(run.model, batches, beam=width)
+                   for width in sorted({1, beam})}
+        if args.json:
+            r = results[beam]
+            metrics = {"loss": r["loss"], "tokens": r["tokens"], "greedy": {
+                k: results[1][k] for k in ("accuracy", "digit_error_rate")}}
+            if beam > 1:
+                metrics["beam"] = {"width": beam, "accuracy": r["accuracy"],
+                                   "digit_error_rate": r["digit_error_rate"]}
+            print(json.dumps(metrics))
+            return 0
+        for width, r in results.items():
+            how = "greedy" if width == 1 else f"beam {width}"
+            print(f"{how:<8} sequence accuracy: {r['accuracy']:.4f}  digit error rate: "
+                  f"{r['digit_error_rate']:.4f}  ({r['tokens']:,} utterances)")
+        print(f"loss: {r['loss']:.4f} nats per digit")
+        return 0
+
+    def cmd_transcribe(self, run: "Run", args: argparse.Namespace) -> int:
         """The digit string heard in one WAV file."""
-        with evaluating(model) as device:
-            frames = self.frames(path)[None].to(device)                       # (1, T, F)
-            log_probs = model(frames).log_softmax(-1)[0].cpu()                # (T, K)
-        return digit_string(decode(log_probs, beam))
+        beam = parse_positive_int("beam", args.beam)
+        print(self.predict([run.model], [args.file], beam)[0])
+        return 0
 
 
 def decode(log_probs: torch.Tensor, beam: int) -> list[int]:

@@ -4,9 +4,13 @@ Data: a folder of ``{digit}_{speaker}_{index}.wav`` files (``elman.tasks.speech`
 validation part held out per speaker and digit. Model: ``elman.models.ManyToOne`` over the
 normalised feature frames (B, T, F) -> logits (B, K) over the digits seen in training,
 pooled as ``--pooling`` says. Loss: cross-entropy; metric: accuracy (and, through
-``elman eval``, per-digit scores and a confusion matrix).
+``elman eval``, per-digit scores and a confusion matrix). ``elman transcribe``: the digit of
+one WAV file and its probability.
 """
 
+import argparse
+import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
@@ -16,35 +20,64 @@ from ..data.features import FrameBatches, collate
 from ..errors import bad
 from ..losses import cross_entropy
 from ..models import ManyToOne
-from .labeled import report
-from .speech import SpeechTask, evaluating
+from ..models.many_to_one import POOLINGS
+from ..options import opt, parse_choice, parse_positive_int
+from .base import Command, eval_command, flag
+from .labeled import report_confusion
+from .speech import FILE, SpeechOptions, SpeechTask, evaluating
 
 if TYPE_CHECKING:
-    from ..training.config import ModelConfig
+    from ..training.config import ModelConfig, TrainConfig
+    from .base import Run
+
+
+@dataclass
+class DigitsOptions(SpeechOptions):
+    """Settings of the spoken-digit classifier."""
+
+    pooling: str = opt("last", parse_choice(list(POOLINGS)), "the top outputs as one vector: "
+                       "last (final state), max or mean over the real steps")
 
 
 class DigitsTask(SpeechTask):
-    """Many-to-one classification of single spoken digits."""
+    """Many-to-one classification of single spoken digits. ``--data``: a folder of
+    ``{digit}_{speaker}_{index}.wav`` files (FSDD's recordings/)."""
 
     name = "digits"
+    Options = DigitsOptions
     monitor = "accuracy"
-    report = staticmethod(report)
+    labels = None                      # the digits the model tells apart, sorted
+    commands = (
+        eval_command(flag("--plot", metavar="FILE", default=None, help="confusion-matrix PNG "
+                          "(default: confusion.png in the run folder; with --json: none)"),
+                     help="accuracy, per-digit scores and the confusion matrix on --data or "
+                     "the held-out recordings"),
+        Command("transcribe", "the digit of a WAV file and its probability", "cmd_transcribe",
+                (FILE, flag("--beam", default="8", help="unused by a digits run (the prefix "
+                            "beam width of a digit-sequences run)"))),
+    )
 
     def check(self, r):
         if len(r.digits) != 1:
             raise bad("data", "recordings of one digit each for the digits task (use "
                       "--task digit-sequences for several)", repr(r.path.name))
 
-    def setup(self, meta: dict | None):
-        self.restore(meta or {"labels": sorted({r.digits for r in self.train})})
-        c = self.cfg
-        self.train_batches = FrameBatches(self.examples(self.train), c.batch_size, seed=c.seed)
-        self.valid_batches = FrameBatches(self.examples(self.valid), c.batch_size,
-                                          shuffle=False) if self.valid else None
-
     def restore(self, meta: dict):
         self.labels = meta["labels"]
         self.index = {label: i for i, label in enumerate(self.labels)}
+
+    def fit(self):
+        if self.labels is None:
+            self.restore({"labels": sorted({r.digits for r in self.train})})
+
+    def make_batches(self, train: "TrainConfig"):
+        self.train_batches = FrameBatches(self.examples(self.train), train.batch_size,
+                                          seed=train.seed)
+        self.valid_batches = FrameBatches(self.examples(self.valid), train.batch_size,
+                                          shuffle=False) if self.valid else None
+
+    def eval_batches(self, recordings, train: "TrainConfig") -> FrameBatches:
+        return FrameBatches(self.examples(recordings), train.batch_size, shuffle=False)
 
     def known(self, recordings):
         """Refuse a digit the model has no output for."""
@@ -68,7 +101,7 @@ class DigitsTask(SpeechTask):
             raise bad("data", "recordings of at least 2 different digits", self.labels)
         return ManyToOne(self.settings.size, model.hidden_sizes, len(self.labels), model.cell,
                          model.activation, model.bidirectional, model.dropout,
-                         embed_dropout=model.embed_dropout, pooling=model.pooling)
+                         embed_dropout=self.options.embed_dropout, pooling=self.options.pooling)
 
     @staticmethod
     def loss(model: nn.Module, x, y: torch.Tensor, state=None):
@@ -76,7 +109,7 @@ class DigitsTask(SpeechTask):
         return cross_entropy(model(x.x, x.lengths), y, reduction="step"), None
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module, batches: FrameBatches | None = None,
+    def evaluate(self, model: nn.Module, batches: FrameBatches | None = None, *,
                  max_batches: int | None = None) -> dict:
         """{"loss": mean nats per recording, "accuracy", "tokens": recordings scored}."""
         total, right, count = 0.0, 0, 0
@@ -92,27 +125,77 @@ class DigitsTask(SpeechTask):
         return {"loss": total / max(count, 1), "accuracy": right / max(count, 1),
                 "tokens": count}
 
+    @staticmethod
+    def report(valid: dict) -> str:
+        return (f"valid accuracy: {valid['accuracy']:.2%} (loss {valid['loss']:.4f} nats per "
+                f"label, {valid['tokens']:,} labels)")
+
     @torch.no_grad()
-    def probabilities(self, model: nn.Module, frames: list[torch.Tensor]) -> torch.Tensor:
-        """Frames [(T_i, F)] -> digit probabilities (N, K), in order."""
+    def probabilities(self, models: list[nn.Module], frames: list[torch.Tensor]) -> torch.Tensor:
+        """Frames [(T_i, F)] -> digit probabilities (N, K), in order: one model's, or the
+        mean of several models' (an ensemble that votes)."""
         out = []
-        with evaluating(model) as device:
-            for i in range(0, len(frames), 64):
-                x = collate([(f, 0) for f in frames[i:i + 64]]).x.to(device)
-                out.append(model(x.x, x.lengths).softmax(-1).cpu())
-        return torch.cat(out)
+        for model in models:
+            chunks = []
+            with evaluating(model) as device:
+                for i in range(0, len(frames), 64):
+                    x = collate([(f, 0) for f in frames[i:i + 64]]).x.to(device)
+                    chunks.append(model(x.x, x.lengths).softmax(-1).cpu())
+            out.append(torch.cat(chunks))
+        return out[0] if len(out) == 1 else torch.stack(out).mean(0)
+
+    def predict(self, models: list[nn.Module], inputs: list) -> list[dict]:
+        """{"digit", "probability"} of each wave (a 1-D float array at the run's sample rate)
+        or WAV file path."""
+        if not inputs:
+            return []
+        p = self.probabilities(models, [self.input_frames(item) for item in inputs])
+        best = p.argmax(-1).tolist()
+        return [{"digit": self.labels[k], "probability": float(row[k])}
+                for k, row in zip(best, p)]
 
     def gold_and_predicted(self, model: nn.Module, recordings) -> tuple[list[str], list[str]]:
         """The digits of recordings and the model's guesses."""
         if not recordings:
             return [], []
         self.known(recordings)
-        p = self.probabilities(model, [self.frames(r.path) for r in recordings])
+        p = self.probabilities([model], [self.frames(r.path) for r in recordings])
         return [r.digits for r in recordings], [self.labels[i] for i in p.argmax(-1).tolist()]
 
-    def transcribe(self, model: nn.Module, path, beam: int = 1) -> str:
-        """"digit<TAB>probability" of one WAV file (``beam`` is unused)."""
-        p = self.probabilities(model, [self.frames(path)])[0]
-        k = int(p.argmax())
-        return f"{self.labels[k]}\t{float(p[k]):.4f}"
+    # --- commands --------------------------------------------------------------------------
 
+    def cmd_eval(self, run: "Run", args: argparse.Namespace) -> int:
+        """Accuracy, per-digit scores and the confusion matrix of --data, the run's --valid
+        folder or its validation split."""
+        from .. import scores
+        from ..io.plots import plot_confusion
+        train = run.config.train
+        folder = args.data or train.valid
+        if folder:
+            recordings = self.load(folder)
+        else:
+            self.setup(train)
+            recordings = self.valid
+        gold, found = self.gold_and_predicted(run.model, recordings)
+        name = folder or f"the validation split of {train.data}"
+        if not gold:
+            raise bad("data", "a folder (--data DIR): the run kept no validation recordings",
+                      "none")
+        if not args.json:
+            report_confusion(gold, found, self.labels, "recordings",
+                             args.plot or run.folder / "confusion.png", name)
+            return 0
+        counts = scores.confusion(gold, found, self.labels)
+        if args.plot:
+            plot_confusion(counts, self.labels, args.plot, title=name)
+        print(json.dumps({"accuracy": scores.accuracy(counts),
+                          "per_class": scores.per_class(counts, self.labels),
+                          "count": len(gold)}))
+        return 0
+
+    def cmd_transcribe(self, run: "Run", args: argparse.Namespace) -> int:
+        """"digit<TAB>probability" of one WAV file (--beam is checked, not used)."""
+        parse_positive_int("beam", args.beam)
+        answer = self.predict([run.model], [args.file])[0]
+        print(f"{answer['digit']}\t{answer['probability']:.4f}")
+        return 0

@@ -1,13 +1,15 @@
-"""What the spoken-digit tasks (digits, digit-sequences) share: reading a folder of
-recordings (``elman.data.audio``), the speaker-stratified split (or a --valid folder), the
-features and their normalisation (``elman.data.features``), the checkpoint record, and
-decoding one WAV file for ``elman transcribe``.
+"""What the spoken-digit tasks (digits, digit-sequences) share: their options (the features),
+reading a folder of recordings (``elman.data.audio``), the speaker-stratified split (or a
+--valid folder), the features and their normalisation (``elman.data.features``), the
+checkpoint record, and the frames of one WAV file or wave for ``predict`` and ``elman
+transcribe``.
 
 Features are cached in memory per (file, settings), so a process that trains several models
 on one folder (the benchmark) transforms each file once.
 """
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,11 +20,28 @@ from torch import nn
 from ..data import audio
 from ..data.features import FeatureSettings, Normaliser, features
 from ..errors import bad
+from ..options import opt, parse_choice, parse_fraction, parse_positive, parse_positive_int
+from .base import Task, flag
 
 if TYPE_CHECKING:
     from ..training.config import TrainConfig
 
 _FRAMES: dict[tuple, np.ndarray] = {}
+
+
+@dataclass
+class SpeechOptions:
+    """Settings of the spoken-digit tasks."""
+
+    features: str = opt("logmel", parse_choice(("logmel", "mfcc")),
+                        "log-mel spectrum or MFCCs per frame")
+    sample_rate: int = opt(8000, parse_positive_int, "samples per second the WAVs are read at "
+                           "(others are resampled)")
+    n_mels: int = opt(40, parse_positive_int, "mel filters")
+    n_mfcc: int = opt(13, parse_positive_int, "cepstral coefficients (features=mfcc)")
+    hop_ms: float = opt(10.0, parse_positive, "milliseconds between frames")
+    window_ms: float = opt(25.0, parse_positive, "milliseconds per analysis window")
+    embed_dropout: float = opt(0.0, parse_fraction, "dropout on the input frames")
 
 
 def cached_frames(path: Path, s: FeatureSettings) -> np.ndarray:
@@ -31,41 +50,81 @@ def cached_frames(path: Path, s: FeatureSettings) -> np.ndarray:
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns, s)
     if key not in _FRAMES:
         wave = audio.read_wav(path, s.sample_rate)
-        if len(wave) < s.window:
-            raise bad("wav", f"at least one analysis window ({s.window} samples at "
-                      f"{s.sample_rate} Hz)", f"{str(path)!r} with {len(wave)}")
-        _FRAMES[key] = features(wave, s)
+        _FRAMES[key] = wave_features(wave, s, repr(str(path)))
     return _FRAMES[key]
 
 
-class SpeechTask:
-    """The shared constructor: ``self.train`` and ``self.valid`` (lists of Recording), their
-    waves or frames on demand, ``self.normaliser``; the subclass's ``setup()`` makes batches.
-    A subclass sets ``name`` and provides ``setup`` (and ``check``, ``restore``)."""
+def wave_features(wave: np.ndarray, s: FeatureSettings, name: str = "a wave") -> np.ndarray:
+    """The (unnormalised) frames (T, F) of a wave (N,), refused when shorter than a window."""
+    if len(wave) < s.window:
+        raise bad("wav", f"at least one analysis window ({s.window} samples at "
+                  f"{s.sample_rate} Hz)", f"{name} with {len(wave)}")
+    return features(wave, s)
 
-    def __init__(self, train: "TrainConfig", vocab=None, meta: dict | None = None):
-        if train.data is None:
-            raise bad("data", f"a folder of WAV files (--data DIR) for the {train.task} task",
+
+FILE = flag("file", metavar="FILE.wav", help="the recording")
+
+
+class SpeechTask(Task):
+    """The shared part: ``load`` (a folder of WAVs -> checked Recordings), ``setup`` (the
+    split into ``self.train`` and ``self.valid``, the normaliser fitted on the training
+    frames), the frames of files and waves, and the checkpoint record (feature settings,
+    normaliser and what the subclass adds). A subclass sets ``name``, ``Options`` and
+    ``commands`` and provides ``check``, ``restore``, ``fit`` and ``make_batches``."""
+
+    Options = SpeechOptions
+    train = valid = None               # the recordings of each part, set by setup()
+
+    def __init__(self, options, *, vocab=None, meta: dict | None = None):
+        super().__init__(options, vocab=None, meta=meta)
+        self.normaliser = None
+        if not meta:
+            self.settings = FeatureSettings.of(options)
+            return
+        try:
+            self.settings = FeatureSettings(**meta["features"])
+            self.normaliser = Normaliser.from_dict(meta["normaliser"])
+            self.restore(meta)
+        except (KeyError, TypeError) as e:
+            raise bad("checkpoint", "a task.json with the feature settings and normaliser "
+                      "(and the labels of a classifier)", f"{type(e).__name__}: {e}") from None
+
+    # --- data ------------------------------------------------------------------------------
+
+    def load(self, path) -> list[audio.Recording]:
+        """The recordings of a folder of WAV files, each checked by the task."""
+        if path is None:
+            raise bad("data", f"a folder of WAV files (--data DIR) for the {self.name} task",
                       "none")
-        self.cfg, self.vocab, self.source = train, None, train.data
-        self.settings = FeatureSettings.of(train)
-        found = audio.list_recordings(train.data)
+        found = audio.list_recordings(path)
+        for r in found:
+            self.check(r)
+        return found
+
+    def setup(self, train: "TrainConfig"):
+        found = self.load(train.data)
+        self.source = train.data
         if train.valid is not None:
-            self.train, self.valid = found, audio.list_recordings(train.valid)
+            self.train, self.valid = found, self.load(train.valid)
         else:
             kept, held = audio.split(found, train.valid_fraction, train.split_seed)
             self.train, self.valid = [found[i] for i in kept], [found[i] for i in held]
-        for r in self.train + self.valid:
-            self.check(r)
         self.fingerprint = fingerprint(self.train + self.valid)
-        self.normaliser = Normaliser.from_dict(meta["normaliser"]) if meta else \
-            Normaliser.fit([self.raw_frames(r.path) for r in self.train])
-        self.setup(meta)
+        if self.normaliser is None:
+            self.normaliser = Normaliser.fit([self.raw_frames(r.path) for r in self.train])
+        self.fit()
+        self.make_batches(train)
 
     def check(self, r: audio.Recording):
         """Refuse a recording this task cannot learn from (the subclass says)."""
 
-    def setup(self, meta: dict | None):
+    def restore(self, meta: dict):
+        """Read what else the subclass keeps in task.json."""
+
+    def fit(self):
+        """Learn from ``self.train`` what a checkpoint did not restore (the subclass says)."""
+
+    def make_batches(self, train: "TrainConfig"):
         raise NotImplementedError
 
     def raw_frames(self, path) -> np.ndarray:
@@ -79,6 +138,20 @@ class SpeechTask:
         """Normalised frames (T, F) of a wave (N,) at the settings' sample rate."""
         return self.normaliser(features(wave, self.settings))
 
+    def input_frames(self, item) -> torch.Tensor:
+        """Normalised frames (T, F) of a ``predict`` input: a WAV file's path, or a wave (a
+        1-D array or list of floats at the run's sample rate)."""
+        if isinstance(item, (str, Path)):
+            return self.frames(item)
+        wave = np.asarray(item, dtype=np.float32)
+        if wave.ndim != 1 or not np.isfinite(wave).all():
+            raise bad("wave", f"a path or a 1-D array of finite samples at "
+                      f"{self.settings.sample_rate} Hz", f"shape {wave.shape}" if wave.ndim != 1
+                      else "NaN or infinity")
+        return self.normaliser(wave_features(wave, self.settings))
+
+    # --- records ---------------------------------------------------------------------------
+
     def meta(self) -> dict:
         return {"features": self.settings.to_dict(), "normaliser": self.normaliser.to_dict()}
 
@@ -88,23 +161,6 @@ class SpeechTask:
         return (f"data: {self.source!r}, {len(self.train):,} train and {len(self.valid):,} valid "
                 f"recordings of {speakers} speakers{what}; {s.kind} features ({s.size} per "
                 f"frame, {s.hop_ms:g} ms hop, {s.window_ms:g} ms window, {s.sample_rate} Hz)")
-
-    @classmethod
-    def from_checkpoint(cls, ck, train: "TrainConfig"):
-        """The task of a trained model, for transcribe and eval with --data (reads no data)."""
-        task = cls.__new__(cls)
-        task.cfg, task.vocab, task.source = train, None, train.data
-        try:
-            task.settings = FeatureSettings(**ck.meta["features"])
-            task.normaliser = Normaliser.from_dict(ck.meta["normaliser"])
-            task.restore(ck.meta)
-        except (KeyError, TypeError) as e:
-            raise bad("checkpoint", "a task.json with the feature settings and normaliser "
-                      "(and the labels of a classifier)", f"{type(e).__name__}: {e}") from None
-        return task
-
-    def restore(self, meta: dict):
-        """Read what else the subclass keeps in task.json."""
 
 
 class evaluating:
@@ -129,11 +185,3 @@ def fingerprint(recordings) -> str:
     for r in recordings:
         digest.update(r.path.name.encode("utf-8") + r.path.read_bytes())
     return digest.hexdigest()
-
-
-def recordings_of(folder, check) -> list[audio.Recording]:
-    """The recordings of a folder to score, each checked by the task."""
-    found = audio.list_recordings(folder)
-    for r in found:
-        check(r)
-    return found
