@@ -40,7 +40,7 @@ def trained(wave_csv, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "wave"
     values = {**QUICK, "data": str(wave_csv), "column": "value", "max_steps": 150,
               "eval_every": 50, "valid_fraction": 0.2, "out": str(out)}
-    return train(*resolve(None, values), log=lambda *a: None)
+    return train(resolve(None, values), log=lambda *a: None)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -110,12 +110,13 @@ def test_a_series_too_short_for_the_window_is_an_error():
 def test_scaling_is_fitted_on_the_training_part_only(tmp_path):
     values = [1.0, 3.0] * 20 + [100.0] * 10                      # the valid part is far off
     path = write_csv(tmp_path / "jump.csv", values)
-    cfg = resolve(None, {**QUICK, "data": str(path), "column": "value",
-                         "valid_fraction": 0.2, "window": 4})[1]
-    task = ForecastTask(cfg)
+    config = resolve(None, {**QUICK, "data": str(path), "column": "value",
+                            "valid_fraction": 0.2, "window": 4})
+    task = ForecastTask(config.options)
+    task.setup(config.train)
     assert task.n_train == 40
     assert (task.scaler.mean, task.scaler.std) == (2.0, 1.0)
-    assert max(task.train_batches.origins) + cfg.horizon <= task.n_train
+    assert max(task.train_batches.origins) + config.options.horizon <= task.n_train
     assert task.valid_origins == list(range(40, 50))
 
 
@@ -171,7 +172,7 @@ def test_many_to_many_learns_too(wave_csv, tmp_path):
     values = {**QUICK, "data": str(wave_csv), "column": "value", "forecast_shape": "many_to_many",
               "horizon": 3,
               "max_steps": 120, "eval_every": 60, "out": str(tmp_path / "m2m")}
-    result = train(*resolve(None, values), log=lambda *a: None)
+    result = train(resolve(None, values), log=lambda *a: None)
     assert type(result.model).__name__ == "ManyToMany"
     assert result.valid["rmse"] < np.std(WAVE) / 2
     ahead = result.task.forecast(result.model, 100, 7)

@@ -39,7 +39,7 @@ def trained(pieces, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "music"
     values = {**TINY, "data": str(pieces[0]), "valid": str(pieces[1]), "max_steps": 80,
               "out": str(out)}
-    return train(*resolve(None, values), log=lambda *a: None)
+    return train(resolve(None, values), log=lambda *a: None)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ def test_frame_accuracy_counts_true_false_positives_and_misses():
 
 
 def test_a_model_overfits_a_handful_of_chords(trained):
-    first = trained.task.evaluate(MusicTask.build_model(trained.task, resolve()[0]))
+    first = trained.task.evaluate(MusicTask.build_model(trained.task, resolve().model))
     assert first["nll"] > 40                       # about 88 ln 2 = 61 at the start
     assert trained.valid["nll"] < 3.0 and trained.valid["accuracy"] > 0.8
 
