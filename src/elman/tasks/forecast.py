@@ -148,7 +148,7 @@ class ForecastTask(Task):
         n_train = self.split(series, train)
         if not origins_after(len(series.values), n_train, self.options.horizon):
             raise bad("valid_fraction", "a validation part to score (the run kept none)",
-                      train.valid_fraction)
+                      f"{train.valid_fraction:g}")
         return self.windows(series, n_train, train)
 
     def eval_data(self, run: Run, path: str | None) -> SeriesWindows:
