@@ -2,6 +2,7 @@
 scaling, the windows, the baselines against hand computations, overfitting a small series,
 and the CLI (train, eval, forecast)."""
 
+import json
 import math
 
 import numpy as np
@@ -40,7 +41,7 @@ def trained(wave_csv, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "wave"
     values = {**QUICK, "data": str(wave_csv), "column": "value", "max_steps": 150,
               "eval_every": 50, "valid_fraction": 0.2, "out": str(out)}
-    return train(*resolve(None, values), log=lambda *a: None)
+    return train(resolve(None, values), log=lambda *a: None)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -110,12 +111,13 @@ def test_a_series_too_short_for_the_window_is_an_error():
 def test_scaling_is_fitted_on_the_training_part_only(tmp_path):
     values = [1.0, 3.0] * 20 + [100.0] * 10                      # the valid part is far off
     path = write_csv(tmp_path / "jump.csv", values)
-    cfg = resolve(None, {**QUICK, "data": str(path), "column": "value",
-                         "valid_fraction": 0.2, "window": 4})[1]
-    task = ForecastTask(cfg)
+    config = resolve(None, {**QUICK, "data": str(path), "column": "value",
+                            "valid_fraction": 0.2, "window": 4})
+    task = ForecastTask(config.options)
+    task.setup(config.train)
     assert task.n_train == 40
     assert (task.scaler.mean, task.scaler.std) == (2.0, 1.0)
-    assert max(task.train_batches.origins) + cfg.horizon <= task.n_train
+    assert max(task.train_batches.origins) + config.options.horizon <= task.n_train
     assert task.valid_origins == list(range(40, 50))
 
 
@@ -171,7 +173,7 @@ def test_many_to_many_learns_too(wave_csv, tmp_path):
     values = {**QUICK, "data": str(wave_csv), "column": "value", "forecast_shape": "many_to_many",
               "horizon": 3,
               "max_steps": 120, "eval_every": 60, "out": str(tmp_path / "m2m")}
-    result = train(*resolve(None, values), log=lambda *a: None)
+    result = train(resolve(None, values), log=lambda *a: None)
     assert type(result.model).__name__ == "ManyToMany"
     assert result.valid["rmse"] < np.std(WAVE) / 2
     ahead = result.task.forecast(result.model, 100, 7)
@@ -238,3 +240,75 @@ def test_resume_continues_and_keeps_the_window(wave_csv, tmp_path, capsys):
     assert "(resumed at step 4)" in output and "at step 8" in output
     assert main(["train", "--resume", str(out), "--window", "6"]) == 2
     assert "window: expected the resumed run's value 24" in capsys.readouterr().err
+    assert main(["train", "--resume", str(out), "--max-steps", "10", "--arima-order",
+                 "1,0,0"]) == 0                   # the baseline's order may change
+    assert "at step 10" in capsys.readouterr().out
+    assert json.loads((out / "checkpoint" / "config.json").read_text())["task"]["arima_order"] == \
+        "1,0,0"
+
+
+# --- eval --data, eval --json, predict ----------------------------------------------------
+
+
+def test_eval_data_scores_another_series_with_the_runs_scaler(trained, tmp_path, capsys):
+    from elman.io import checkpoint
+    other = write_csv(tmp_path / "other.csv", (WAVE * 1.1 + 0.3).round(4).tolist())
+    assert main(["eval", str(trained.run), "--data", str(other)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "24 validation origins, horizon 1, window 12"
+    model_rmse, model_mae = (float(v) for v in lines[2].split()[1:])
+    persistence_rmse = float(lines[3].split()[1])
+    # by hand: the last 24 values of the other series, windows scaled with the run's scaler
+    ck = checkpoint.load(trained.run)
+    mean, std = ck.meta["mean"], ck.meta["std"]
+    values = load_series(str(other), "value").values
+    z = torch.tensor((values - mean) / std, dtype=torch.float32)
+    x = torch.stack([z[o - 12:o] for o in range(96, 120)])[..., None]
+    with torch.no_grad():
+        predicted = ck.model.eval()(x)[:, 0].double().numpy() * std + mean
+    errors = predicted - values[96:]
+    assert model_rmse == pytest.approx(np.sqrt(np.mean(errors ** 2)), rel=1e-3)
+    assert model_mae == pytest.approx(np.mean(np.abs(errors)), rel=1e-3)
+    assert persistence_rmse == pytest.approx(
+        np.sqrt(np.mean((values[95:119] - values[96:]) ** 2)), rel=1e-3)
+    own = main(["eval", str(trained.run)]), capsys.readouterr().out.splitlines()
+    assert own[1][2] != lines[2]                   # another series, other numbers
+
+
+def test_eval_json_is_one_object_of_the_metrics(trained, wave_csv, capsys):
+    assert main(["eval", str(trained.run), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    metrics = json.loads(out)
+    assert metrics["rmse"] == pytest.approx(trained.valid["rmse"])
+    assert metrics["loss"] == pytest.approx(trained.valid["loss"])
+    assert metrics["values"] == metrics["origins"] == 24
+    assert (metrics["horizon"], metrics["window"]) == (1, 12)
+    scores = dict(trained.task.compare(trained.model))
+    assert metrics["persistence"] == pytest.approx(scores["persistence"])
+    assert metrics["arima"]["order"] == [1, 0, 0]
+    assert metrics["arima"]["rmse"] == pytest.approx(scores["ARIMA(1, 0, 0)"]["rmse"])
+    assert main(["eval", str(trained.run), "--json", "--data", str(wave_csv)]) == 0
+    assert json.loads(capsys.readouterr().out) == metrics      # the run's own series
+
+
+def test_predict_gives_the_next_values_as_the_forecast_command(trained, capsys):
+    from elman.io import checkpoint
+    from elman.tasks import get_task
+    from elman.training.config import from_dict
+    ck = checkpoint.load(trained.run)
+    config = from_dict(ck.config)
+    task = get_task("forecast")(config.options, meta=ck.meta)     # reads no data
+    values = load_series(config.train.data, "value").values
+    answer = task.predict([ck.model], [values[:96].tolist(), values.tolist()])
+    assert json.loads(json.dumps(answer)) == answer
+    assert [len(a) for a in answer] == [1, 1]
+    assert main(["forecast", str(trained.run), "--steps", "1"]) == 0          # origin 96
+    assert capsys.readouterr().out.splitlines()[1].split("\t")[1] == f"{answer[0][0]:.6g}"
+    assert main(["forecast", str(trained.run), "--steps", "1", "--origin", "end"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split("\t")[1] == f"{answer[1][0]:.6g}"
+    two = task.predict([ck.model, ck.model], [values[:96].tolist()])
+    assert two[0] == pytest.approx(answer[0])                    # the mean of equal models
+    with pytest.raises(ElmanError, match="history: expected a list of at least the window "
+                                         "of 12 finite numbers, got 5 values"):
+        task.predict([ck.model], [[1.0] * 5])

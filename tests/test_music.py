@@ -39,7 +39,7 @@ def trained(pieces, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "music"
     values = {**TINY, "data": str(pieces[0]), "valid": str(pieces[1]), "max_steps": 80,
               "out": str(out)}
-    return train(*resolve(None, values), log=lambda *a: None)
+    return train(resolve(None, values), log=lambda *a: None)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ def test_frame_accuracy_counts_true_false_positives_and_misses():
 
 
 def test_a_model_overfits_a_handful_of_chords(trained):
-    first = trained.task.evaluate(MusicTask.build_model(trained.task, resolve()[0]))
+    first = trained.task.evaluate(MusicTask.build_model(trained.task, resolve().model))
     assert first["nll"] > 40                       # about 88 ln 2 = 61 at the start
     assert trained.valid["nll"] < 3.0 and trained.valid["accuracy"] > 0.8
 
@@ -221,3 +221,43 @@ def test_resume_a_music_run(pieces, tmp_path, capsys):
                  "--batch-size", "2", "--quiet"]) == 0
     assert main(["train", "--resume", str(out), "--max-steps", "4"]) == 0
     assert "(resumed at step 2)" in capsys.readouterr().out
+
+
+# --- eval --data, eval --json, predict ----------------------------------------------------
+
+
+def test_eval_data_and_json(trained, pieces, capsys):
+    assert main(["eval", str(trained.run), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    metrics = json.loads(out)
+    assert set(metrics) == {"loss", "nll", "accuracy", "steps"}
+    assert metrics["nll"] == pytest.approx(trained.valid["nll"])
+    assert metrics["accuracy"] == pytest.approx(trained.valid["accuracy"])
+    assert metrics["steps"] == trained.valid["steps"] == 26
+    assert main(["eval", str(trained.run), "--data", str(pieces[0]), "--json"]) == 0
+    other = json.loads(capsys.readouterr().out)
+    hand = evaluate(trained.model, FrameBatches(read_pieces(pieces[0]), 4, 16, shuffle=False))
+    assert other["steps"] == 23 + 16 + 11 + 31     # every piece's frames but its first
+    assert other["nll"] == pytest.approx(hand["nll"])
+    assert other["accuracy"] == pytest.approx(hand["accuracy"])
+    assert main(["eval", str(trained.run), "--data", str(pieces[0])]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == "time steps: 81"
+
+
+def test_predict_plays_as_the_generate_command(trained, tmp_path, capsys):
+    from elman.io import checkpoint
+    from elman.tasks import get_task
+    from elman.training.config import from_dict
+    ck = checkpoint.load(trained.run)
+    task = get_task("music")(from_dict(ck.config).options, meta=ck.meta)   # reads no data
+    assert main(["generate", str(trained.run), "--length", "12", "--seed", "5",
+                 "--temperature", "0.9", "--out", str(tmp_path / "g.mid")]) == 0
+    opening = json.loads(capsys.readouterr().out.split("opening chord ")[1])
+    assert opening in task.openings
+    answer = task.predict([ck.model], [opening], length=12, temperature=0.9, seed=5)
+    assert json.loads(json.dumps(answer)) == answer
+    assert len(answer) == 1 and len(answer[0]) == 12 and answer[0][0] == opening
+    played = read_midi(tmp_path / "g.mid")         # a silent end is not written
+    roll = piano_roll(answer[0])
+    assert torch.equal(played, roll[:len(played)]) and roll[len(played):].sum() == 0

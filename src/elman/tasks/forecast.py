@@ -12,6 +12,8 @@ persistence and ARIMA baselines (``elman.baselines``) on the same origins.
 """
 
 import hashlib
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,103 +25,218 @@ from ..data.series import SUNSPOTS, Scaler, Series, Windows, load_series, split_
 from ..errors import bad
 from ..losses import mse
 from ..models import ManyToMany, ManyToOne
+from ..options import (opt, parse_choice, parse_integer, parse_optional, parse_positive_int,
+                       parse_text)
+from .base import Command, Run, Task, eval_command, flag
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
 
 
-class ForecastTask:
-    """Forecast the next ``horizon`` values of a series from its last ``window`` values."""
+def parse_arima_order(name, v):
+    """ "auto" or "p,d,q" (three integers >= 0) -> "auto" or "p,d,q" normalised."""
+    if isinstance(v, str) and v.strip().lower() == "auto":
+        return "auto"
+    parts = v.replace(" ", "").split(",") if isinstance(v, str) else v
+    if not isinstance(parts, list) or len(parts) != 3:
+        raise bad(name, "auto or an ARIMA order p,d,q such as 2,0,1", repr(v))
+    return ",".join(str(parse_integer(name, x, lo=0)) for x in parts)
+
+
+@dataclass
+class Options:
+    """Settings of the forecast task."""
+
+    column: str | None = opt(None, parse_optional(parse_text), "the CSV column to forecast "
+                             "(default: the only numeric one)", "NAME")
+    time_column: str | None = opt(None, parse_optional(parse_text), "a column of times or "
+                                  "dates to sort by and plot against (default: row order)",
+                                  "NAME")
+    missing: str = opt("error", parse_choice(("error", "interpolate")), "missing values are "
+                       "an error, or filled by linear interpolation")
+    window: int = opt(24, parse_positive_int, "past values read per forecast")
+    horizon: int = opt(1, parse_positive_int, "future values predicted per forecast "
+                       "(1: one step ahead)")
+    forecast_shape: str = opt("many_to_one", parse_choice(("many_to_one", "many_to_many")),
+                              "many_to_one predicts the next horizon values from the "
+                              "final state; many_to_many predicts them at every step of the "
+                              "window (more training signal; the last step is the forecast)")
+    arima_order: str = opt("auto", parse_arima_order, "the ARIMA baseline's order p,d,q, "
+                           "or auto (the lowest AIC on the training part of AR(1..10) "
+                           "and ARMA(0..3, 1..2))", "P,D,Q", fixed=False)
+
+
+class SeriesWindows(Windows):
+    """The validation windows of one series, in time order, with the series they come from
+    and its training length (for the truth in the series' units and the baselines)."""
+
+    def __init__(self, series: Series, n_train: int, z: np.ndarray, origins: list[int],
+                 window: int, horizon: int, shape: str, batch_size: int):
+        super().__init__(z, origins, window, horizon, shape, batch_size, shuffle=False)
+        self.series, self.n_train = series, n_train
+
+
+class ForecastTask(Task):
+    """Forecast the next ``horizon`` values of a series from its last ``window`` values.
+    ``--data``: a CSV file (default: the yearly sunspots bundled with statsmodels)."""
 
     name = "forecast"
-    vocab = None            # real values in: there are no tokens
+    Options = Options
+    commands = (
+        eval_command(help="RMSE and MAE of the model beside persistence and ARIMA at the "
+                     "validation origins of the run's series, or of --data (a CSV read with "
+                     "the run's column settings, split as the run's and scaled with the "
+                     "run's scaler)"),
+        Command("forecast", "the next N values of the run's series, printed and plotted",
+                "cmd_forecast", (
+                    flag("--steps", required=True, help="how many values to forecast"),
+                    flag("--origin", default="valid", help="valid: start where the validation "
+                         "part starts, beside the truth (default); end: after the last value"),
+                    flag("--plot", metavar="FILE", default=None, help="PNG of history, "
+                         "forecast and truth (default: forecast.png in the run folder)"))),
+    )
+    series: Series | None = None     # the training series, once setup has read it
 
-    def __init__(self, train: "TrainConfig", vocab=None, meta: dict | None = None):
-        self.cfg, self.source = train, train.data or SUNSPOTS
-        self.series = load_series(train.data, train.column, train.time_column, train.missing)
-        values, T, h = self.series.values, train.window, train.horizon
+    def __init__(self, options, *, vocab=None, meta: dict | None = None):
+        super().__init__(options, vocab=None, meta=meta)   # real values in: there are no tokens
+        self.scaler = Scaler(meta["mean"], meta["std"]) if meta else None
+        self.column = meta.get("column") if meta else None
+
+    # --- data ------------------------------------------------------------------------------
+
+    def load(self, path: str | None) -> Series:
+        """The series of a CSV file (None: the built-in sunspots), read with the task's column,
+        time column and missing-value settings."""
+        o = self.options
+        return load_series(path, o.column, o.time_column, o.missing)
+
+    def split(self, series: Series, train: "TrainConfig") -> int:
+        """The number of training values of ``series`` (the rest validate)."""
+        return split_point(len(series.values), train.valid_fraction, self.options.window,
+                           self.options.horizon)
+
+    def setup(self, train: "TrainConfig"):
+        o = self.options
+        self.source = train.data or SUNSPOTS
+        self.series = self.load(train.data)
+        values, T, h = self.series.values, o.window, o.horizon
         self.fingerprint = hashlib.sha256(values.tobytes()).hexdigest()
-        self.n_train = split_point(len(values), train.valid_fraction, T, h)
-        self.scaler = Scaler(meta["mean"], meta["std"]) if meta else \
-            Scaler.fit(values[:self.n_train])
-        self.shape = train.forecast_shape
+        self.n_train = self.split(self.series, train)
+        if self.scaler is None:
+            self.scaler = Scaler.fit(values[:self.n_train])
+        self.column = self.series.name
         z = self.scaler.scale(values)
-        self.train_batches = Windows(z, list(range(T, self.n_train - h + 1)), T, h, self.shape,
-                                     train.batch_size, train.seed)
-        self.valid_batches = Windows(z, self.valid_origins, T, h, self.shape,
-                                     train.batch_size, shuffle=False) if self.valid_origins \
-            else None
+        self.train_batches = Windows(z, list(range(T, self.n_train - h + 1)), T, h,
+                                     o.forecast_shape, train.batch_size, train.seed)
+        self.valid_batches = self.windows(self.series, self.n_train, train) \
+            if self.valid_origins else None
 
     @property
     def valid_origins(self) -> list[int]:
-        return list(range(self.n_train, len(self.series.values) - self.cfg.horizon + 1))
+        """The validation origins of the training series (after ``setup``)."""
+        return origins_after(len(self.series.values), self.n_train, self.options.horizon)
+
+    def windows(self, series: Series, n_train: int, train: "TrainConfig") -> SeriesWindows:
+        o = self.options
+        return SeriesWindows(series, n_train, self.scaler.scale(series.values),
+                             origins_after(len(series.values), n_train, o.horizon), o.window,
+                             o.horizon, o.forecast_shape, train.batch_size)
+
+    def eval_batches(self, series: Series, train: "TrainConfig") -> SeriesWindows:
+        """The validation windows of ``series``: split as the run's series (``valid_fraction``
+        of it at the end), scaled with the run's scaler."""
+        n_train = self.split(series, train)
+        if not origins_after(len(series.values), n_train, self.options.horizon):
+            raise bad("valid_fraction", "a validation part to score (the run kept none)",
+                      f"{train.valid_fraction:g}")
+        return self.windows(series, n_train, train)
+
+    def eval_data(self, run: Run, path: str | None) -> SeriesWindows:
+        """The validation windows of ``path``, or of the run's own series."""
+        train = run.config.train
+        return self.eval_batches(self.load(path if path is not None else train.data), train)
 
     def meta(self) -> dict:
-        return {"mean": self.scaler.mean, "std": self.scaler.std, "column": self.series.name}
+        return {"mean": self.scaler.mean, "std": self.scaler.std, "column": self.column}
 
     def describe(self) -> str:
-        n, c = len(self.series.values), self.cfg
+        n, o = len(self.series.values), self.options
         return (f"data: {self.source!r} column {self.series.name!r}, {n:,} values "
                 f"({self.n_train:,} train, {n - self.n_train:,} valid); windows of "
-                f"{c.window} -> the next {c.horizon} ({self.shape})")
+                f"{o.window} -> the next {o.horizon} ({o.forecast_shape})")
+
+    # --- model -----------------------------------------------------------------------------
 
     def build_model(self, model: "ModelConfig") -> nn.Module:
-        cls = ManyToOne if self.shape == "many_to_one" else ManyToMany
-        return cls(1, model.hidden_sizes, self.cfg.horizon, model.cell, model.activation,
+        o = self.options
+        cls = ManyToOne if o.forecast_shape == "many_to_one" else ManyToMany
+        return cls(1, model.hidden_sizes, o.horizon, model.cell, model.activation,
                    dropout=model.dropout)
 
-    @staticmethod
-    def loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, state=None):
+    def loss(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, state=None):
         """Squared error of the scaled values, summed over the horizon, averaged over windows
         (and steps for many_to_many)."""
         return mse(model(x), y, reduction="step"), None
 
-    def predict(self, model: nn.Module, batches: Windows | None = None) -> np.ndarray:
+    def forecasts(self, model: nn.Module, batches: Windows | None = None) -> np.ndarray:
         """(O, h) forecasts in the series' units at the origins of ``batches`` (in order)."""
         was_training = model.training
         model.eval()
         out = []
         try:
             with torch.no_grad():
-                for batch in (batches or self.valid_batches).epoch(0):
+                for batch in (self.valid_batches if batches is None else batches).epoch(0):
                     y = model(batch.x.to(next(model.parameters()).device))
                     out.append((y[:, -1] if y.dim() == 3 else y).double().cpu().numpy())
         finally:
             model.train(was_training)
         return self.scaler.unscale(np.concatenate(out))
 
-    def evaluate(self, model: nn.Module, batches: Windows | None = None,
+    def evaluate(self, model: nn.Module, batches: SeriesWindows | None = None, *,
                  max_batches: int | None = None) -> dict:
-        """{"loss": mean squared error per value (scaled), "rmse", "mae" (series units)}."""
-        batches = batches or self.valid_batches
-        predicted = self.predict(model, batches)
-        truth = baselines.targets(self.series.values, batches.origins, self.cfg.horizon)
+        """{"loss": mean squared error per value (scaled), "rmse", "mae" (series units),
+        "values"}, always over every origin (``max_batches`` is not used: the windows are
+        few)."""
+        batches = self.valid_batches if batches is None else batches
+        predicted = self.forecasts(model, batches)
+        truth = baselines.targets(batches.series.values, batches.origins, self.options.horizon)
         loss = float(np.mean((self.scaler.scale(predicted) - self.scaler.scale(truth)) ** 2))
         return {"loss": loss, **baselines.scores(predicted, truth), "values": truth.size}
 
-    @staticmethod
-    def report(valid: dict) -> str:
+    def report(self, valid: dict) -> str:
         return (f"valid RMSE: {valid['rmse']:.4g}, MAE: {valid['mae']:.4g} (series units, "
                 f"{valid['values']:,} predicted values)")
 
-    def compare(self, model: nn.Module) -> list[tuple[str, dict]]:
-        """[(name, {"rmse", "mae"})] of the model, persistence and ARIMA on the valid origins."""
-        if self.valid_batches is None:
-            raise bad("valid_fraction", "a validation part to score (the run kept none)", 0)
-        values, origins, h = self.series.values, self.valid_origins, self.cfg.horizon
+    def baseline_scores(self, batches: SeriesWindows) -> tuple[dict, dict, tuple]:
+        """({"rmse", "mae"} of persistence, those of ARIMA, the ARIMA order) at the origins of
+        ``batches``, ARIMA fitted on the training part of their series."""
+        values, origins, h = batches.series.values, batches.origins, self.options.horizon
         truth = baselines.targets(values, origins, h)
-        fitted, order = baselines.arima(values, self.n_train, origins, h, self.cfg.arima_order)
-        return [("model", baselines.scores(self.predict(model), truth)),
-                ("persistence", baselines.scores(baselines.persistence(values, origins, h),
-                                                 truth)),
-                (f"ARIMA{order}", baselines.scores(fitted, truth))]
+        fitted, order = baselines.arima(values, batches.n_train, origins, h,
+                                        self.options.arima_order)
+        return (baselines.scores(baselines.persistence(values, origins, h), truth),
+                baselines.scores(fitted, truth), order)
 
-    def forecast(self, model: nn.Module, origin: int, steps: int) -> np.ndarray:
-        """(steps,) values after x[:origin], feeding each forecast of h values back as input."""
-        T = self.cfg.window
+    def compare(self, model: nn.Module, batches: SeriesWindows | None = None
+                ) -> list[tuple[str, dict]]:
+        """[(name, {"rmse", "mae"})] of the model, persistence and ARIMA on the validation
+        origins (of ``batches``, default: the run's)."""
+        batches = self.valid_batches if batches is None else batches
+        if batches is None:
+            raise bad("valid_fraction", "a validation part to score (the run kept none)", 0)
+        truth = baselines.targets(batches.series.values, batches.origins, self.options.horizon)
+        return table(baselines.scores(self.forecasts(model, batches), truth),
+                     *self.baseline_scores(batches))
+
+    def forecast(self, model: nn.Module, origin: int, steps: int,
+                 values: np.ndarray | None = None) -> np.ndarray:
+        """(steps,) values after values[:origin] (default: the training series), feeding each
+        forecast of h values back as input."""
+        T = self.options.window
         if origin < T:
             raise bad("origin", f"at least the window of {T} values before it", origin)
-        z = list(self.scaler.scale(self.series.values[:origin]))
+        values = self.series.values if values is None else values
+        z = list(self.scaler.scale(values[:origin]))
         out: list[float] = []
         was_training = model.training
         model.eval()
@@ -134,6 +251,74 @@ class ForecastTask:
         finally:
             model.train(was_training)
         return self.scaler.unscale(np.array(out[:steps]))
+
+    def predict(self, models: list, inputs: list) -> list[list[float]]:
+        """The next ``horizon`` values after each history (a list of at least ``window``
+        numbers, in the series' units); several models: their mean forecast."""
+        T, h = self.options.window, self.options.horizon
+        out = []
+        for history in inputs:
+            values = np.asarray(history, dtype=np.float64)
+            if values.ndim != 1 or len(values) < T or not np.isfinite(values).all():
+                raise bad("history", f"a list of at least the window of {T} finite numbers",
+                          f"shape {values.shape}" if values.ndim != 1 else
+                          f"{len(values)} values" if len(values) < T else "a non-finite value")
+            ahead = [self.forecast(m, len(values), h, values) for m in models]
+            out.append(np.mean(ahead, axis=0).tolist())
+        return out
+
+    # --- commands --------------------------------------------------------------------------
+
+    def cmd_eval(self, run: Run, args) -> int:
+        """The model beside persistence and ARIMA: a table, or with --json one object."""
+        import json
+        o = self.options
+        batches = self.eval_data(run, args.data)
+        metrics = self.evaluate(run.model, batches)
+        persistence, arima, order = self.baseline_scores(batches)
+        if args.json:
+            print(json.dumps({**metrics, "origins": len(batches.origins), "horizon": o.horizon,
+                              "window": o.window, "persistence": persistence,
+                              "arima": {"order": [int(v) for v in order], **arima}}))
+            return 0
+        print(f"{len(batches.origins):,} validation origins, horizon {o.horizon}, window "
+              f"{o.window}")
+        print(f"{'forecaster':<16} {'RMSE':>10} {'MAE':>10}")
+        model = {"rmse": metrics["rmse"], "mae": metrics["mae"]}
+        for name, s in table(model, persistence, arima, order):
+            print(f"{name:<16} {s['rmse']:>10.4g} {s['mae']:>10.4g}")
+        return 0
+
+    def cmd_forecast(self, run: Run, args) -> int:
+        """Print the forecast of --steps values from --origin beside the truth; plot it."""
+        from ..io.plots import plot_forecast
+        steps = parse_positive_int("steps", args.steps)
+        where = parse_choice(("valid", "end"))("origin", args.origin)
+        train = run.config.train
+        series = self.load(train.data)
+        origin = self.split(series, train) if where == "valid" else len(series.values)
+        values = self.forecast(run.model, origin, steps, series.values)
+        ahead = future_times(series, origin, steps)
+        truth = series.values[origin:origin + steps]
+        print("time\tforecast\ttruth")
+        for i, (t, v) in enumerate(zip(ahead, values)):
+            print(f"{t}\t{v:.6g}\t" + (f"{truth[i]:.6g}" if i < len(truth) else ""))
+        plot = Path(args.plot) if args.plot else run.folder / "forecast.png"
+        times = series.times if series.times is not None else np.arange(len(series.values))
+        plot_forecast(times, series.values, origin, ahead, values, plot, name=series.name,
+                      timed=series.times is not None,
+                      title=f"{train.data or SUNSPOTS} {series.name}")
+        print(f"plot: {plot}")
+        return 0
+
+
+def table(model: dict, persistence: dict, arima: dict, order: tuple) -> list[tuple[str, dict]]:
+    return [("model", model), ("persistence", persistence), (f"ARIMA{order}", arima)]
+
+
+def origins_after(n: int, n_train: int, horizon: int) -> list[int]:
+    """The validation origins of a series of ``n`` values: n_train .. n - horizon."""
+    return list(range(n_train, n - horizon + 1))
 
 
 def future_times(series: Series, origin: int, steps: int) -> np.ndarray:

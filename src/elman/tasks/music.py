@@ -16,6 +16,8 @@ on when its probability is >= 0.5:
 """
 
 import hashlib
+import random
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,30 +28,80 @@ from ..data.music import KEYS, FrameBatches, Frames, pitches, piano_roll, read_p
 from ..errors import bad
 from ..losses import binary_cross_entropy
 from ..models import ManyToMany
+from ..options import opt, parse_count, parse_fraction, parse_optional, parse_positive, \
+    parse_positive_int
+from .base import Command, Run, Task, eval_command, flag, print_metrics
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
 
 
-class MusicTask:
-    """Next-frame prediction of polyphonic piano rolls."""
+@dataclass
+class Options:
+    """Settings of the music task."""
+
+    embed_dropout: float = opt(0.0, parse_fraction, "dropout on the input frames")
+
+
+class MusicTask(Task):
+    """Next-frame prediction of polyphonic piano rolls. ``--data``: a JSON file of pieces
+    (JSB Chorales / Nottingham), ``--valid``: another (default: a seeded valid_fraction of
+    whole pieces)."""
 
     name = "music"
-    vocab = None            # frames are the inputs: there are no tokens
+    Options = Options
+    commands = (
+        eval_command(help="NLL per time step and frame accuracy on --data (a JSON file of "
+                     "pieces) or the run's validation pieces"),
+        Command("generate", "write a sampled piece as MIDI and WAV", "cmd_generate", (
+            flag("--out", default=None, metavar="FILE.mid", help="the MIDI file to write; the "
+                 "WAV rendering goes beside it (FILE.wav)"),
+            flag("--length", default="64", help="time steps to generate (default: 64)"),
+            flag("--tempo", default="100", help="beats (time steps) per minute (default: 100)"),
+            flag("--temperature", default="0.8", help="> 0; lower is safer (default: 0.8)"),
+            flag("--seed", default=None, help="seed for a repeatable piece (and opening "
+                 "chord)"))),
+    )
 
-    def __init__(self, train: "TrainConfig", vocab=None, meta: dict | None = None):
-        if train.data is None:
-            raise bad("data", "a JSON file of pieces (--data FILE) for the music task", "none")
-        self.source, self.cfg = train.data, train
-        rolls, valid = split(read_pieces(train.data), train)
+    def __init__(self, options, *, vocab=None, meta: dict | None = None):
+        super().__init__(options, vocab=None, meta=meta)   # frames are the inputs: no tokens
+        self.openings = meta["openings"] if meta else None
+
+    # --- data ------------------------------------------------------------------------------
+
+    def load(self, path: str | None, argument: str = "data") -> list[torch.Tensor]:
+        """The piano rolls (n, 88) of a JSON file of pieces; ``argument`` names it in errors."""
+        if path is None:
+            raise bad(argument, "a JSON file of pieces (--data FILE) for the music task",
+                      "none")
+        return read_pieces(path, argument)
+
+    def setup(self, train: "TrainConfig"):
+        self.source = train.data
+        rolls, valid = split(self.load(train.data), train)
         if train.valid is not None:
-            valid = read_pieces(train.valid, "valid")
+            valid = self.load(train.valid, "valid")
         self.fingerprint = fingerprint([train.data, train.valid])
-        self.openings = meta["openings"] if meta else openings(rolls)
+        if self.openings is None:
+            self.openings = openings(rolls)
         self.n_train, self.n_valid = len(rolls), len(valid)
         self.train_batches = FrameBatches(rolls, train.batch_size, train.seq_len, train.seed)
-        self.valid_batches = FrameBatches(valid, train.batch_size, train.seq_len,
-                                          shuffle=False) if valid else None
+        self.valid_batches = self.eval_batches(valid, train) if valid else None
+
+    def eval_batches(self, rolls: list[torch.Tensor], train: "TrainConfig") -> FrameBatches:
+        return FrameBatches(rolls, train.batch_size, train.seq_len, shuffle=False)
+
+    def eval_data(self, run: Run, path: str | None) -> FrameBatches:
+        """Batches of --data, of the run's --valid file, or of the pieces it held out."""
+        train = run.config.train
+        path = path if path is not None else train.valid
+        if path is not None:
+            return self.eval_batches(self.load(path), train)
+        self.setup(train)
+        if self.valid_batches is None:
+            raise bad("data", "a JSON file of pieces (--data FILE): the run kept no "
+                      "validation pieces", "none")
+        return self.valid_batches
 
     def meta(self) -> dict:
         return {"openings": self.openings}
@@ -59,36 +111,64 @@ class MusicTask:
         return (f"data: {self.source!r}, {self.n_train:,} train pieces ({steps:,} predicted "
                 f"steps) and {self.n_valid:,} valid pieces, {KEYS} keys")
 
+    # --- model -----------------------------------------------------------------------------
+
     def build_model(self, model: "ModelConfig") -> ManyToMany:
         return ManyToMany(KEYS, model.hidden_sizes, KEYS, model.cell, model.activation,
-                          dropout=model.dropout, embed_dropout=model.embed_dropout)
+                          dropout=model.dropout, embed_dropout=self.options.embed_dropout)
 
-    @staticmethod
-    def loss(model: nn.Module, x: Frames, y: torch.Tensor, state=None):
+    def loss(self, model: nn.Module, x: Frames, y: torch.Tensor, state=None):
         """Mean NLL per predicted step (nats, summed over the 88 keys); no state carried."""
         logits = model(x.frames, x.lengths)                            # (B, T, 88)
         return binary_cross_entropy(logits, y, x.lengths, reduction="step"), None
 
-    def evaluate(self, model: nn.Module, batches: FrameBatches | None = None,
+    def evaluate(self, model: nn.Module, batches: FrameBatches | None = None, *,
                  max_batches: int | None = None) -> dict:
-        return evaluate(model, batches or self.valid_batches, max_batches)
+        return evaluate(model, self.valid_batches if batches is None else batches,
+                        max_batches)
 
-    @staticmethod
-    def report(valid: dict) -> str:
+    def report(self, valid: dict) -> str:
         return (f"valid NLL: {valid['nll']:.4f} nats per time step, frame accuracy "
                 f"{valid['accuracy']:.2%} ({valid['steps']:,} steps)")
 
-    def batches(self, path: str) -> FrameBatches:
-        """Evaluation batches of another JSON file of pieces."""
-        return FrameBatches(read_pieces(path), self.cfg.batch_size, self.cfg.seq_len,
-                            shuffle=False)
+    def predict(self, models: list, inputs: list, *, length: int = 64,
+                temperature: float = 0.8, seed: int | None = None) -> list[list[list[int]]]:
+        """A piece of ``length`` frames sampled from the (first) model after each opening
+        chord (a list of MIDI pitches 21..108), as the list of pitches sounding at every
+        step (the opening first)."""
+        return [[pitches(frame) for frame in generate(models[0], list(opening), length,
+                                                      temperature, seed)]
+                for opening in inputs]
 
-    @classmethod
-    def from_checkpoint(cls, ck, train: "TrainConfig") -> "MusicTask":
-        """The task of a trained model, for eval and generate (reads no training data)."""
-        task = cls.__new__(cls)
-        task.cfg, task.source, task.openings = train, train.data, ck.meta["openings"]
-        return task
+    # --- commands --------------------------------------------------------------------------
+
+    def cmd_eval(self, run: Run, args) -> int:
+        result = self.evaluate(run.model, self.eval_data(run, args.data))
+        print_metrics(result, args, lambda r: (
+            f"NLL: {r['nll']:.4f} nats per time step\nframe accuracy: {r['accuracy']:.4f}\n"
+            f"time steps: {r['steps']:,}"))
+        return 0
+
+    def cmd_generate(self, run: Run, args) -> int:
+        """Sample a piece from an opening chord of the training pieces; write MIDI and WAV."""
+        from ..music import write_midi, write_wav
+        temperature = parse_positive("temperature", args.temperature)
+        seed = parse_optional(parse_count)("seed", args.seed)
+        if not args.out or not args.out.lower().endswith((".mid", ".midi")):
+            raise bad("out", "a MIDI file to write, ending in .mid (--out song.mid)",
+                      repr(args.out))
+        length = parse_positive_int("length", args.length)
+        tempo = parse_positive("tempo", args.tempo)
+        opening = random.Random(seed).choice(self.openings)
+        roll = generate(run.model, opening, length, temperature, seed)
+        out = Path(args.out)
+        wav = out.with_suffix(".wav")
+        write_midi(out, roll, tempo)
+        write_wav(wav, roll, tempo)
+        notes = int(roll.sum())
+        print(f"wrote {out} and {wav}: {length} steps at {tempo:g} beats per minute, "
+              f"{notes:,} key-steps on, opening chord {opening}")
+        return 0
 
 
 def split(rolls: list[torch.Tensor], train: "TrainConfig") -> tuple[list, list]:
