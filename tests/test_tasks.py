@@ -62,17 +62,20 @@ def test_the_trainer_and_the_cli_import_no_task_module():
 
 
 def package_imports() -> dict[str, set[str]]:
-    """{top-level unit of elman: the units it imports}, imports inside functions included."""
+    """{top-level unit of elman: the units it imports}, imports inside functions included,
+    those for type checkers only (``if TYPE_CHECKING:``) left out."""
     edges: dict[str, set[str]] = {}
     for path in SRC.rglob("*.py"):
         rel = path.relative_to(SRC)
         unit = rel.parts[0] if len(rel.parts) > 1 else rel.stem
         here = list(rel.with_suffix("").parts)
-        if here[-1] == "__init__":
-            here = here[:-1]
-        else:
-            here = here[:-1]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        here = here[:-1]                   # the package a relative import starts from
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(sub) for node in ast.walk(tree) if isinstance(node, ast.If)
+                       and "TYPE_CHECKING" in ast.unparse(node.test) for sub in ast.walk(node)}
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             if isinstance(node, ast.ImportFrom) and node.level:
                 base = here[:len(here) - (node.level - 1)]
                 target = (base + (node.module.split(".") if node.module else []))

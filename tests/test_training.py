@@ -319,7 +319,7 @@ def test_toml_config(tmp_path):
 @pytest.mark.parametrize("text, name, match", [
     ("lr: 0.1\nlearning_rate: 3\n", "c.yaml", r"^config: expected settings of the lm task \(see "
                                               r"elman train --task lm --help\), got unknown key "
-                                              r"'learning_rate' in"),
+                                              r"'learning_rate' from"),
     ("model:\n  width: 3\n", "c.yaml", r"^config: expected model settings of the lm task among "
                                        r".*, got unknown key model.width"),
     ("lr = [\n", "c.toml", r"^config: expected valid YAML or TOML, got '.*c.toml': "),
