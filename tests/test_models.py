@@ -8,7 +8,8 @@ from elman import ElmanError
 from elman.losses import cross_entropy, mse
 from elman.models import (EncoderDecoder, LanguageModel, ManyToMany, ManyToOne, OneToMany,
                           architecture_of, build)
-from elman.summary import summarize, summary_from_args
+from elman.cli.summary import summary_from_args
+from elman.nn.summary import summarize
 
 
 def _fit(model, loss_fn, steps=150, lr=0.03):
