@@ -50,21 +50,20 @@ def run(task: str, cell: str, minutes: float, quick: bool, out: Path, vectors: s
               "bidirectional": True, "max_minutes": minutes, "quiet": True, "seed": seed,
               "lr_schedule": "plateau", "lr_patience": 3, "patience": 12, **extra,
               "out": str(out / f"{task}-{cell}-{seed}-{time.strftime('%Y%m%d-%H%M%S')}")}
-    model_cfg, train_cfg = resolve(None, values)
+    config = resolve(None, values)
     t0 = time.monotonic()
-    result = train(model_cfg, train_cfg, log=lambda *a: None)
+    result = train(config, log=lambda *a: None)
     name = NAMES[task] + (f" +{vectors}" if extra else "")
     return {"task": name, "cell": cell, "accuracy": result.valid["accuracy"],
             "steps": result.step, "best_step": result.best_step,
-            "minutes": (time.monotonic() - t0) / 60, "result": result}
+            "minutes": (time.monotonic() - t0) / 60, "result": result, "config": config}
 
 
-def ensemble(task: str, results: list) -> float:
+def ensemble(task: str, rows: list) -> float:
     """Dev accuracy of the runs' models voting (as ``elman eval RUN --ensemble RUN...``)."""
-    valid = Path(SETTINGS[task]["valid"])
-    gold, found = results[0].task.gold_and_predicted([r.model for r in results],
-                                                     valid.read_text(encoding="utf-8"),
-                                                     str(valid))
+    first = rows[0]["result"].task
+    batches = first.eval_batches(first.load(SETTINGS[task]["valid"]), rows[0]["config"].train)
+    gold, found = first.gold_and_predicted([r["result"].model for r in rows], batches)
     return sum(g == f for g, f in zip(gold, found)) / len(gold)
 
 
@@ -102,7 +101,7 @@ def main(argv=None):
 
 
 def print_ensemble(task: str, cell: str, rows: list):
-    acc = ensemble(task, [r["result"] for r in rows])
+    acc = ensemble(task, rows)
     wall = sum(r["minutes"] for r in rows)
     print(f"{rows[0]['task']:<22} {cell:<6} {'ensemble':>9} {acc:>12.2%} {'':>7} {'':>7} "
           f"{wall:>8.1f}", flush=True)

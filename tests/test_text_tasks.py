@@ -108,6 +108,37 @@ def test_classifier_overfits_predicts_and_evaluates(files, tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("accuracy: 1.0000 (8 labels)") and "precision" in out
     assert (run / "confusion.png").stat().st_size > 1000
+    (run / "confusion.png").unlink()
+    assert main(["eval", str(run)]) == 0                       # the run's --valid file
+    out = capsys.readouterr().out
+    assert out.startswith("accuracy: 1.0000 (8 labels)") and "precision" in out
+    assert (run / "confusion.png").is_file()
+    (run / "confusion.png").unlink()
+    assert main(["eval", str(run), "--data", str(files / "reviews.tsv"), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)              # one JSON object, no table
+    assert metrics["accuracy"] == 1.0 and metrics["count"] == 8
+    assert metrics["confusion"] == [[4, 0], [0, 4]]
+    assert [r["label"] for r in metrics["per_class"]] == ["0", "1"]
+    assert not (run / "confusion.png").exists()                # --json: a plot only if asked
+
+
+def test_classify_predict_in_memory_agrees_with_the_cli(files, tmp_path, capsys):
+    from elman.cli.run import load_run
+    run = tmp_path / "c"
+    assert main(["train", "--task", "classify", "--data", str(files / "reviews.tsv"),
+                 "--out", str(run), "--max-steps", "5", "--eval-every", "5", *TINY]) == 0
+    texts = ["great fun", "dull mess", "a moving film", "long , boring and dull"]
+    (tmp_path / "in.txt").write_text("".join(t + "\n" for t in texts), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["predict", str(run), "--input", str(tmp_path / "in.txt")]) == 0
+    cli = [line.split("\t")[1] for line in capsys.readouterr().out.splitlines()]
+    loaded, task = load_run(run)
+    answers = json.loads(json.dumps(task.predict([loaded.model], texts)))
+    assert [a["label"] for a in answers] == cli
+    for a in answers:
+        assert set(a["probabilities"]) == {"0", "1"}
+        assert abs(sum(a["probabilities"].values()) - 1) < 1e-6
+        assert a["probabilities"][a["label"]] >= 0.5
 
 
 def test_tagger_with_char_encoder_overfits_and_fills_conllu(files, tmp_path, capsys):
@@ -125,6 +156,17 @@ def test_tagger_with_char_encoder_overfits_and_fills_conllu(files, tmp_path, cap
     assert main(["eval", str(run), "--data", data, "--plot", str(tmp_path / "cm.png")]) == 0
     assert "accuracy: 1.0000 (10 labels)" in capsys.readouterr().out
     assert (tmp_path / "cm.png").is_file()
+    assert main(["eval", str(run), "--data", data, "--json", "--plot",
+                 str(tmp_path / "cm2.png")]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["accuracy"] == 1.0 and metrics["count"] == 10
+    assert (tmp_path / "cm2.png").is_file()                    # --json still plots when asked
+    from elman.cli.run import load_run
+    loaded, task = load_run(run)
+    sentences = [s.words for s in parse_conllu(blank, "blank.conllu", require_tags=False)]
+    tags = task.predict([loaded.model], sentences)
+    assert json.loads(json.dumps(tags)) == [s.tags for s in parse_conllu(CONLLU, "t.conllu")]
+    assert task.predict([loaded.model], ["The dog barks ."]) == [tags[0]]
 
 
 def test_an_ensemble_of_runs_votes_by_mean_probability(files, tmp_path, capsys):
@@ -170,8 +212,13 @@ def test_an_ensemble_of_runs_votes_by_mean_probability(files, tmp_path, capsys):
         f"and lowercase, vectors, tag_field, got {str(tmp_path / 'low')!r}, which differs\n")
     assert not (tmp_path / "cm.png").exists()
     assert main(["eval", str(tmp_path / "lm"), "--ensemble", runs[0]]) == 2
-    assert capsys.readouterr().err == ("elman: error: ensemble: expected runs of classify or "
-                                       "tag (the tasks whose models vote), got a lm run\n")
+    assert capsys.readouterr().err == ("elman: error: arguments: expected options listed by "
+                                       "elman eval RUN --help, got unrecognized --ensemble "
+                                       f"{runs[0]}\n")       # lm's eval has no --ensemble
+    assert main(["eval", runs[0], "--ensemble", str(tmp_path / "lm"), "--data", data]) == 2
+    assert capsys.readouterr().err == (
+        "elman: error: ensemble: expected runs with the first run's task, labels, vocabulary "
+        f"and lowercase, vectors, tag_field, got {str(tmp_path / 'lm')!r}, which differs\n")
 
 
 @pytest.mark.parametrize("model", ["tagger", "classifier"])
@@ -272,8 +319,11 @@ def test_unseen_label_at_evaluation(files, tmp_path, capsys):
     assert capsys.readouterr().err == ("elman: error: data: expected labels the model knows "
                                        f"(0, 1), got 'neutral' at {tmp_path / 'new.tsv'}:2\n")
     assert not (tmp_path / "cm.png").exists()
+    assert main(["eval", str(run), "--json"]) == 0            # the held-out split: 1 of 8 rows
+    assert json.loads(capsys.readouterr().out)["count"] == 1
     assert main(["next", str(run), "good"]) == 2
-    assert "expected a word language model" in capsys.readouterr().err
+    assert "expected a run of a task with the next command (lm), got a classify run" in \
+        capsys.readouterr().err                               # the CLI finds no next command
 
 
 @pytest.mark.parametrize("monitor", ["accuracy", "loss"])

@@ -1,22 +1,225 @@
-"""What the classify and tag tasks share: reading the train and valid files, a seeded split,
-the word vocabulary, label ids, the loss and accuracy over padded sequence batches.
+"""What the classify and tag tasks share: their common settings, reading the train and valid
+files, a seeded split, the word vocabulary, label ids, the loss and accuracy over padded
+sequence batches, the vote of an ensemble and the eval and predict commands.
 
 Both tasks' batches are ``elman.data.sequences`` batches: x is ``Inputs`` (ids, lengths,
 chars, char_lengths), y the label ids (B,) or tag ids (B, T).
 """
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from ..data.sequences import Inputs, SequenceBatches
+from ..data.sequences import Example, Inputs, SequenceBatches
 from ..data.text import read_text
 from ..data.vocab import Vocab
 from ..errors import bad
+from ..io.inputs import read_input, write_output
 from ..losses import cross_entropy
 from ..models import ManyToOne
+from ..options import opt, parse_flag, parse_fraction, parse_positive_int
+from .base import Command, Run, Task, eval_command, flag
+
+if TYPE_CHECKING:
+    from ..training.config import TrainConfig
+
+# settings that change how a text reads as inputs: an ensemble's runs must agree on them
+READING = ("lowercase", "vectors", "tag_field")
+
+
+@dataclass
+class LabeledOptions:
+    """Settings of the labelling tasks (classify, tag)."""
+
+    min_count: int = opt(1, parse_positive_int, "keep words seen at least this often in "
+                         "training; the rest read as <unk>")
+    lowercase: bool = opt(False, parse_flag, "lower-case words before the vocabulary")
+    embed_dropout: float = opt(0.0, parse_fraction, "dropout on the word embeddings")
+    word_dropout: float = opt(0.0, parse_fraction, "read a training word as <unk> with this "
+                              "probability, so <unk> (every unseen word) is learned")
+
+
+@dataclass
+class Read:
+    """A file read by a labelling task: its items (rows or sentences), name and text."""
+
+    items: list
+    name: str
+    text: str
+
+
+ENSEMBLE = flag("--ensemble", metavar="RUN", nargs="+", help="more runs (same data and "
+                "settings, other seeds) whose models vote with RUN's: the label of highest "
+                "mean probability")
+
+
+class LabeledTask(Task):
+    """What a labelling task (classify, tag) shares. A subclass sets ``name``, ``Options``,
+    ``commands``, and implements ``parse``, ``fit``, ``examples``, ``gold``,
+    ``predict``, ``predict_text``, ``describe`` and ``build_model``."""
+
+    monitor = "accuracy"
+
+    def __init__(self, options, *, vocab: Vocab | None = None, meta: dict | None = None):
+        super().__init__(options, vocab=vocab, meta=meta)
+        self.labels = meta["labels"] if meta else None
+        self.index = {label: i for i, label in enumerate(self.labels)} if meta else None
+
+    # --- data ------------------------------------------------------------------------------
+
+    def parse(self, text: str, name: str, labelled: bool = True) -> list:
+        raise NotImplementedError
+
+    def fit(self, items: list):
+        """Fit what a fresh task learns from its training items (vocabulary, labels, ...)."""
+        raise NotImplementedError
+
+    def examples(self, items: list, name: str, labelled: bool = True) -> list[Example]:
+        raise NotImplementedError
+
+    def load(self, path: str | None, argument: str = "data", labelled: bool = True) -> Read:
+        """A UTF-8 file (or stdin, "-") parsed into items; ``labelled=False``: labels may be
+        missing (input to predict)."""
+        if path is None:
+            raise bad("data", f"a file (--data FILE) for the {self.name} task", "none")
+        text, name = read_input(path, argument)
+        return Read(self.parse(text, name, labelled), name, text)
+
+    def setup(self, train: "TrainConfig"):
+        """Read --data and --valid (or split a seeded valid_fraction off --data), fit the
+        vocabulary and labels on the training part unless restored, make the batches."""
+        data = self.load(train.data)
+        digest = hashlib.sha256(data.text.encode("utf-8"))
+        if train.valid is not None:
+            valid = self.load(train.valid, "valid")
+            digest.update(valid.text.encode("utf-8"))
+            items, held = data.items, valid.items
+        else:
+            items, held = random_split(data.items, train.valid_fraction, train.split_seed)
+        self.source, self.fingerprint = train.data, digest.hexdigest()
+        self.valid_name = train.valid or train.data
+        self.fit(items)
+        self.n_train, self.n_valid = len(items), len(held)
+        self.train_batches = SequenceBatches(self.examples(items, train.data), train.batch_size,
+                                             seed=train.seed)
+        self.valid_batches = SequenceBatches(self.examples(held, self.valid_name),
+                                             train.batch_size, shuffle=False) if held else None
+
+    def eval_batches(self, read: Read, train: "TrainConfig") -> SequenceBatches:
+        return SequenceBatches(self.examples(read.items, read.name), train.batch_size,
+                               shuffle=False)
+
+    def gold(self, batches: SequenceBatches) -> list[str]:
+        """The gold labels of batches, in order (one per text, or one per word)."""
+        raise NotImplementedError
+
+    # --- model -----------------------------------------------------------------------------
+
+    def loss(self, model, x, y, state=None):
+        return loss(model, x, y, state)
+
+    def evaluate(self, model, batches: SequenceBatches | None = None, *,
+                 max_batches: int | None = None) -> dict:
+        return evaluate(model, batches or self.valid_batches, max_batches)
+
+    def report(self, metrics: dict) -> str:
+        return report(metrics)
+
+    def meta(self) -> dict:
+        return {"labels": self.labels}
+
+    # --- commands --------------------------------------------------------------------------
+
+    def members(self, run: Run, others: list[str] | None) -> list[nn.Module]:
+        """The models that vote: the run's, then those of the runs ``others``, which must
+        read texts as the first does."""
+        models, mine = [run.model], reading(run)
+        for path in others or []:
+            other = run.load(path)
+            if reading(other) != mine:
+                raise bad("ensemble", "runs with the first run's task, labels, vocabulary and "
+                          f"{', '.join(READING)}", f"{path!r}, which differs")
+            models.append(other.model)
+        return models
+
+    def cmd_eval(self, run: Run, args) -> int:
+        """Accuracy, per-class precision, recall and F1 and the confusion matrix of the run's
+        model (or of an ensemble's vote) on --data or the run's validation data."""
+        models = self.members(run, args.ensemble)
+        if args.data is not None:
+            read = self.load(args.data)
+            batches, name = self.eval_batches(read, run.config.train), read.name
+        else:
+            batches, name = self.eval_data(run, None), self.valid_name
+        gold, found = self.gold_and_predicted(models, batches)
+        plot = Path(args.plot) if args.plot else run.folder / "confusion.png"
+        if not args.json:
+            report_confusion(gold, found, self.labels, "labels", plot, name)
+            return 0
+        from .. import scores
+        from ..io.plots import plot_confusion
+        counts = scores.confusion(gold, found, self.labels)
+        if args.plot:
+            plot_confusion(counts, self.labels, plot, title=name)
+        print(json.dumps({"accuracy": scores.accuracy(counts),
+                          "per_class": scores.per_class(counts, self.labels),
+                          "count": len(gold), "confusion": counts}))
+        return 0
+
+    def gold_and_predicted(self, models: list[nn.Module],
+                           batches: SequenceBatches) -> tuple[list[str], list[str]]:
+        """The gold labels of ``eval_batches`` and those the models vote for (one per text, or
+        one per word)."""
+        return self.gold(batches), [self.labels[i] for i in flatten(vote(models, batches)[0])]
+
+    def cmd_predict(self, run: Run, args) -> int:
+        """The labels of --input, written as ``predict_text`` makes them."""
+        if args.input is None:
+            raise bad("input", f"--input FILE (or - for stdin) for a {self.name} run", "none")
+        models = self.members(run, args.ensemble)
+        read = self.load(args.input, "input", labelled=False)
+        out = self.predict_text(models, read, run.config.train.batch_size)
+        write_output(out, args.output)                      # all read and predicted first
+        return 0
+
+    def predict_text(self, models: list, read: Read, batch_size: int) -> str:
+        raise NotImplementedError
+
+
+def commands(predict_help: str) -> tuple[Command, ...]:
+    """eval and predict, with --ensemble."""
+    return (
+        eval_command(ENSEMBLE, flag("--plot", metavar="FILE", default=None, help="confusion-"
+                                    "matrix PNG (default: confusion.png in the run folder; "
+                                    "with --json: none unless given)"),
+                     help="accuracy, per-class scores and a confusion matrix on --data or the "
+                     "run's validation data"),
+        Command("predict", predict_help, "cmd_predict", (
+            flag("--input", metavar="FILE", help="UTF-8 file, or - for stdin"),
+            ENSEMBLE,
+            flag("--output", metavar="FILE", help="write here (atomically) instead of "
+                 "stdout"))),
+    )
+
+
+def reading(run: Run) -> tuple:
+    """What decides how a run reads a text: its task, labels, vocabulary and READING
+    settings."""
+    from ..io import checkpoint
+    saved = [checkpoint.read_json(run.checkpoint / f) if (run.checkpoint / f).exists() else None
+             for f in (checkpoint.META, checkpoint.VOCAB)]
+    return (run.config.task, *saved, *(getattr(run.config.options, k, None) for k in READING))
+
+
+def flatten(found: list) -> list[int]:
+    """Label ids of texts, or the tag ids of sentences one after the other."""
+    return [i for x in found for i in (x if isinstance(x, list) else [x])]
 
 
 def random_split(items: list, fraction: float, seed: int) -> tuple[list, list]:
@@ -90,15 +293,16 @@ def report(valid: dict) -> str:
 
 
 @torch.no_grad()
-def predict(models: list[nn.Module], batches: SequenceBatches) -> list:
-    """The label id of each example, or its list of tag ids, in example order (``batches``
-    must not shuffle): the most probable under the models' mean probabilities (an ensemble;
-    one model: its own argmax)."""
+def vote(models: list[nn.Module], batches: SequenceBatches) -> tuple[list, list | None]:
+    """(the label id of each example, or its list of tag ids, in example order; for labels,
+    each example's mean probability of every label, else None). ``batches`` must not shuffle.
+    The label is the most probable under the models' mean probabilities (an ensemble; one
+    model: its own argmax)."""
     was_training = [m.training for m in models]
     for m in models:
         m.eval()
     device = next(models[0].parameters()).device
-    out = []
+    out, probabilities = [], []
     try:
         for batch in batches.epoch(0):
             x = batch.x.to(device)
@@ -106,12 +310,14 @@ def predict(models: list[nn.Module], batches: SequenceBatches) -> list:
             best = p.argmax(-1).cpu()
             if best.dim() == 1:
                 out += best.tolist()
+                probabilities += (p / len(models)).cpu().tolist()
             else:
                 out += [row[:n].tolist() for row, n in zip(best, batch.x.lengths.tolist())]
+                probabilities = None
     finally:
         for m, mode in zip(models, was_training):
             m.train(mode)
-    return out
+    return out, probabilities
 
 
 @torch.no_grad()

@@ -7,113 +7,111 @@ encoder (case kept). Model: ``elman.models.Tagger``. Loss: cross-entropy per rea
 accuracy per word.
 """
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..data.conllu import Sentence, fill_tags, parse_conllu
+from ..data.conllu import FIELDS, Sentence, fill_tags, parse_conllu
 from ..data.sequences import Example, SequenceBatches
 from ..data.vocab import Vocab
 from ..errors import bad
 from ..models import Tagger
+from ..options import opt, parse_choice, parse_count, parse_positive_int
 from . import labeled
 
 if TYPE_CHECKING:
-    from ..training.config import ModelConfig, TrainConfig
+    from ..training.config import ModelConfig
 
 MAX_CHARS = 30   # longer words are cut for the character encoder
 
 
-class TagTask:
-    """Many-to-many tagging of CoNLL-U sentences."""
+@dataclass
+class Options(labeled.LabeledOptions):
+    """Settings of the tagging task."""
+
+    tag_field: str = opt("upos", parse_choice(FIELDS), "the CoNLL-U column to predict")
+    char_dim: int = opt(0, parse_count, "character embedding width of a character word "
+                        "encoder for unseen words (0: none)")
+    char_hidden: int = opt(32, parse_positive_int, "width per direction of that encoder")
+
+
+class TagTask(labeled.LabeledTask):
+    """Many-to-many tagging of CoNLL-U sentences. ``--data``: a CoNLL-U file."""
 
     name = "tag"
-    monitor = "accuracy"
+    Options = Options
+    commands = labeled.commands("fill the tag column of the CoNLL-U file --input")
 
-    def __init__(self, train: "TrainConfig", vocab: Vocab | None = None, meta: dict | None = None):
-        self.cfg = train
-        sents, valid, self.fingerprint = labeled.read_split(train, self.parse)
-        self.source = train.data
-        self.vocab = vocab if vocab is not None else \
-            labeled.word_vocab([self.words(s) for s in sents], train.min_count)
-        self.labels = meta["labels"] if meta else sorted({t for s in sents for t in s.tags})
-        self.chars = None
-        if meta and meta.get("chars"):
-            self.chars = Vocab.from_dict(meta["chars"])
-        elif meta is None:
-            self.chars = Vocab.build((w for s in sents for w in s.words), "char")
-        self.index = {label: i for i, label in enumerate(self.labels)}
-        self.n_train, self.n_valid = len(sents), len(valid)
-        self.train_batches = SequenceBatches(self.examples(sents, train.data), train.batch_size,
-                                             seed=train.seed)
-        self.valid_batches = SequenceBatches(self.examples(valid, train.valid or train.data),
-                                             train.batch_size, shuffle=False) if valid else None
+    def __init__(self, options, *, vocab: Vocab | None = None, meta: dict | None = None):
+        super().__init__(options, vocab=vocab, meta=meta)
+        self.fresh = meta is None                # setup fits the labels and characters
+        self.chars = Vocab.from_dict(meta["chars"]) if meta and meta.get("chars") else None
 
-    def parse(self, text: str, name: str, require_tags: bool = True) -> list[Sentence]:
-        return parse_conllu(text, name, self.cfg.tag_field, require_tags)
+    def parse(self, text: str, name: str, labelled: bool = True) -> list[Sentence]:
+        return parse_conllu(text, name, self.options.tag_field, labelled)
 
     def words(self, sentence: Sentence) -> list[str]:
-        return [w.lower() for w in sentence.words] if self.cfg.lowercase else sentence.words
+        return [w.lower() for w in sentence.words] if self.options.lowercase else \
+            sentence.words
 
-    def examples(self, sents: list[Sentence], name: str, with_tags: bool = True) -> list[Example]:
+    def fit(self, sents: list[Sentence]):
+        if self.vocab is None:
+            self.vocab = labeled.word_vocab([self.words(s) for s in sents],
+                                            self.options.min_count)
+        if self.fresh:
+            self.labels = sorted({t for s in sents for t in s.tags})
+            self.index = {label: i for i, label in enumerate(self.labels)}
+            if self.options.char_dim > 0:     # no encoder: no character inputs, none saved
+                self.chars = Vocab.build((w for s in sents for w in s.words), "char")
+
+    def examples(self, sents: list[Sentence], name: str, labelled: bool = True) -> list[Example]:
         out = []
         for s in sents:
             ids = [self.vocab.index.get(w, self.vocab.index[self.vocab.unk]) for w in self.words(s)]
             tags = labeled.label_ids(s.tags, self.index, [f"{name}:{i + 1}" for i in s.lines]) \
-                if with_tags else [0] * len(ids)
+                if labelled else [0] * len(ids)
             chars = [self.chars.encode(w[:MAX_CHARS]) for w in s.words] if self.chars else None
             out.append(Example(ids, tags, chars))
         return out
+
+    def gold(self, batches: SequenceBatches) -> list[str]:
+        return [self.labels[t] for e in batches.examples for t in e.target]
 
     def meta(self) -> dict:
         return {"labels": self.labels, "chars": self.chars.to_dict() if self.chars else None}
 
     def describe(self) -> str:
         return (f"data: {self.source!r}, {self.n_train:,} train and {self.n_valid:,} valid "
-                f"sentences, {len(self.labels)} {self.cfg.tag_field.upper()} tags, vocabulary of "
-                f"{len(self.vocab):,} words")
+                f"sentences, {len(self.labels)} {self.options.tag_field.upper()} tags, "
+                f"vocabulary of {len(self.vocab):,} words")
 
     def build_model(self, model: "ModelConfig") -> Tagger:
         if len(self.labels) < 2:
             raise bad("data", "at least 2 different tags", self.labels)
-        chars = len(self.chars) if self.chars is not None and model.char_dim > 0 else None
-        if chars is None and self.chars is not None:
-            self.chars = None   # no encoder: no character inputs, none saved
-            for batches in (self.train_batches, self.valid_batches):
-                if batches is not None:
-                    batches.examples = [e._replace(chars=None) for e in batches.examples]
+        o = self.options
+        chars = len(self.chars) if self.chars is not None else None
         return Tagger(len(self.vocab), model.embed_dim, model.hidden_sizes, len(self.labels),
                       model.cell, model.activation, model.bidirectional, model.dropout,
-                      model.embed_dropout, chars, max(model.char_dim, 1), model.char_hidden,
-                      model.word_dropout, self.vocab.index[self.vocab.unk])
+                      o.embed_dropout, chars, max(o.char_dim, 1), o.char_hidden,
+                      o.word_dropout, self.vocab.index[self.vocab.unk])
 
-    loss = staticmethod(labeled.loss)
-    report = staticmethod(labeled.report)
+    def predict(self, models: list, inputs: list, *, batch_size: int = 32) -> list[list[str]]:
+        """Per sentence (a list of words, or a string of whitespace-separated words): its
+        tags, one per word."""
+        if isinstance(inputs, str):
+            raise bad("inputs", "a list of sentences", "one string")
+        sents = [Sentence(s.split() if isinstance(s, str) else list(s), [], [], 0)
+                 for s in inputs]
+        return self.tags(models, sents, "<inputs>", batch_size)
 
-    def evaluate(self, model, batches: SequenceBatches | None = None,
-                 max_batches: int | None = None) -> dict:
-        return labeled.evaluate(model, batches or self.valid_batches, max_batches)
-
-    def gold_and_predicted(self, models: list, text: str,
-                           name: str) -> tuple[list[str], list[str]]:
-        sents = self.parse(text, name)
-        batches = SequenceBatches(self.examples(sents, name), self.cfg.batch_size, shuffle=False)
-        found = labeled.predict(models, batches)
-        return ([t for s in sents for t in s.tags],
-                [self.labels[i] for row in found for i in row])
-
-    def predict_text(self, models: list, text: str, name: str) -> str:
+    def predict_text(self, models: list, read: labeled.Read, batch_size: int) -> str:
         """The CoNLL-U text with the tag column filled in."""
-        sents = self.parse(text, name, require_tags=False)
-        batches = SequenceBatches(self.examples(sents, name, with_tags=False),
-                                  self.cfg.batch_size, shuffle=False)
-        found = [[self.labels[i] for i in row] for row in labeled.predict(models, batches)]
-        return fill_tags(text, sents, found, self.cfg.tag_field)
+        found = self.tags(models, read.items, read.name, batch_size)
+        return fill_tags(read.text, read.items, found, self.options.tag_field)
 
-    @classmethod
-    def from_checkpoint(cls, ck, train: "TrainConfig") -> "TagTask":
-        """The task of a trained model, for predict and eval (reads no training data)."""
-        task = cls.__new__(cls)
-        task.cfg, task.vocab, task.source = train, ck.vocab, train.data
-        task.labels = ck.meta["labels"]
-        task.chars = Vocab.from_dict(ck.meta["chars"]) if ck.meta.get("chars") else None
-        task.index = {label: i for i, label in enumerate(task.labels)}
-        return task
+    def tags(self, models: list, sents: list[Sentence], name: str,
+             batch_size: int) -> list[list[str]]:
+        if not sents:
+            return []
+        batches = SequenceBatches(self.examples(sents, name, labelled=False), batch_size,
+                                  shuffle=False)
+        return [[self.labels[i] for i in row] for row in labeled.vote(models, batches)[0]]
