@@ -101,12 +101,13 @@ def test_no_teacher_forcing_feeds_back_the_greedy_outputs():
 
 
 def test_teacher_forcing_schedule():
-    from elman.tasks.seq2seq import ratio_at   # after elman.training: tasks <-> training
-    _, cfg = resolve(None, {"task": "sort", "teacher_forcing": "1",
-                            "teacher_forcing_final": "0.5", "teacher_forcing_steps": "100"})
-    assert [ratio_at(cfg, s) for s in (0, 50, 100, 400)] == [1.0, 0.75, 0.5, 0.5]
-    _, cfg = resolve(None, {"task": "sort", "teacher_forcing": "0.9"})
-    assert ratio_at(cfg, 10**6) == 0.9
+    from elman.tasks.seq2seq import ratio_at
+    options = resolve(None, {"task": "sort", "teacher_forcing": "1",
+                             "teacher_forcing_final": "0.5",
+                             "teacher_forcing_steps": "100"}).options
+    assert [ratio_at(options, s) for s in (0, 50, 100, 400)] == [1.0, 0.75, 0.5, 0.5]
+    options = resolve(None, {"task": "sort", "teacher_forcing": "0.9"}).options
+    assert ratio_at(options, 10**6) == 0.9
 
 
 @pytest.mark.parametrize("attention", ["none", "additive"])
@@ -172,10 +173,11 @@ def test_algorithmic_targets():
 
 
 def test_held_out_inputs_are_never_trained_on():
-    _, cfg = resolve(None, {"task": "copy", "length": "1-2", "vocab": "5", "valid_size": "10",
+    config = resolve(None, {"task": "copy", "length": "1-2", "vocab": "5", "valid_size": "10",
                             "batch_size": "16"})
     from elman.tasks import get_task
-    task = get_task("copy")(cfg)
+    task = get_task("copy")(config.options)
+    task.setup(config.train)
     held = {tuple(p.ids) for p in task.valid_batches.examples}
     assert len(held) == 10
     for batch in itertools.islice(task.train_batches.epoch(0), 20):
@@ -223,11 +225,10 @@ def sort_run(tmp_path_factory):
 
 def test_sort_model_overfits_its_training_set(sort_run):
     from elman.cli import load_run
-    from elman.tasks import get_task
-    ck, cfg = load_run(sort_run)
-    task = get_task("sort")(cfg, vocab=ck.vocab, meta=ck.meta)
+    run, task = load_run(sort_run)
+    task.setup(run.config.train)
     train = task.batches(task.train_batches.examples)
-    result = task.evaluate(ck.model, train)
+    result = task.evaluate(run.model, train)
     assert result["exact_match"] == 1.0 and result["token_accuracy"] == 1.0
     assert json.loads((sort_run / "best" / "task.json").read_text())["target"]["tokens"][:2] \
         == ["<s>", "</s>"]
@@ -241,17 +242,21 @@ def test_resumed_add_run_with_scheduled_sampling_continues_exactly(tmp_path, cap
               "teacher_forcing": "1", "teacher_forcing_final": "0.2",
               "teacher_forcing_steps": "8", "hidden_sizes": "8", "embed_dim": "4",
               "dropout": "0.1", "eval_every": "3", "max_minutes": "none", "quiet": "true"}
-    whole = train(*resolve(None, {**values, "out": str(tmp_path / "w"), "max_steps": "8"}),
+    whole = train(resolve(None, {**values, "out": str(tmp_path / "w"), "max_steps": "8"}),
                   log=lambda *a: None)
-    part = train(*resolve(None, {**values, "out": str(tmp_path / "p"), "max_steps": "6"}),
+    part = train(resolve(None, {**values, "out": str(tmp_path / "p"), "max_steps": "6"}),
                  log=lambda *a: None)
-    train(*resume_config(part.run, {"max_steps": 8}), resume=part.run, log=lambda *a: None)
+    train(resume_config(part.run, {"max_steps": 8}), resume=part.run, log=lambda *a: None)
     a, b = (safetensors.torch.load_file(r / "checkpoint" / "model.safetensors")
             for r in (whole.run, part.run))
     assert all(torch.equal(a[k], b[k]) for k in a)
     capsys.readouterr()
     assert main(["predict", str(part.run), "12 + 9"]) == 0
-    assert re.fullmatch(r"[0-9]*\n", capsys.readouterr().out)   # untrained: some digits
+    out = capsys.readouterr().out
+    assert re.fullmatch(r"[0-9]*\n", out)   # untrained: some digits
+    from elman.cli import load_run
+    run, task = load_run(part.run)
+    assert json.loads(json.dumps(task.predict([run.model], ["12 + 9"]))) == [out[:-1]]
     with pytest.raises(ElmanError, match=r"input: expected two numbers joined by '\+', such as "
                        r"12 \+ 345, got '1\+2\+3' at <text>:1"):
         main_raising(["predict", str(part.run), "1+2+3"])
@@ -261,9 +266,8 @@ def test_resumed_add_run_with_scheduled_sampling_continues_exactly(tmp_path, cap
 
 def test_predict_and_eval_a_sort_run(sort_run, tmp_path, capsys):
     from elman.cli import load_run
-    from elman.tasks import get_task
-    ck, cfg = load_run(sort_run)
-    task = get_task("sort")(cfg, vocab=ck.vocab, meta=ck.meta)
+    run, task = load_run(sort_run)
+    task.setup(run.config.train)
     seen = [" ".join(task.vocab.tokens[i] for i in p.ids) for p in task.train_batches.examples]
     capsys.readouterr()
     assert main(["predict", str(sort_run), seen[0]]) == 0
@@ -276,6 +280,53 @@ def test_predict_and_eval_a_sort_run(sort_run, tmp_path, capsys):
     assert main(["eval", str(sort_run), "--beam", "2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("exact match: ") and "(50 sequences, beam 2" in out
+
+
+def test_eval_a_sort_run_on_a_file_a_seed_and_as_json(sort_run, tmp_path, capsys):
+    from elman.cli import load_run
+    run, task = load_run(sort_run)
+    task.setup(run.config.train)
+    held = [" ".join(task.vocab.tokens[i] for i in p.ids) for p in task.valid_batches.examples]
+    data = tmp_path / "held.txt"
+    data.write_text("\n".join(held[:20]) + "\n\n" + "\n".join(held[20:]) + "\n",
+                    encoding="utf-8")
+    capsys.readouterr()
+    assert main(["eval", str(sort_run)]) == 0
+    default = capsys.readouterr().out
+    assert main(["eval", str(sort_run), "--data", str(data)]) == 0   # the held-out set again
+    assert capsys.readouterr().out == default.replace("sequences, ", f"sequences of {data}, ")
+    assert main(["eval", str(sort_run), "--seed", "0"]) == 0         # the run's split_seed
+    assert capsys.readouterr().out == default.replace("sequences, ",
+                                                      "sequences drawn from seed 0, ")
+    assert main(["eval", str(sort_run), "--data", str(data), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == task.evaluate(run.model)
+    assert main(["eval", str(sort_run), "--seed", "7", "--json"]) == 0
+    fresh = json.loads(capsys.readouterr().out)
+    assert set(fresh) == {"loss", "accuracy", "tokens", "exact_match", "token_accuracy",
+                          "sequences"} and fresh["sequences"] == 50
+    assert task.held_out(7) != task.held_out(0)
+    assert fresh == task.evaluate(run.model, task.eval_batches(task.held_out(7),
+                                                               run.config.train))
+    with pytest.raises(ElmanError, match="seed: expected no --seed with --data"):
+        main_raising(["eval", str(sort_run), "--data", str(data), "--seed", "1"])
+    data.write_text("1 2\n\n1 x\n", encoding="utf-8")
+    with pytest.raises(ElmanError, match=r"data: expected integers in 0..5 separated by "
+                       rf"spaces, got 'x' at {re.escape(str(data))}:3"):
+        main_raising(["eval", str(sort_run), "--data", str(data)])
+
+
+def test_predict_in_memory_agrees_with_the_cli(sort_run, capsys):
+    from elman.cli import load_run
+    run, task = load_run(sort_run)
+    inputs = ["5 3 1", "0 4 2 2", "3"]
+    answers = task.predict([run.model], inputs, beam=2)
+    assert json.loads(json.dumps(answers)) == answers
+    capsys.readouterr()
+    for text, answer in zip(inputs, answers):
+        assert main(["predict", str(sort_run), text, "--beam", "2"]) == 0
+        assert capsys.readouterr().out == answer + "\n"
+    with pytest.raises(ElmanError, match="models: expected one model"):
+        task.predict([run.model, run.model], inputs)
 
 
 @pytest.fixture(scope="module")
@@ -299,12 +350,32 @@ def test_translation_overfits_translates_and_scores(pairs_file, tmp_path, capsys
     assert captured.out == "Nous sommes fatigués.\n" and plot.stat().st_size > 1000
     assert main(["translate", str(run), "We are zzz."]) == 0
     assert "read as <unk>: zzz" in capsys.readouterr().err
+    from elman.cli import load_run
+    loaded, task = load_run(run)
+    found = task.predict([loaded.model], ["We are tired.", "We are zzz."], beam=3)
+    assert json.loads(json.dumps(found)) == found
+    assert found[0]["translation"] == "Nous sommes fatigués."
+    assert found[0]["tokens"] == ["Nous", "sommes", "fatigués", "."]
+    assert found[0]["source"] == ["We", "are", "tired", "."]
+    weights = torch.tensor(found[0]["attention"])           # a row per token and </s>
+    assert weights.shape == (len(found[0]["tokens"]) + 1, 4)
+    torch.testing.assert_close(weights.sum(1), torch.ones(len(weights)))
+    assert main(["translate", str(run), "--input", str(write(tmp_path / "in.txt",
+                 "We are tired.\nWe are zzz.\n")), "--beam", "3"]) == 0
+    assert capsys.readouterr().out == "".join(t["translation"] + "\n" for t in found)
     assert main(["eval", str(run), "--data", str(pairs_file)]) == 0
     assert capsys.readouterr().out.startswith("BLEU: 100.00 (6 sentences against 6 ")
     more = tmp_path / "more.tsv"                 # a second translation of one source
     more.write_text(PAIRS + "We are tired.\tNous sommes fatiguées.\n", encoding="utf-8")
     assert main(["eval", str(run), "--data", str(more)]) == 0
     assert capsys.readouterr().out.startswith("BLEU: 100.00 (6 sentences against 7 ")
+    assert main(["eval", str(run), "--data", str(more), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["bleu"] == pytest.approx(100.0) and scores["references"] == 7
+    assert scores == task.evaluate(loaded.model, task.eval_batches(task.load(str(more)),
+                                                                   loaded.config.train))
+    assert main(["eval", str(run), "--json"]) == 0             # the held-out pairs
+    assert json.loads(capsys.readouterr().out)["sentences"] == 6
 
 
 def test_subword_translation_keeps_its_sentencepiece_models(pairs_file, tmp_path, capsys):
@@ -374,6 +445,7 @@ def test_bad_translate_inputs(pairs_file, tmp_path):
     (["--vocab", "3", "--length", "1-2", "--valid-size", "7"],
      r"valid_size: expected at most half of the 12 possible sort inputs"),
     (["--teacher-forcing", "1.5"], r"teacher_forcing: expected a number in \[0, 1\], got 1.5"),
+    (["--data", "x.txt"], r"data: expected none: the sort task generates its data"),
 ])
 def test_bad_algorithmic_settings(flags, message, tmp_path):
     with pytest.raises(ElmanError, match=message):
@@ -381,13 +453,18 @@ def test_bad_algorithmic_settings(flags, message, tmp_path):
 
 
 def test_a_run_of_the_wrong_task(sort_run):
-    with pytest.raises(ElmanError, match="run: expected a translate run for elman translate, "
-                       "got a sort run"):
+    with pytest.raises(ElmanError, match=r"run: expected a run of a task with the translate "
+                       r"command \(translate\), got a sort run \(its commands: eval, predict\)"):
         main_raising(["translate", str(sort_run), "I am cold."])
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def main_raising(argv):
     """Run a command's function directly, so its ElmanError propagates."""
-    from elman.cli import build_parser
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    from elman.cli.parser import dispatch
+    func, args = dispatch(argv)
+    return func(args)

@@ -65,9 +65,10 @@ def test_the_translate_task_holds_out_whole_sources(tmp_path):
     from elman.tasks.translate import TranslateTask
     data = tmp_path / "p.tsv"
     data.write_text(PAIRS, encoding="utf-8")
-    _, cfg = resolve(None, {"task": "translate", "data": str(data), "valid_fraction": "0.4",
+    config = resolve(None, {"task": "translate", "data": str(data), "valid_fraction": "0.4",
                             "lowercase": "true", "split_seed": "3"})
-    task = TranslateTask(cfg)
+    task = TranslateTask(config.options)
+    task.setup(config.train)
     train, held = split_by_source(rows(), 0.4, 3, lowercase=True)
     assert task.valid_rows == held and task.n_train == len(train)
     assert task.valid_sources == 3 == len(task.valid_batches.examples)
@@ -119,10 +120,9 @@ def test_real_logits_are_the_unpadded_rows_of_forward(attention):
 
 
 def test_loss_smooths_labels_in_training_only():
-    from elman.tasks.seq2seq import Seq2SeqTask   # after elman.training: tasks <-> training
+    from elman.tasks.seq2seq import Seq2SeqOptions, Seq2SeqTask
     m, eps = model("additive"), 0.2
-    task = Seq2SeqTask()
-    task.cfg = SimpleNamespace(label_smoothing=eps)
+    task = Seq2SeqTask(Seq2SeqOptions(label_smoothing=eps))
     x = SimpleNamespace(src=torch.randint(0, 7, (3, 5)), src_lengths=torch.tensor([5, 2, 3]),
                         tgt_in=torch.randint(0, 6, (3, 4)), tgt_lengths=torch.tensor([2, 4, 1]))
     y = torch.randint(0, 6, (3, 4))

@@ -11,14 +11,20 @@ and an output <unk> is printed as ``<unk>``. Model: ``elman.models.EncoderDecode
 Metrics: corpus BLEU and chrF (sacrebleu, default 13a tokenisation; case-insensitive when
 ``lowercase``) of each distinct held-out source, decoded once, against all its targets as
 written in the file (``elman.bleu``: multi-reference); loss and teacher-forced
-accuracy of the first pair of each source.
+accuracy of the first pair of each source. ``elman eval RUN --data FILE`` scores the pairs of
+a file the same way (no ``max_words`` filter).
 
 A source longer than ``LONGEST`` times the longest training source (in tokens) is refused:
 the model has never seen anything near it.
 """
 
 import base64
-from typing import TYPE_CHECKING
+import hashlib
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+import torch
 
 from ..bleu import corpus_scores
 from ..data.pairs import (Pair, PairBatches, PairRow, group_by_source, parse_pairs, short_pairs,
@@ -26,8 +32,11 @@ from ..data.pairs import (Pair, PairBatches, PairRow, group_by_source, parse_pai
 from ..data.tokenizers import Pieces, Words
 from ..data.vocab import Vocab
 from ..errors import bad
-from . import labeled
-from .seq2seq import Seq2SeqTask, with_specials
+from ..io.inputs import input_lines, read_input, write_output
+from ..options import opt, parse_flag, parse_optional, parse_positive_int
+from .base import JSON, Command, flag, print_metrics
+from .seq2seq import (BEAM, EVAL_BATCH, LENGTH_PENALTY, OUTPUT, Seq2SeqOptions, Seq2SeqTask,
+                      beam_flags, decoding, one_model, with_specials)
 
 if TYPE_CHECKING:
     from ..training.config import TrainConfig
@@ -35,67 +44,151 @@ if TYPE_CHECKING:
 LONGEST = 2
 
 
+@dataclass
+class Options(Seq2SeqOptions):
+    """Settings of the translation task."""
+
+    max_words: int | None = opt(None, parse_optional(parse_positive_int), "keep the pairs of "
+                                "at most this many words per side (none: all)")
+    subwords: int | None = opt(None, parse_optional(parse_positive_int),
+                               "sentencepiece vocabulary size per side, trained on the training "
+                               "pairs (none: word vocabularies)", "N")
+    min_count: int = opt(1, parse_positive_int, "keep words seen at least this often in "
+                         "training; the rest read as <unk> (word vocabularies)")
+    lowercase: bool = opt(False, parse_flag, "lower-case words before the vocabulary")
+
+
+class PairFile(list):
+    """The pairs of one file (a list of ``PairRow``), with its name and text."""
+
+    def __init__(self, rows: list[PairRow], name: str, text: str):
+        super().__init__(rows)
+        self.name, self.text = name, text
+
+
+class SourceBatches(PairBatches):
+    """Decoding batches of the first pair of each distinct source of some pairs, in order;
+    ``groups``: all the pairs of each source (its references)."""
+
+    def __init__(self, groups: list[list[PairRow]], pairs: list[Pair], batch_size: int,
+                 bos: int, eos: int):
+        super().__init__(pairs, batch_size, bos, eos, shuffle=False)
+        self.groups = groups
+
+
+class Translation(NamedTuple):
+    """One translated sentence."""
+
+    text: str
+    source: list[str]                  # its source tokens
+    tokens: list[str]                  # the output tokens (no </s>)
+    attention: torch.Tensor | None     # (len, S): a row per output token (and </s> if reached)
+    unknown: list[str]                 # source tokens outside the vocabulary
+
+
+def word_vocab(sentences: list[list[str]], min_count: int) -> Vocab:
+    """The vocabulary of tokenised training sentences, with <unk>."""
+    return Vocab.build((" ".join(s) for s in sentences), "word", min_count=min_count)
+
+
 class TranslateTask(Seq2SeqTask):
-    """Sentence-pair translation with an encoder-decoder."""
+    """Sentence-pair translation with an encoder-decoder. ``--data``: a TSV of
+    ``source<TAB>target`` pairs (eng_fra's format)."""
 
     name = "translate"
+    Options = Options
     monitor = "bleu"
+    valid_rows = None
+    commands = (
+        Command("eval", "BLEU and chrF of the translations of the run's held-out pairs or of "
+                "--data FILE", "cmd_eval", (
+                    flag("--data", metavar="PATH", help="a TSV of source<TAB>target pairs, all "
+                         "scored (no max_words filter; default: the run's held-out pairs)"),
+                    JSON, BEAM, LENGTH_PENALTY)),
+        Command("translate", "translate sentences with a translate run's model",
+                "cmd_translate", (
+                    flag("text", nargs="?", help="a sentence (or give --input)"),
+                    flag("--input", metavar="FILE", help="UTF-8 file of one sentence per line, "
+                         "or - for stdin"),
+                    OUTPUT,
+                    flag("--attention-plot", metavar="FILE", help="PNG heatmap of the "
+                         "attention weights of the (first) sentence (a model with attention)"),
+                    BEAM, LENGTH_PENALTY)),
+    )
 
-    def __init__(self, train: "TrainConfig", vocab: Vocab | None = None, meta: dict | None = None):
-        self.cfg = train
-        rows, valid, self.fingerprint = labeled.read_split(train, self.parse, self.split)
-        self.source = train.data
-        self.tokenizers(meta, rows)
+    def __init__(self, options, *, vocab: Vocab | None = None, meta: dict | None = None):
+        super().__init__(options, vocab=vocab, meta=meta)
+        self.src_tok = self.tgt_tok = self.max_source = None
+        if meta:
+            self.max_source = meta["max_source"]
+        if meta or options.subwords is None:
+            self.tokenizers(meta)
+
+    # --- data ------------------------------------------------------------------------------
+
+    def load(self, path: str | None, argument: str = "data") -> PairFile:
+        """The pairs of a TSV file (or stdin, "-"), all of them (no ``max_words`` filter)."""
+        if path is None:
+            raise bad(argument, f"a file (--{argument} FILE) for the {self.name} task", "none")
+        text, name = read_input(path, argument)
+        return PairFile(parse_pairs(text, name), name, text)
+
+    def short(self, pairs: PairFile) -> list[PairRow]:
+        """The pairs of at most ``max_words`` words per side (some must be left)."""
+        rows = short_pairs(pairs, self.options.max_words)
+        if not rows:
+            raise bad("max_words", f"a limit that keeps some pairs of {pairs.name!r}",
+                      f"{self.options.max_words}, which keeps none")
+        return rows
+
+    def setup(self, train: "TrainConfig"):
+        o = self.options
+        data = self.load(train.data)
+        rows = self.short(data)
+        digest = hashlib.sha256(data.text.encode("utf-8"))
+        if train.valid is not None:
+            held = self.load(train.valid, "valid")
+            valid = self.short(held)
+            digest.update(held.text.encode("utf-8"))
+        else:
+            rows, valid = split_by_source(rows, train.valid_fraction, train.split_seed,
+                                          o.lowercase)
+        self.source, self.fingerprint = train.data, digest.hexdigest()
+        if self.src_tok is None:
+            self.tokenizers(None, rows)
         sources = [self.src_tok.tokens(r.source) for r in rows]
         targets = [self.tgt_tok.tokens(r.target) for r in rows]
-        self.vocab = vocab if vocab is not None else labeled.word_vocab(sources, train.min_count)
-        self.set_target(Vocab.from_dict(meta["target"]) if meta else with_specials(
-            labeled.word_vocab(targets, train.min_count).tokens, "<unk>"))
-        self.max_source = meta["max_source"] if meta else max(len(s) for s in sources)
+        if self.vocab is None:
+            self.vocab = word_vocab(sources, o.min_count)
+        if self.target is None:
+            self.set_target(with_specials(word_vocab(targets, o.min_count).tokens, "<unk>"))
+        if self.max_source is None:
+            self.max_source = max(len(s) for s in sources)
         self.n_train, self.n_valid = len(rows), len(valid)
-        self.valid_sources = len(group_by_source(valid, train.lowercase))
         pairs = [self.pair(s, t) for s, t in zip(sources, targets)]
         self.train_batches = PairBatches(pairs, train.batch_size, self.bos, self.eos, train.seed)
         self.valid_rows = valid
-        self.valid_batches = self.batches(self.pairs(self.firsts(valid))) if valid else None
+        self.valid_batches = self.eval_batches(valid, train) if valid else None
+        self.valid_sources = len(self.valid_batches.groups) if valid else 0
 
-    def split(self, rows: list[PairRow], fraction: float, seed: int):
-        """(train, held-out) pairs: whole sources held out (``split_by_source``)."""
-        return split_by_source(rows, fraction, seed, self.cfg.lowercase)
-
-    def firsts(self, rows: list[PairRow]) -> list[PairRow]:
-        """The first pair of each distinct source, the one that is decoded and scored."""
-        return [group[0] for group in group_by_source(rows, self.cfg.lowercase)]
-
-    def parse(self, text: str, name: str) -> list[PairRow]:
-        rows = short_pairs(parse_pairs(text, name), self.cfg.max_words)
-        if not rows:
-            raise bad("max_words", f"a limit that keeps some pairs of {name!r}",
-                      f"{self.cfg.max_words}, which keeps none")
-        return rows
+    def eval_batches(self, rows: list[PairRow], train: "TrainConfig") -> SourceBatches:
+        """Decoding batches of the first pair of each distinct source of ``rows``."""
+        groups = group_by_source(rows, self.options.lowercase)
+        return SourceBatches(groups, self.pairs([g[0] for g in groups]),
+                             max(EVAL_BATCH, train.batch_size), self.bos, self.eos)
 
     def tokenizers(self, meta: dict | None, rows: list[PairRow] | None = None):
-        """Words, or sentencepiece models: trained on ``rows`` or read from ``meta``."""
-        lower = self.cfg.lowercase
-        if self.cfg.subwords is None:
+        """Words, or sentencepiece models: read from ``meta`` or trained on ``rows``."""
+        o = self.options
+        lower = o.lowercase
+        if o.subwords is None:
             self.src_tok, self.tgt_tok = Words(lower), Words(lower)
         elif meta:
             self.src_tok, self.tgt_tok = (Pieces(base64.b64decode(meta["spm"][side]), lower)
                                           for side in ("source", "target"))
         else:
-            n = self.cfg.subwords
-            self.src_tok = Pieces.train([r.source for r in rows], n, lower)
-            self.tgt_tok = Pieces.train([r.target for r in rows], n, lower)
-
-    @classmethod
-    def from_checkpoint(cls, ck, train: "TrainConfig") -> "TranslateTask":
-        """The task of a trained model, for translate and eval (reads no training data)."""
-        task = cls.__new__(cls)
-        task.cfg, task.vocab, task.source = train, ck.vocab, train.data
-        task.tokenizers(ck.meta)
-        task.set_target(Vocab.from_dict(ck.meta["target"]))
-        task.max_source = ck.meta["max_source"]
-        return task
+            self.src_tok = Pieces.train([r.source for r in rows], o.subwords, lower)
+            self.tgt_tok = Pieces.train([r.target for r in rows], o.subwords, lower)
 
     def pair(self, source: list[str], target: list[str]) -> Pair:
         unk = self.target.index[self.target.unk]
@@ -106,54 +199,51 @@ class TranslateTask(Seq2SeqTask):
         return [self.pair(self.src_tok.tokens(r.source), self.tgt_tok.tokens(r.target))
                 for r in rows]
 
+    # --- records ---------------------------------------------------------------------------
+
     def meta(self) -> dict:
         spm = None
-        if self.cfg.subwords is not None:
+        if self.options.subwords is not None:
             spm = {side: base64.b64encode(tok.model).decode("ascii")
                    for side, tok in (("source", self.src_tok), ("target", self.tgt_tok))}
         return {"target": self.target.to_dict(), "max_source": self.max_source, "spm": spm}
 
     def describe(self) -> str:
-        unit = "words" if self.cfg.subwords is None else "subwords"
+        unit = "words" if self.options.subwords is None else "subwords"
         return (f"data: {self.source!r}, {self.n_train:,} train and {self.n_valid:,} valid "
                 f"pairs ({self.valid_sources:,} valid sources), vocabularies of "
                 f"{len(self.vocab):,} source and {len(self.target):,} target {unit}")
 
+    # --- model -----------------------------------------------------------------------------
+
     def max_output(self, S: int) -> int:
         return 2 * S + 10
 
-    @staticmethod
-    def report(valid: dict) -> str:
-        return (f"valid BLEU: {valid['bleu']:.2f}, chrF: {valid['chrf']:.2f} (greedy, "
-                f"{valid['sentences']:,} sentences; loss {valid['loss']:.4f} nats per token)")
+    def report(self, metrics: dict) -> str:
+        return (f"valid BLEU: {metrics['bleu']:.2f}, chrF: {metrics['chrf']:.2f} (greedy, "
+                f"{metrics['sentences']:,} sentences; loss {metrics['loss']:.4f} nats per "
+                "token)")
 
-    def evaluate(self, model, batches: PairBatches | None = None,
-                 max_batches: int | None = None) -> dict:
-        """Loss, accuracy, BLEU and chrF of greedy decoding on the held-out pairs."""
-        return self.score(model, self.valid_rows, batches or self.valid_batches, max_batches)
-
-    def score(self, model, rows: list[PairRow], batches: PairBatches | None = None,
-              max_batches: int | None = None, beam: int = 1,
-              length_penalty: float = 1.0) -> dict:
-        """{"loss", "accuracy", "bleu", "chrf", "tokens", "sentences", "references"} of
-        ``rows``: each distinct source decoded once (``batches``: those of ``firsts(rows)``)
-        and scored against all its targets; loss and accuracy of its first pair."""
+    def evaluate(self, model, batches: SourceBatches | None = None, *,
+                 max_batches: int | None = None, beam: int = 1,
+                 length_penalty: float = 1.0) -> dict:
+        """{"loss", "accuracy", "bleu", "chrf", "tokens", "sentences", "references"} of the
+        held-out pairs (or of ``batches``, from ``eval_batches``): each distinct source
+        decoded once and scored against all its targets; loss and accuracy of its first
+        pair."""
         self.check_beam(beam, length_penalty)
-        groups = group_by_source(rows, self.cfg.lowercase)
-        stats, found, _, _ = self.run(
-            model, batches or self.batches(self.pairs([g[0] for g in groups])), max_batches,
-            beam, length_penalty)
+        batches = self.valid_batches if batches is None else batches
+        stats, found, _, _ = self.decode_batches(model, batches, max_batches, beam,
+                                                 length_penalty)
         hyps = [self.text(ids) for ids in found]
-        refs = [[r.target for r in g] for g in groups[:len(hyps)]]
-        return {**stats, **corpus_scores(hyps, refs, self.cfg.lowercase),
+        refs = [[r.target for r in g] for g in batches.groups[:len(hyps)]]
+        return {**stats, **corpus_scores(hyps, refs, self.options.lowercase),
                 "sentences": len(hyps), "references": sum(map(len, refs))}
 
     def text(self, ids: list[int]) -> str:
         return self.tgt_tok.text([self.target.tokens[i] for i in ids])
 
-    def read(self, text: str, name: str) -> list[PairRow]:
-        """Pairs to score from a file (no length filter)."""
-        return parse_pairs(text, name)
+    # --- translating -----------------------------------------------------------------------
 
     def source_ids(self, line: str, where: str) -> tuple[list[int], list[str], list[str]]:
         """(ids, tokens, tokens outside the vocabulary) of a sentence to translate."""
@@ -167,13 +257,73 @@ class TranslateTask(Seq2SeqTask):
         return self.vocab.encode(" ".join(tokens)), tokens, unknown
 
     def translate(self, model, lines: list[str], name: str, beam: int = 1,
-                  length_penalty: float = 1.0):
-        """Translations of ``lines`` -> (texts, source tokens, output tokens, attention
-        weights (len, S) or None, unknown source tokens), one entry per line."""
+                  length_penalty: float = 1.0,
+                  batch_size: int = EVAL_BATCH) -> list[Translation]:
+        """The translation of each line (``name``: where the lines come from, for errors)."""
         self.check_beam(beam, length_penalty)
         parsed = [self.source_ids(line, f"{name}:{i + 1}") for i, line in enumerate(lines)]
         pairs = [Pair(ids, []) for ids, _, _ in parsed]
-        _, found, _, weights = self.run(model, self.batches(pairs), None, beam, length_penalty)
-        outputs = [[self.target.tokens[i] for i in ids] for ids in found]
-        return ([self.tgt_tok.text(o) for o in outputs], [p[1] for p in parsed], outputs,
-                weights, sorted({t for p in parsed for t in p[2]}))
+        _, found, _, weights = self.decode_batches(model, self.batches(pairs, batch_size), None,
+                                                   beam, length_penalty)
+        out = []
+        for (_, source, unknown), ids, w in zip(parsed, found, weights):
+            tokens = [self.target.tokens[i] for i in ids]
+            out.append(Translation(self.tgt_tok.text(tokens), source, tokens, w, unknown))
+        return out
+
+    def predict(self, models: list, inputs: list[str], *, beam: int = 1,
+                length_penalty: float = 1.0) -> list[dict]:
+        """Per sentence {"translation": text, "tokens": the output tokens, "source": the
+        source tokens, "attention": weights [output step][source token] (a row per output
+        token, and one for </s> where it was reached) or None without attention}."""
+        return [{"translation": t.text, "tokens": t.tokens, "source": t.source,
+                 "attention": None if t.attention is None else t.attention.tolist()}
+                for t in self.translate(one_model(models), list(inputs), "input", beam,
+                                        length_penalty)]
+
+    # --- commands --------------------------------------------------------------------------
+
+    def cmd_translate(self, run, args) -> int:
+        from ..io.plots import plot_attention
+        lines, name = input_lines(args.text, args.input)
+        beam, penalty = beam_flags(args)
+        found = self.translate(run.model, lines, name, beam, penalty,
+                               run.config.train.batch_size)
+        unknown = sorted({t for f in found for t in f.unknown})
+        if unknown:
+            print(f"note: {len(unknown):,} source token(s) not in the vocabulary, read as "
+                  f"<unk>: {' '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}",
+                  file=sys.stderr)
+        if args.attention_plot:
+            first = found[0]
+            if first.attention is None:
+                raise bad("attention_plot", "a model trained with --attention additive, "
+                          "multiplicative or scaled", "a model without attention")
+            plot_attention(first.attention, first.source, first.tokens + ["</s>"],
+                           args.attention_plot, title=lines[0])
+        write_output("".join(f"{f.text}\n" for f in found), args.output)
+        if args.attention_plot:
+            print(f"attention: {args.attention_plot}", file=sys.stderr)
+        return 0
+
+    def cmd_eval(self, run, args) -> int:
+        """BLEU, chrF and loss on the run's held-out pairs or on --data pairs."""
+        beam, penalty = beam_flags(args)
+        train = run.config.train
+        if args.data is not None:
+            rows = self.load(args.data)
+            data = rows.name
+        else:
+            self.setup(train)
+            rows, data = self.valid_rows, f"the held-out pairs of {train.data}"
+            if not rows:
+                raise bad("data", "a file (--data FILE): the run held no pairs out", "none")
+        r = self.evaluate(run.model, self.eval_batches(rows, train), beam=beam,
+                          length_penalty=penalty)
+        print_metrics(r, args, lambda r: (
+            f"BLEU: {r['bleu']:.2f} ({r['sentences']:,} sentences against "
+            f"{r['references']:,} references of {data}, {decoding(beam, penalty)})\n"
+            f"chrF: {r['chrf']:.2f}\n"
+            f"loss: {r['loss']:.4f} nats per token (teacher forced accuracy "
+            f"{r['accuracy']:.4f})"))
+        return 0
