@@ -213,7 +213,7 @@ def test_an_ensemble_of_runs_votes_by_mean_probability(files, tmp_path, capsys):
     assert not (tmp_path / "cm.png").exists()
     assert main(["eval", str(tmp_path / "lm"), "--ensemble", runs[0]]) == 2
     assert capsys.readouterr().err == ("elman: error: arguments: expected options listed by "
-                                       "elman eval RUN --help, got unrecognized --ensemble "
+                                       "--help, got unrecognized --ensemble "
                                        f"{runs[0]}\n")       # lm's eval has no --ensemble
     assert main(["eval", runs[0], "--ensemble", str(tmp_path / "lm"), "--data", data]) == 2
     assert capsys.readouterr().err == (
