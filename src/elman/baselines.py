@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .errors import bad
+from .extras import require
 
 # the orders "auto" tries: autoregressions up to AR(10), and small ARMA models
 AUTO = [(p, 0, 0) for p in range(1, 11)] + [(p, 0, q) for q in (1, 2) for p in range(0, 4)]
@@ -49,7 +50,7 @@ def parse_order(order: str) -> tuple[int, int, int]:
 def fit_arima(train: np.ndarray, order: str = "auto"):
     """ARIMA results fitted on ``train``: the given "p,d,q", or with "auto" the lowest AIC of
     the ``AUTO`` orders (orders that fail to fit are skipped)."""
-    from statsmodels.tsa.arima.model import ARIMA
+    ARIMA = require("statsmodels.tsa.arima.model").ARIMA
     orders = [parse_order(order)] if order != "auto" else AUTO
     best = None
     with warnings.catch_warnings():

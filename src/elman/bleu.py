@@ -8,9 +8,8 @@ count in any reference and takes the reference length closest to the hypothesis;
 each sentence's best-matching reference.
 """
 
-from sacrebleu.metrics import BLEU, CHRF
-
 from .errors import bad
+from .extras import require
 
 
 def reference_streams(references: list[list[str]]) -> list[list[str | None]]:
@@ -29,6 +28,7 @@ def corpus_scores(hypotheses: list[str], references: list[list[str]],
     if len(hypotheses) != len(references):
         raise bad("references", f"one list per hypothesis ({len(hypotheses)})",
                   f"{len(references)}")
+    metrics = require("sacrebleu.metrics")
     streams = reference_streams(references)
-    return {"bleu": BLEU(lowercase=lowercase).corpus_score(hypotheses, streams).score,
-            "chrf": CHRF(lowercase=lowercase).corpus_score(hypotheses, streams).score}
+    return {"bleu": metrics.BLEU(lowercase=lowercase).corpus_score(hypotheses, streams).score,
+            "chrf": metrics.CHRF(lowercase=lowercase).corpus_score(hypotheses, streams).score}

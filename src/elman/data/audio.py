@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from ..errors import bad
+from ..extras import require
 
 NAME = re.compile(r"(?P<digits>[0-9]+)_(?P<speaker>[^_]+)_(?P<index>[0-9]+)")
 GAP_S = 0.15           # longest pause between joined recordings
@@ -70,7 +71,7 @@ def existing(path) -> Path:
 
 def read_wav(path, sample_rate: int) -> np.ndarray:
     """Samples (N,) float32 in [-1, 1] at ``sample_rate``: mixed down to mono, resampled."""
-    import soundfile
+    soundfile = require("soundfile")
     existing(path)
     try:
         wave, rate = soundfile.read(str(path), dtype="float32", always_2d=True)  # (N, C)
@@ -83,8 +84,7 @@ def read_wav(path, sample_rate: int) -> np.ndarray:
         raise bad("wav", "finite samples", f"NaN or infinity in {str(path)!r}")
     wave = wave.mean(axis=1)
     if rate != sample_rate:
-        import librosa
-        wave = librosa.resample(wave, orig_sr=rate, target_sr=sample_rate)
+        wave = require("librosa").resample(wave, orig_sr=rate, target_sr=sample_rate)
     return np.ascontiguousarray(wave, dtype=np.float32)
 
 

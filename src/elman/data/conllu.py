@@ -9,10 +9,8 @@ the file and line number.
 
 from typing import NamedTuple
 
-from conllu.exceptions import ParseException
-from conllu.parser import DEFAULT_FIELDS, parse_line
-
 from ..errors import bad
+from ..extras import require
 
 FIELDS = ("upos", "xpos")
 COLUMN = {"upos": 3, "xpos": 4}    # 0-based column of each tag field
@@ -64,9 +62,10 @@ def _token(line: str, name: str, number: int) -> dict:
     if len(columns) != 10:
         raise bad("data", "a CoNLL-U line of 10 tab-separated columns",
                   f"{len(columns)} at {name}:{number}")
+    conllu = require("conllu")         # with its submodules parser and exceptions
     try:
-        token = parse_line(line, fields=DEFAULT_FIELDS)
-    except ParseException as e:
+        token = conllu.parser.parse_line(line, fields=conllu.parser.DEFAULT_FIELDS)
+    except conllu.exceptions.ParseException as e:
         raise bad("data", "a valid CoNLL-U line", f"{e} at {name}:{number}") from None
     if not token["form"]:
         raise bad("data", "a word form", f"'_' at {name}:{number}")

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from ..errors import bad
+from ..extras import require
 from .batching import Batch, epoch_generator
 
 KINDS = ("logmel", "mfcc")
@@ -65,7 +66,7 @@ class FeatureSettings:
 
 def features(wave: np.ndarray, s: FeatureSettings) -> np.ndarray:
     """wave (N,) float32 -> frames (T, F) float32, T = 1 + N // hop (not yet normalised)."""
-    import librosa
+    librosa = require("librosa")
     if s.n_mels > s.window // 2 + 1:
         raise bad("window_ms", f"a window of at least {2 * s.n_mels - 2} samples for {s.n_mels} "
                   "mel filters", f"{s.window} samples ({s.window_ms:g} ms at {s.sample_rate} Hz)")

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ..errors import bad
+from ..extras import require
 from .batching import Batch, epoch_generator
 
 SUNSPOTS = "sunspots"          # the name shown for the built-in series
@@ -39,8 +40,7 @@ def load_series(path: str | None, column: str | None = None, time_column: str | 
                 missing: str = "error") -> Series:
     """The series of a CSV column, or the built-in sunspots when ``path`` is None."""
     if path is None:
-        from statsmodels.datasets import sunspots
-        frame = sunspots.load_pandas().data
+        frame = require("statsmodels.datasets.sunspots").load_pandas().data
         column, time_column = column or "SUNACTIVITY", time_column or "YEAR"
     else:
         frame = read_csv(path)
@@ -54,7 +54,7 @@ def load_series(path: str | None, column: str | None = None, time_column: str | 
 
 
 def read_csv(path: str):
-    import pandas as pd
+    pd = require("pandas")
     p = Path(path)
     if not p.is_file():
         raise bad("data", "an existing CSV file", repr(str(p)))
@@ -85,7 +85,7 @@ def pick_column(frame, column: str | None, time_column: str | None) -> str:
 def numeric(col, name: str) -> np.ndarray:
     """A column -> float64 values, NaN where missing; a non-number is an error naming its
     line (line 1 is the header)."""
-    import pandas as pd
+    pd = require("pandas")
     values = pd.to_numeric(col, errors="coerce")
     wrong = values.isna() & col.notna()
     if wrong.any():
@@ -97,7 +97,7 @@ def numeric(col, name: str) -> np.ndarray:
 
 def parse_times(frame, time_column: str) -> tuple[np.ndarray, np.ndarray]:
     """(sorted times, the order that sorts the rows) of a column of numbers or dates."""
-    import pandas as pd
+    pd = require("pandas")
     names = [str(c) for c in frame.columns]
     if time_column not in names:
         raise bad("time_column", f"one of the CSV's columns {names}", repr(time_column))
@@ -120,7 +120,7 @@ def _show(value) -> str:
 
 
 def fill_missing(values: np.ndarray, name: str, missing: str) -> np.ndarray:
-    import pandas as pd
+    pd = require("pandas")
     gaps = np.isnan(values)
     if not gaps.any():
         return values

@@ -12,9 +12,8 @@ loaded from bytes, and decoding is exact. Both give tokens without spaces, so a 
 import io
 import re
 
-import sentencepiece as spm
-
 from ..errors import bad
+from ..extras import require
 from .words import words
 
 CLOSING = re.compile(r" ([.,;:!?%)\]}])")
@@ -44,16 +43,17 @@ class Pieces:
 
     def __init__(self, model: bytes, lowercase: bool = False):
         self.model, self.lowercase = model, lowercase
-        self.sp = spm.SentencePieceProcessor(model_proto=model)
+        self.sp = require("sentencepiece").SentencePieceProcessor(model_proto=model)
 
     @classmethod
     def train(cls, sentences: list[str], size: int, lowercase: bool = False) -> "Pieces":
         """Train a unigram model of about ``size`` pieces on ``sentences``."""
         if lowercase:
             sentences = [s.lower() for s in sentences]
+        trainer = require("sentencepiece").SentencePieceTrainer
         out = io.BytesIO()
         try:
-            spm.SentencePieceTrainer.train(
+            trainer.train(
                 sentence_iterator=iter(sentences), model_writer=out, vocab_size=size,
                 model_type="unigram", character_coverage=1.0, hard_vocab_limit=False,
                 bos_id=-1, eos_id=-1, pad_id=-1, unk_id=0, num_threads=1,

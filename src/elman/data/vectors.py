@@ -19,6 +19,7 @@ import torch
 from safetensors.torch import load_file
 
 from ..errors import bad
+from ..extras import require
 
 SOURCES = ("none", "wordllama")
 MAX_PIECES = 8          # longer words keep their first pieces
@@ -62,8 +63,8 @@ def load(name: str) -> Pieces:
                   "no such package")
     root = Path(spec.submodule_search_locations[0])
     weights, key, tokenizer = _FILES[name]
+    Tokenizer = require("tokenizers").Tokenizer
     try:
-        from tokenizers import Tokenizer
         tok = Tokenizer.from_file(str(root / tokenizer))
     except Exception as e:   # tokenizers raises its own error types
         raise bad("vectors", f"the {name} tokenizer under {str(root)!r}",

@@ -6,20 +6,25 @@ it starts, note_off where it stops; all on one track and channel, velocity ``vel
 """
 
 import io
+from typing import TYPE_CHECKING
 
-import mido
 import torch
 
 from ..data.music import KEYS, LOWEST
 from ..errors import bad
+from ..extras import require
 from ..io.atomic import write_bytes
+
+if TYPE_CHECKING:
+    import mido
 
 TICKS_PER_BEAT = 480
 
 
 def roll_to_midi(roll: torch.Tensor, tempo: float = 100.0, velocity: int = 80,
-                 program: int = 0) -> mido.MidiFile:
+                 program: int = 0) -> "mido.MidiFile":
     """(T, 88) binary roll -> a one-track MidiFile (``program``: General MIDI instrument)."""
+    mido = require("mido")
     if roll.dim() != 2 or roll.shape[1] != KEYS:
         raise bad("roll", f"a (T, {KEYS}) piano roll", tuple(roll.shape))
     if not tempo > 0:
@@ -51,6 +56,7 @@ def write_midi(path, roll: torch.Tensor, tempo: float = 100.0) -> None:
 
 def read_midi(path) -> torch.Tensor:
     """A .mid file -> (T, 88) roll, one step per beat (notes outside the piano are an error)."""
+    mido = require("mido")
     try:
         mid = mido.MidiFile(path)
     except (OSError, EOFError, ValueError) as e:

@@ -8,11 +8,11 @@ a release ramp at its end so notes do not click; the mix is scaled to a peak of 
 import io
 
 import numpy as np
-import soundfile
 import torch
 
 from ..data.music import KEYS, LOWEST
 from ..errors import bad
+from ..extras import require
 from ..io.atomic import write_bytes
 
 HARMONICS = (1.0, 0.5, 0.25, 0.125)
@@ -60,6 +60,7 @@ def render(roll: torch.Tensor, tempo: float = 100.0, rate: int = 22050) -> np.nd
 
 def write_wav(path, roll: torch.Tensor, tempo: float = 100.0, rate: int = 22050) -> None:
     """Render a roll and write it as a 16-bit mono WAV file, atomically."""
+    soundfile = require("soundfile", "music")
     buf = io.BytesIO()
     soundfile.write(buf, render(roll, tempo, rate), rate, format="WAV", subtype="PCM_16")
     write_bytes(path, buf.getvalue())
