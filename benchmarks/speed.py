@@ -286,9 +286,9 @@ def streaming():
     import numpy as np
 
     from elman.data.vocab import Vocab
+    from elman.io import checkpoint
     from elman.models import LanguageModel
     from elman.runtime import NumpyLanguageModel
-    from elman.io import checkpoint
 
     V, E = 65, 64
     print(f"\nstreaming, one Elman layer, batch 1, char vocabulary {V}, embedding {E}, us/token")

@@ -9,8 +9,8 @@ import torch
 
 from elman import ElmanError
 from elman.data import Vocab
-from elman.models import LanguageModel
 from elman.io import atomic, checkpoint
+from elman.models import LanguageModel
 
 
 def _model(seed=0, hidden=8, cell="gru"):

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from elman.training import resolve, train   # first: elman.tasks <-> elman.training import cycle
 from elman import baselines
 from elman.cli import main
 from elman.data.series import Windows, load_series, split_point
 from elman.errors import ElmanError
 from elman.tasks.forecast import ForecastTask, future_times
+from elman.training import resolve, train  # first: elman.tasks <-> elman.training import cycle
 
 N = 120
 WAVE = 10 + 5 * np.sin(np.arange(N) * 2 * np.pi / 12)      # a period of 12 steps

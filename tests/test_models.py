@@ -5,10 +5,17 @@ import pytest
 import torch
 
 from elman import ElmanError
-from elman.losses import cross_entropy, mse
-from elman.models import (EncoderDecoder, LanguageModel, ManyToMany, ManyToOne, OneToMany,
-                          architecture_of, build)
 from elman.cli.summary import summary_from_args
+from elman.losses import cross_entropy, mse
+from elman.models import (
+    EncoderDecoder,
+    LanguageModel,
+    ManyToMany,
+    ManyToOne,
+    OneToMany,
+    architecture_of,
+    build,
+)
 from elman.nn.summary import summarize
 
 

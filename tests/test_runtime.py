@@ -9,9 +9,9 @@ import torch
 
 from elman import ElmanError
 from elman.data.vocab import Vocab
+from elman.io import checkpoint
 from elman.models import LanguageModel, ManyToOne
 from elman.runtime import NumpyLanguageModel
-from elman.io import checkpoint
 
 
 @pytest.mark.parametrize("cell,activation", [("elman", "tanh"), ("elman", "relu"),

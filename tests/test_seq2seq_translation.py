@@ -9,10 +9,17 @@ import sacrebleu
 import torch
 import torch.nn.functional as F
 
-from elman.data.pairs import Pair, PairBatches, PairRow, group_by_source, parse_pairs, \
-    source_key, split_by_source
-from elman.models import EncoderDecoder
 from elman.bleu import corpus_scores, reference_streams
+from elman.data.pairs import (
+    Pair,
+    PairBatches,
+    PairRow,
+    group_by_source,
+    parse_pairs,
+    source_key,
+    split_by_source,
+)
+from elman.models import EncoderDecoder
 from elman.training.config import resolve
 
 # Tatoeba-like: several translations of one source, and one source written in two cases

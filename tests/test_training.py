@@ -9,12 +9,18 @@ import safetensors.torch
 import torch
 
 from elman import ElmanError
-from elman.tasks import get_task
 from elman.io import checkpoint
+from elman.tasks import get_task
 from elman.training import resolve, train
 from elman.training.config import ModelConfig, TrainConfig, fixed, from_dict
-from elman.training.trainer import (detach, lr_factor, resume_config, state_tensors,
-                                    tensors_state, trainer)
+from elman.training.trainer import (
+    detach,
+    lr_factor,
+    resume_config,
+    state_tensors,
+    tensors_state,
+    trainer,
+)
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 40
 

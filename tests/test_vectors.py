@@ -9,8 +9,8 @@ import torch
 from elman.cli import main
 from elman.data import vectors
 from elman.errors import ElmanError
-from elman.models import ManyToOne
 from elman.io import checkpoint
+from elman.models import ManyToOne
 
 REVIEWS = "".join(f"{t}\t{y}\n" for t, y in [
     ("a great and moving film", 1), ("dull , boring and long", 0), ("great fun", 1),

@@ -9,7 +9,6 @@ from elman import ElmanError
 from elman.data import StreamBatches, Vocab, default_corpus, read_text, split_blocks
 from elman.data.batching import fit
 
-
 # --- vocabulary ------------------------------------------------------------------------
 
 

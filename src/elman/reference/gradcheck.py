@@ -11,9 +11,9 @@ drown in rounding error.
 import numpy as np
 
 from ..errors import bad
+from . import losses
 from .bptt import output_backward, rnn_backward
 from .forward import output_forward, rnn_forward
-from . import losses
 
 LOSSES = {
     "cross_entropy": losses.cross_entropy,

@@ -29,9 +29,21 @@ from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_count, parse_optional, parse_positive_int
 from .base import JSON, Command, flag, print_metrics
-from .seq2seq import (BEAM, EVAL_BATCH, INPUT, LENGTH_PENALTY, OUTPUT, Seq2SeqOptions,
-                      Seq2SeqTask, beam_flags, decoding, exact_match, one_model,
-                      token_accuracy, with_specials)
+from .seq2seq import (
+    BEAM,
+    EVAL_BATCH,
+    INPUT,
+    LENGTH_PENALTY,
+    OUTPUT,
+    Seq2SeqOptions,
+    Seq2SeqTask,
+    beam_flags,
+    decoding,
+    exact_match,
+    one_model,
+    token_accuracy,
+    with_specials,
+)
 
 if TYPE_CHECKING:
     from ..training.config import TrainConfig

@@ -25,8 +25,14 @@ from ..data.series import SUNSPOTS, Scaler, Series, Windows, load_series, split_
 from ..errors import bad
 from ..losses import mse
 from ..models import ManyToMany, ManyToOne
-from ..options import (opt, parse_choice, parse_integer, parse_optional, parse_positive_int,
-                       parse_text)
+from ..options import (
+    opt,
+    parse_choice,
+    parse_integer,
+    parse_optional,
+    parse_positive_int,
+    parse_text,
+)
 from .base import Command, Run, Task, eval_command, flag
 
 if TYPE_CHECKING:

@@ -24,8 +24,15 @@ from ..data.words import words
 from ..errors import bad
 from ..losses import cross_entropy, nats_to_bits, perplexity
 from ..models import LanguageModel
-from ..options import (opt, parse_choice, parse_count, parse_flag, parse_optional,
-                       parse_positive, parse_positive_int)
+from ..options import (
+    opt,
+    parse_choice,
+    parse_count,
+    parse_flag,
+    parse_optional,
+    parse_positive,
+    parse_positive_int,
+)
 from .base import Command, Task, eval_command, flag, print_metrics
 
 if TYPE_CHECKING:

@@ -24,12 +24,18 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from ..data.music import KEYS, FrameBatches, Frames, pitches, piano_roll, read_pieces
+from ..data.music import KEYS, FrameBatches, Frames, piano_roll, pitches, read_pieces
 from ..errors import bad
 from ..losses import binary_cross_entropy
 from ..models import ManyToMany
-from ..options import opt, parse_count, parse_fraction, parse_optional, parse_positive, \
-    parse_positive_int
+from ..options import (
+    opt,
+    parse_count,
+    parse_fraction,
+    parse_optional,
+    parse_positive,
+    parse_positive_int,
+)
 from .base import Command, Run, Task, eval_command, flag, print_metrics
 
 if TYPE_CHECKING:

@@ -29,8 +29,14 @@ from ..errors import bad
 from ..losses import cross_entropy
 from ..models import EncoderDecoder
 from ..models.encoder_decoder import ATTENTIONS
-from ..options import (opt, parse_choice, parse_nonneg, parse_optional, parse_positive_int,
-                       parse_probability)
+from ..options import (
+    opt,
+    parse_choice,
+    parse_nonneg,
+    parse_optional,
+    parse_positive_int,
+    parse_probability,
+)
 from .base import Task, flag
 
 if TYPE_CHECKING:

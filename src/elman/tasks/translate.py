@@ -27,16 +27,33 @@ from typing import TYPE_CHECKING, NamedTuple
 import torch
 
 from ..bleu import corpus_scores
-from ..data.pairs import (Pair, PairBatches, PairRow, group_by_source, parse_pairs, short_pairs,
-                          split_by_source)
+from ..data.pairs import (
+    Pair,
+    PairBatches,
+    PairRow,
+    group_by_source,
+    parse_pairs,
+    short_pairs,
+    split_by_source,
+)
 from ..data.tokenizers import Pieces, Words
 from ..data.vocab import Vocab
 from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_flag, parse_optional, parse_positive_int
 from .base import JSON, Command, flag, print_metrics
-from .seq2seq import (BEAM, EVAL_BATCH, LENGTH_PENALTY, OUTPUT, Seq2SeqOptions, Seq2SeqTask,
-                      beam_flags, decoding, one_model, with_specials)
+from .seq2seq import (
+    BEAM,
+    EVAL_BATCH,
+    LENGTH_PENALTY,
+    OUTPUT,
+    Seq2SeqOptions,
+    Seq2SeqTask,
+    beam_flags,
+    decoding,
+    one_model,
+    with_specials,
+)
 
 if TYPE_CHECKING:
     from ..training.config import TrainConfig

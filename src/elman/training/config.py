@@ -23,9 +23,22 @@ from pathlib import Path
 import yaml
 
 from ..errors import bad
-from ..options import (field_names, make, opt, parse_choice, parse_count, parse_flag,
-                       parse_fraction, parse_nonneg, parse_optional, parse_positive,
-                       parse_positive_int, parse_sizes, parse_text, parse_value)
+from ..options import (
+    field_names,
+    make,
+    opt,
+    parse_choice,
+    parse_count,
+    parse_flag,
+    parse_fraction,
+    parse_nonneg,
+    parse_optional,
+    parse_positive,
+    parse_positive_int,
+    parse_sizes,
+    parse_text,
+    parse_value,
+)
 from ..reference.activations import NAMES as ACTIVATIONS
 from ..tasks import TASKS, options_class
 
