@@ -17,7 +17,7 @@ LOWER = ["elman.data", "elman.data.audio", "elman.data.batching", "elman.data.co
          "elman.data.features", "elman.data.labeled", "elman.data.music", "elman.data.pairs",
          "elman.data.sequences", "elman.data.series", "elman.data.synthetic",
          "elman.data.tokenizers", "elman.data.vectors", "elman.data.words", "elman.bleu",
-         "elman.baselines", "elman.music", "elman.runtime", "elman.summary"]
+         "elman.baselines", "elman.music", "elman.runtime", "elman.nn.summary"]
 
 
 def loaded_optional(modules: list[str]) -> list[str]:

@@ -159,13 +159,12 @@ class LanguageModelTask(Task):
     # --- commands --------------------------------------------------------------------------
 
     def cmd_eval(self, run, args) -> int:
-        from ..options import parse_positive_int
-        train = replace(run.config.train,
+        given = replace(run.config.train,
                         batch_size=parse_positive_int("batch_size", args.batch_size),
                         seq_len=parse_positive_int("seq_len", args.seq_len))
-        self.unknown = 0
-        batches = self.eval_batches(self.load(args.data), train) if args.data else \
-            self.held_out(train)
+        self.unknown = 0                     # the held-out stream is batched as in training
+        batches = self.eval_batches(self.load(args.data), given) if args.data else \
+            self.held_out(run.config.train)
         result = self.evaluate(run.model, batches)
         if self.unknown:
             unit = "characters" if self.vocab.level == "char" else "words"
