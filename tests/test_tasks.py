@@ -128,3 +128,39 @@ def test_saved_config_has_three_sections(tmp_path):
     assert d["task"]["name"] == "lm" and d["task"]["level"] == "word"
     assert d["train"]["lr"] == 0.01 and d["model"]["cell"] == "lstm"
     assert "task" not in d["train"] and "level" not in d["train"]
+
+
+def test_the_worked_example_of_docs_tasks_md_is_a_whole_task(tmp_path, monkeypatch, capsys):
+    """The parity task of docs/tasks.md, as listed there, trains, evaluates, predicts and
+    resumes with one registry line and no change anywhere else."""
+    import importlib.util
+
+    import elman.tasks
+    from elman.cli import main
+    doc = (SRC.parents[1] / "docs" / "tasks.md").read_text(encoding="utf-8")
+    code = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "parity.py"
+    path.write_text(code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("elman.tasks.parity", path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "elman.tasks.parity", module)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(elman.tasks.TASKS, "parity", ("parity:ParityTask", "eval"))
+    run = tmp_path / "run"
+    assert main(["train", "--task", "parity", "--bits", "3", "--strings", "64", "--cell",
+                 "lstm", "--hidden-sizes", "8", "--embed-dim", "4", "--batch-size", "8",
+                 "--max-steps", "6", "--eval-every", "3", "--max-minutes", "none", "--quiet",
+                 "--out", str(run)]) == 0
+    assert "valid accuracy: " in capsys.readouterr().out
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["task"] == {"name": "parity", "bits": 3, "strings": 64}
+    strings = tmp_path / "strings.txt"
+    strings.write_text("011\n111\n000\n", encoding="utf-8")
+    assert main(["eval", str(run), "--data", str(strings), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["strings"] == 3 and 0 <= metrics["accuracy"] <= 1
+    task = elman.tasks.get_task("parity")(module.Options(bits=3))
+    from elman.io import checkpoint
+    answers = task.predict([checkpoint.load(run).model], ["011", "111", "000"])
+    assert all(isinstance(a, bool) for a in answers)
+    assert main(["train", "--resume", str(run), "--max-steps", "9", "--quiet"]) == 0
