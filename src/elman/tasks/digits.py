@@ -23,7 +23,7 @@ from ..models import ManyToOne
 from ..models.many_to_one import POOLINGS
 from ..options import opt, parse_choice, parse_positive_int
 from .base import Command, eval_command, flag
-from .labeled import report_confusion
+from .labeled import report, report_confusion
 from .speech import FILE, SpeechOptions, SpeechTask, evaluating
 
 if TYPE_CHECKING:
@@ -125,10 +125,7 @@ class DigitsTask(SpeechTask):
         return {"loss": total / max(count, 1), "accuracy": right / max(count, 1),
                 "tokens": count}
 
-    @staticmethod
-    def report(valid: dict) -> str:
-        return (f"valid accuracy: {valid['accuracy']:.2%} (loss {valid['loss']:.4f} nats per "
-                f"label, {valid['tokens']:,} labels)")
+    report = staticmethod(report)
 
     @torch.no_grad()
     def probabilities(self, models: list[nn.Module], frames: list[torch.Tensor]) -> torch.Tensor:

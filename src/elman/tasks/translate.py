@@ -42,6 +42,7 @@ from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_flag, parse_optional, parse_positive_int
 from .base import JSON, Command, flag, print_metrics
+from .labeled import word_vocab
 from .seq2seq import (
     BEAM,
     EVAL_BATCH,
@@ -101,11 +102,6 @@ class Translation(NamedTuple):
     tokens: list[str]                  # the output tokens (no </s>)
     attention: torch.Tensor | None     # (len, S): a row per output token (and </s> if reached)
     unknown: list[str]                 # source tokens outside the vocabulary
-
-
-def word_vocab(sentences: list[list[str]], min_count: int) -> Vocab:
-    """The vocabulary of tokenised training sentences, with <unk>."""
-    return Vocab.build((" ".join(s) for s in sentences), "word", min_count=min_count)
 
 
 class TranslateTask(Seq2SeqTask):
