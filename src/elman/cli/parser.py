@@ -8,6 +8,7 @@ from functools import partial
 
 from ..errors import ElmanError, bad
 from ..tasks import TASKS, commands_of
+from .recipes import cmd_recipes
 from .run import cmd_run, verb_help
 from .summary import cmd_summary
 from .train import cmd_train
@@ -54,7 +55,13 @@ def train_parser(options=None, task: str | None = None) -> Parser:
     p = Parser(prog="elman train", description="train a model (no arguments: the built-in "
                "main job, a character language model of Python's documentation)",
                epilog="each task has settings of its own: elman train --task NAME --help")
-    p.add_argument("--config", metavar="FILE", help="YAML or TOML file of settings; flags win")
+    p.add_argument("--recipe", metavar="NAME", help="start from a shipped recipe (elman "
+                   "recipes lists them; default without --task or --config: main)")
+    p.add_argument("--config", metavar="FILE", help="YAML or TOML file of settings, over the "
+                   "recipe's; flags win")
+    p.add_argument("--data-root", metavar="DIR", help="the folder that {data_root} stands for "
+                   "in recipes and config files (default: $ELMAN_DATA_ROOT, else "
+                   "../shared/data)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in folder RUN")
     p.add_argument("--task", default=argparse.SUPPRESS, metavar="NAME", help="what to learn: "
                    f"{', '.join(TASKS)} (default: lm)")
@@ -80,7 +87,7 @@ def dispatch(argv: list[str]):
         return partial(cmd_run, verb=argv[0], parser_class=Parser), (run, argv[2:])
     args = build_parser().parse_args(argv)
     if not getattr(args, "func", None):
-        raise bad("command", f"one of {', '.join(['train', *verbs(), 'summary'])} (see elman "
+        raise bad("command", f"one of {', '.join(['train', *verbs(), 'recipes', 'summary'])} (see elman "
                   "--help)", "none")
     return args.func, args
 
@@ -94,6 +101,11 @@ def build_parser() -> Parser:
                    "elman train --help)", add_help=False)
     for verb in verbs():
         sub.add_parser(verb, help=verb_help(verb), add_help=False)
+
+    p = sub.add_parser("recipes", help="the shipped recipes, or one recipe's file")
+    p.add_argument("name", metavar="NAME", nargs="?", help="print this recipe's YAML (to copy "
+                   "and edit: elman recipes NAME > my.yaml; elman train --config my.yaml)")
+    p.set_defaults(func=cmd_recipes)
 
     p = sub.add_parser("summary", help="layer shapes and parameter counts")
     p.add_argument("run", metavar="RUN", nargs="?", help="a run folder (or give the sizes)")

@@ -1,32 +1,37 @@
 """``elman train``: train a model of any task, then print how it went.
 
-The flags are read twice: first for --task, --config and --resume, which decide the task,
-then with the settings of that task's ``Options`` added."""
+The flags are read twice: first for --task, --recipe, --config and --resume, which decide the
+task, then with the settings of that task's ``Options`` added. Without --task, --recipe,
+--config or --resume the run starts from the recipe ``main``, the built-in main job."""
 
 import sys
 from pathlib import Path
 
+from ..errors import bad
+
 
 def chosen_task(argv: list[str]) -> tuple[str | None, bool]:
-    """(the task named by --task, a --config file or the resumed run; whether it was named
-    at all)."""
+    """(the task named by --task, a --config file, a --recipe or the resumed run; whether it
+    was named at all)."""
+    from .. import recipes
     from ..training.config import load_file, task_of
     from .parser import Parser
     from .run import task_name
     pre = Parser(add_help=False)
-    for name in ("--task", "--config", "--resume"):
+    for name in ("--task", "--config", "--recipe", "--resume"):
         pre.add_argument(name)
     known, _ = pre.parse_known_args(argv)
-    if known.task:
-        return known.task, True
-    if known.config and task_of(load_file(known.config)):
-        return task_of(load_file(known.config)), True
+    files = [f for f in (known.recipe and recipes.path(known.recipe), known.config) if f]
+    named = [name for name in map(task_of, map(load_file, files)) if name]
+    if known.task or named:
+        return known.task or named[-1], True
     if known.resume:
         return task_name(Path(known.resume) / "checkpoint"), True
     return None, False
 
 
 def cmd_train(argv: list[str]) -> int:
+    from ..recipes import MAIN
     from ..tasks import TASKS, options_class
     from ..training.config import DEFAULT_TASK, load_file, resolve
     from .parser import train_parser
@@ -35,14 +40,19 @@ def cmd_train(argv: list[str]) -> int:
     name = name or DEFAULT_TASK
     options = options_class(name) if name in TASKS and (named or not asking) else None
     parsed = train_parser(options, name).parse_args(argv)
-    values = {k: v for k, v in vars(parsed).items() if k not in ("config", "resume")}
+    values = {k: v for k, v in vars(parsed).items()
+              if k not in ("config", "resume", "recipe", "data_root")}
     from ..training.trainer import resume_config, train
     if parsed.resume:
+        if parsed.recipe:
+            raise bad("recipe", "no --recipe with --resume (the run keeps its settings)",
+                      repr(parsed.recipe))
         if parsed.config:
-            values = {**load_file(parsed.config), **values}
+            values = {**load_file(parsed.config, parsed.data_root), **values}
         config = resume_config(parsed.resume, values)
     else:
-        config = resolve(parsed.config, values)
+        recipe = parsed.recipe or (None if named or parsed.config else MAIN)
+        config = resolve(parsed.config, values, recipe=recipe, data_root=parsed.data_root)
     result = train(config, resume=parsed.resume)
     print(f"stopped: {result.stopped} at step {result.step:,} after "
           f"{result.elapsed / 60:.1f} min, {result.tokens_per_s:,.0f} tokens/s")
@@ -52,4 +62,7 @@ def cmd_train(argv: list[str]) -> int:
     if result.valid:
         print(f"{result.task.report(result.valid)}, best step {result.best_step:,}")
     print(f"run folder: {result.run}")
+    if result.stopped == "time budget" and result.step < config.train.max_steps:
+        print(f"the {config.train.max_minutes:g}-minute budget (max_minutes) stopped the run at "
+              f"step {result.step:,}, before its max_steps {config.train.max_steps:,}")
     return 0

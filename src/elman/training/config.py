@@ -1,8 +1,9 @@
 """Run configuration in three sections: ``model`` (what to build), ``train`` (how to train it,
 the same for every task) and ``task`` (the task's name and its own ``Options``).
 
-Values come from, in increasing priority: the defaults (the main job: a character language
-model on the built-in corpus in about four minutes on two CPU cores), a YAML or TOML file
+Values come from, in increasing priority: the defaults (a character language model of the
+built-in corpus, with no time budget), a recipe (``elman.recipes``; ``elman train`` alone
+runs the recipe ``main``, the same model in four minutes), a YAML or TOML file
 (``--config``) and command-line flags. A file may be flat (``lr: 0.001``, ``task: tag``) or
 sectioned (``model: {cell: lstm}``, ``train: {lr: 0.001}``, ``task: {name: tag, char_dim:
 32}``); a key that neither the sections nor the chosen task have is an error naming it and
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import recipes
 from ..errors import bad
 from ..options import (
     field_names,
@@ -99,8 +101,9 @@ class TrainConfig:
                              "this (none: no clipping)", fixed=False)
     max_steps: int = opt(100_000, parse_positive_int, "stop after this many optimizer steps",
                          fixed=False)
-    max_minutes: float | None = opt(4.0, parse_optional(parse_positive), "stop after this many "
-                                    "minutes of training (none: no time budget)", fixed=False)
+    max_minutes: float | None = opt(None, parse_optional(parse_positive), "stop after this "
+                                    "many minutes of training even before max_steps (none: "
+                                    "no time budget; the main job's is 4)", fixed=False)
     eval_every: int = opt(100, parse_positive_int, "validate (and checkpoint) every N steps",
                           fixed=False)
     eval_batches: int | None = opt(None, parse_optional(parse_positive_int), "validation "
@@ -140,8 +143,9 @@ class RunConfig:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
 
-def load_file(path) -> dict:
-    """The raw mapping of a YAML (.yaml, .yml) or TOML (.toml) config file."""
+def load_file(path, data_root: str | None = None) -> dict:
+    """The raw mapping of a YAML (.yaml, .yml) or TOML (.toml) config file, with
+    ``{data_root}`` in its strings replaced (``elman.recipes.data_root``)."""
     p = Path(path)
     if not p.is_file():
         raise bad("config", "an existing .yaml, .yml or .toml file", repr(str(p)))
@@ -159,7 +163,7 @@ def load_file(path) -> dict:
     raw = raw or {}
     if not isinstance(raw, dict):
         raise bad("config", "a mapping of settings", f"{type(raw).__name__} in {str(p)}")
-    return raw
+    return recipes.fill(raw, recipes.data_root(data_root))
 
 
 def task_of(raw: dict) -> str | None:
@@ -202,10 +206,14 @@ def sort_keys(raw: dict, where: str, task: str, options) -> dict:
     return out
 
 
-def resolve(file: str | None = None, overrides: dict | None = None) -> RunConfig:
-    """Defaults <- config file <- overrides (flat {setting: value}, e.g. from flags;
-    ``task`` names the task)."""
-    layers = [(load_file(file), str(file))] if file else []
+def resolve(file: str | None = None, overrides: dict | None = None, *,
+            recipe: str | None = None, data_root: str | None = None) -> RunConfig:
+    """Defaults <- recipe (a name of ``elman.recipes``) <- config file <- overrides (flat
+    {setting: value}, e.g. from flags; ``task`` names the task). ``data_root`` fills the
+    files' ``{data_root}``."""
+    files = ([(recipes.path(recipe), f"recipe {recipe}")] if recipe else []) + \
+        ([(file, str(file))] if file else [])
+    layers = [(load_file(f, data_root), where) for f, where in files]
     layers.append((dict(overrides or {}), "the flags"))
     task = DEFAULT_TASK
     for raw, _ in layers:
