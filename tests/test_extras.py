@@ -4,11 +4,13 @@ error naming the extra that installs it."""
 import subprocess
 import sys
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from elman import ElmanError
+from elman.cli import main
 from elman.extras import EXTRAS, missing_extra, require
 
 CORE = ["elman", "elman.nn", "elman.models", "elman.reference", "elman.data.text",
@@ -61,7 +63,7 @@ def test_a_missing_optional_package_names_its_extra(monkeypatch, package):
 
 
 def test_extras_table_and_messages(monkeypatch):
-    assert set(EXTRAS.values()) == {"text", "speech", "music", "forecast"}
+    assert set(EXTRAS.values()) == {"text", "speech", "music", "forecast", "serve"}
     block(monkeypatch, "statsmodels")
     with pytest.raises(ElmanError, match=r"^forecast: .*statsmodels \(pip install "
                                          r"'elman\[forecast\]'\)"):
@@ -144,3 +146,11 @@ def test_a_call_that_needs_a_missing_extra_says_so(tmp_path, monkeypatch, call, 
         call(tmp_path)
     assert str(e.value).startswith(expected(package, extra))
     assert len(str(e.value).splitlines()) == 1
+
+
+def test_serve_without_its_extra_says_so(monkeypatch, capsys):
+    block(monkeypatch, "fastapi")
+    run = Path(__file__).parent / "fixtures" / "v0" / "runs" / "lm"
+    assert main(["serve", str(run)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("elman: error: " + expected("fastapi")), err

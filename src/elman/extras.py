@@ -24,6 +24,8 @@ EXTRAS = {
     "mido": "music",
     "pandas": "forecast",
     "statsmodels": "forecast",
+    "fastapi": "serve",
+    "uvicorn": "serve",
 }
 
 

@@ -86,6 +86,16 @@ def parse_count(name, v):
     return parse_integer(name, v, lo=0)
 
 
+def parse_int_range(lo: int, hi: int):
+    """A parser of integers in lo..hi (e.g. a bound on what one HTTP request may ask)."""
+    def parse_int_range(name, v):
+        v = parse_integer(name, v, lo=lo)
+        if v > hi:
+            raise bad(name, f"an integer from {lo} to {hi}", v)
+        return v
+    return parse_int_range
+
+
 def parse_positive(name, v):
     v = parse_number(name, v)
     if not v > 0:

@@ -10,6 +10,7 @@ from ..errors import ElmanError, bad
 from ..tasks import TASKS, commands_of
 from .recipes import cmd_recipes
 from .run import cmd_run, verb_help
+from .serve import add_serve_parser
 from .summary import cmd_summary
 from .train import cmd_train
 
@@ -87,7 +88,7 @@ def dispatch(argv: list[str]):
         return partial(cmd_run, verb=argv[0], parser_class=Parser), (run, argv[2:])
     args = build_parser().parse_args(argv)
     if not getattr(args, "func", None):
-        raise bad("command", f"one of {', '.join(['train', *verbs(), 'recipes', 'summary'])} (see elman "
+        raise bad("command", f"one of {', '.join(['train', *verbs(), 'serve', 'recipes', 'summary'])} (see elman "
                   "--help)", "none")
     return args.func, args
 
@@ -101,6 +102,8 @@ def build_parser() -> Parser:
                    "elman train --help)", add_help=False)
     for verb in verbs():
         sub.add_parser(verb, help=verb_help(verb), add_help=False)
+
+    add_serve_parser(sub)
 
     p = sub.add_parser("recipes", help="the shipped recipes, or one recipe's file")
     p.add_argument("name", metavar="NAME", nargs="?", help="print this recipe's YAML (to copy "

@@ -17,6 +17,7 @@ An utterance of several digits (``join``) is recordings in a row with a random p
 0..GAP_S seconds of faint noise before, between and after them.
 """
 
+import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,17 +72,25 @@ def existing(path) -> Path:
 
 def read_wav(path, sample_rate: int) -> np.ndarray:
     """Samples (N,) float32 in [-1, 1] at ``sample_rate``: mixed down to mono, resampled."""
+    return decode_wav(str(existing(path)), sample_rate, repr(str(path)))
+
+
+def wav_bytes(data: bytes, sample_rate: int, name: str) -> np.ndarray:
+    """The samples of a WAV file's bytes (e.g. an upload called ``name``), as ``read_wav``."""
+    return decode_wav(io.BytesIO(data), sample_rate, name)
+
+
+def decode_wav(source, sample_rate: int, name: str) -> np.ndarray:
     soundfile = require("soundfile")
-    existing(path)
     try:
-        wave, rate = soundfile.read(str(path), dtype="float32", always_2d=True)  # (N, C)
+        wave, rate = soundfile.read(source, dtype="float32", always_2d=True)     # (N, C)
     except (RuntimeError, soundfile.LibsndfileError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise bad("wav", "a readable WAV file", f"{str(path)!r} ({first})") from None
+        raise bad("wav", "a readable WAV file", f"{name} ({first})") from None
     if wave.shape[0] == 0:
-        raise bad("wav", "a WAV file with samples", f"{str(path)!r} with none")
+        raise bad("wav", "a WAV file with samples", f"{name} with none")
     if not np.isfinite(wave).all():
-        raise bad("wav", "finite samples", f"NaN or infinity in {str(path)!r}")
+        raise bad("wav", "finite samples", f"NaN or infinity in {name}")
     wave = wave.mean(axis=1)
     if rate != sample_rate:
         wave = require("librosa").resample(wave, orig_sr=rate, target_sr=sample_rate)

@@ -28,9 +28,10 @@ from ..data.vocab import Vocab
 from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_count, parse_optional, parse_positive_int
-from .base import JSON, Command, flag, print_metrics
+from .base import JSON, Command, Route, flag, print_metrics
 from .seq2seq import (
     BEAM,
+    BEAM_PARAMS,
     EVAL_BATCH,
     INPUT,
     LENGTH_PENALTY,
@@ -98,6 +99,10 @@ class AlgorithmicTask(Seq2SeqTask):
             flag("text", nargs="?", help="one input, e.g. \"5 3 9 1\" or \"12 + 345\" (or "
                  "give --input)"),
             INPUT, OUTPUT, BEAM, LENGTH_PENALTY)),
+    )
+    routes = (
+        Route("predict", "the model's answer to each input", "predict",
+              input='an input line, e.g. "5 3 9 1" or "12 + 345"', params=BEAM_PARAMS),
     )
 
     def __init__(self, options, *, vocab: Vocab | None = None, meta: dict | None = None):

@@ -56,6 +56,42 @@ class Command:
     flags: tuple[Flag, ...] = ()
 
 
+@dataclass(frozen=True)
+class Param:
+    """One setting of an HTTP route besides its input, e.g. ``k`` of next-word suggestions:
+    ``parse(name, value)`` checks a value (``elman.options`` parsers) and ``kind`` is its
+    JSON type (int, float, str, bool)."""
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    parse: Callable[[str, Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """``POST /v1/RUN/NAME`` of ``elman serve``: what a task answers over HTTP.
+
+    kind "batch": ``{"inputs": [...], **params}`` -> ``{"outputs": [...]}``; the server
+    gathers the inputs of concurrent requests with equal params into one call of
+    ``getattr(task, method)(models, inputs, **params) -> [output per input]``, which must
+    answer each input as it would alone (pad with lengths). kind "stream": ``{"input": ...,
+    **params}`` -> ``method(models, input, **params)``, an iterator of JSON-ready events, sent
+    as server-sent events (or gathered into one answer). kind "session": the recurrent state
+    carried across requests: ``method(models, state, input, **params) -> (state, output)``,
+    ``state`` None at the start of a session. kind "upload": files of a multipart form
+    (field ``file``, params in the query) -> ``{"outputs": [...]}``, batched as "batch" with
+    each file's bytes as an input."""
+
+    name: str
+    help: str
+    method: str
+    kind: str = "batch"
+    input: str = "a string"            # what one input is, for the API page
+    params: tuple[Param, ...] = ()
+
+
 DATA = flag("--data", metavar="PATH", help="a file or folder to score, read as the task reads "
             "its training data (default: the run's validation data)")
 JSON = flag("--json", action="store_true", help="print the metrics as one JSON object")
@@ -91,6 +127,7 @@ class Task:
     name: ClassVar[str]
     Options: ClassVar[type]                      # a dataclass of ``elman.options.opt`` fields
     commands: ClassVar[tuple[Command, ...]] = (eval_command(),)
+    routes: ClassVar[tuple[Route, ...]] = ()    # what ``elman serve`` offers of this task
     monitor: ClassVar[str] = "loss"              # the validation figure that picks best/
     vocab = None                                 # the input vocabulary, if tokens are read
     train_batches = valid_batches = None         # set by setup()

@@ -22,6 +22,7 @@ from ..models import ManyToOne
 from ..models.many_to_one import POOLINGS
 from ..options import opt, parse_choice, parse_text
 from . import labeled
+from .base import Route
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig
@@ -50,6 +51,8 @@ class ClassifyTask(labeled.LabeledTask):
     name = "classify"
     Options = Options
     commands = labeled.commands("label each text of --input (TSV out: text<TAB>label)")
+    routes = (Route("classify", "the label of each text and the probability of every label",
+                    "predict", input="a text"),)
 
     @functools.cached_property
     def pieces(self) -> vectors.Pieces | None:

@@ -32,8 +32,8 @@ from ..data.features import FrameBatches, collate, length_sorted
 from ..errors import bad
 from ..models import ManyToMany
 from ..models.ctc import BLANK, edit_distance, greedy_decode, prefix_beam_search
-from ..options import opt, parse_positive_int
-from .base import Command, eval_command, flag
+from ..options import opt, parse_int_range, parse_positive_int
+from .base import Command, Param, Route, eval_command, flag
 from .speech import FILE, SpeechOptions, SpeechTask, evaluating
 
 if TYPE_CHECKING:
@@ -130,6 +130,10 @@ class DigitSequencesTask(SpeechTask):
         Command("transcribe", "the digit string heard in a WAV file", "cmd_transcribe",
                 (FILE, BEAM)),
     )
+    routes = (Route("transcribe", "the digit string heard in each uploaded WAV file",
+                    "predict_wavs", kind="upload", input="a WAV file", params=(
+                        Param("beam", int, 8, "prefix beam width, 1-32 (1: greedy)",
+                              parse_int_range(1, 32)),)),)
 
     def make_batches(self, train: "TrainConfig"):
         o = self.options

@@ -22,7 +22,7 @@ from ..losses import cross_entropy
 from ..models import ManyToOne
 from ..models.many_to_one import POOLINGS
 from ..options import opt, parse_choice, parse_positive_int
-from .base import Command, eval_command, flag
+from .base import Command, Route, eval_command, flag
 from .labeled import report, report_confusion
 from .speech import FILE, SpeechOptions, SpeechTask, evaluating
 
@@ -56,6 +56,8 @@ class DigitsTask(SpeechTask):
                 (FILE, flag("--beam", default="8", help="unused by a digits run (the prefix "
                             "beam width of a digit-sequences run)"))),
     )
+    routes = (Route("transcribe", "the digit spoken in each uploaded WAV file and its "
+                    "probability", "predict_wavs", kind="upload", input="a WAV file"),)
 
     def check(self, r):
         if len(r.digits) != 1:

@@ -33,7 +33,7 @@ from ..options import (
     parse_positive_int,
     parse_text,
 )
-from .base import Command, Run, Task, eval_command, flag
+from .base import Command, Route, Run, Task, eval_command, flag
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
@@ -100,6 +100,10 @@ class ForecastTask(Task):
                          "part starts, beside the truth (default); end: after the last value"),
                     flag("--plot", metavar="FILE", default=None, help="PNG of history, "
                          "forecast and truth (default: forecast.png in the run folder)"))),
+    )
+    routes = (
+        Route("forecast", "the next horizon values after each history", "predict",
+              input="a history: a list of at least window numbers, in the series' units"),
     )
     series: Series | None = None     # the training series, once setup has read it
 

@@ -11,6 +11,7 @@ per token; metrics: bits per token (nats / ln 2; "bpc" for both levels) and perp
 import hashlib
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -29,11 +30,12 @@ from ..options import (
     parse_choice,
     parse_count,
     parse_flag,
+    parse_int_range,
     parse_optional,
     parse_positive,
     parse_positive_int,
 )
-from .base import Command, Task, eval_command, flag, print_metrics
+from .base import Command, Param, Route, Task, eval_command, flag, print_metrics
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
@@ -57,6 +59,10 @@ class Options:
                             "most likely tokens", fixed=False)
 
 
+MAX_K, MAX_GENERATE = 50, 2000          # bounds of one HTTP request
+K = Param("k", int, 5, f"how many next tokens (1-{MAX_K})", parse_int_range(1, MAX_K))
+
+
 class LanguageModelTask(Task):
     """Language modelling of one text stream, by characters or by words. ``--data``: a UTF-8
     text file (default: Python's built-in documentation, 'pydoc')."""
@@ -77,6 +83,22 @@ class LanguageModelTask(Task):
         Command("next", "the likeliest next words of a word language model", "cmd_next", (
             flag("prompt", help="the text so far"),
             flag("-k", "--top-k", dest="k", default="5", help="how many words (default: 5)"))),
+    )
+    routes = (
+        Route("next", "the k likeliest next tokens after each prompt, with probabilities",
+              "next_tokens", input="a prompt", params=(K,)),
+        Route("generate", "tokens sampled after a prompt, one event each", "sample",
+              kind="stream", input="a prompt (may be empty)", params=(
+                  Param("length", int, 200, f"tokens to generate (0-{MAX_GENERATE})",
+                        parse_int_range(0, MAX_GENERATE)),
+                  Param("temperature", float, 0.8, "> 0; lower is safer", parse_positive),
+                  Param("top_k", int | None, None, "sample from the k likeliest (null: all)",
+                        parse_optional(parse_positive_int)),
+                  Param("seed", int | None, None, "seed for a repeatable sample",
+                        parse_optional(parse_count)))),
+        Route("session", "feed the newly typed text; the recurrent state stays on the "
+              "server; the k likeliest next tokens", "feed", kind="session",
+              input="the text typed since the last request", params=(K,)),
     )
 
     def load(self, path: str | None) -> str:
@@ -155,6 +177,52 @@ class LanguageModelTask(Task):
         return [[[w, p] for w, p in next_words(models[0], self.vocab, prompt, k,
                                                  self.options.lowercase)]
                 for prompt in inputs]
+
+    # --- serving ---------------------------------------------------------------------------
+
+    def prompt_ids(self, prompt: str, name: str = "input") -> list[int]:
+        if not isinstance(prompt, str):
+            raise bad(name, "a string", type(prompt).__name__)
+        ids = self.vocab.encode(token_text(prompt, self.vocab.level, self.options.lowercase))
+        if not ids:
+            raise bad(name, f"at least one {self.vocab.level}", repr(prompt))
+        return ids
+
+    @torch.no_grad()
+    def next_tokens(self, models: list, inputs: list[str], *, k: int = 5) -> list[list]:
+        """Per prompt, [[token, probability], ...] of the ``k`` likeliest next tokens: the
+        prompts right-padded into one batch, each read at its own last token."""
+        model = one_model(models)
+        ids = [self.prompt_ids(p, f"inputs[{i}]") for i, p in enumerate(inputs)]
+        lengths = torch.tensor([len(i) for i in ids])
+        x = torch.zeros(len(ids), int(lengths.max()), dtype=torch.long)
+        for row, seq in enumerate(ids):
+            x[row, :len(seq)] = torch.tensor(seq)
+        with evaluating(model):
+            logits, _ = model(x.to(device_of(model)))                   # (B, T, V)
+        last = logits[torch.arange(len(ids)), lengths - 1]              # (B, V)
+        return [top_tokens(row, self.vocab, k) for row in last]
+
+    def sample(self, models: list, prompt: str, *, length: int = 200,
+               temperature: float = 0.8, top_k: int | None = None,
+               seed: int | None = None) -> Iterator[dict]:
+        """{"token": text} per sampled token after ``prompt``."""
+        if not isinstance(prompt, str):
+            raise bad("input", "a string", type(prompt).__name__)
+        for token in generate(one_model(models), self.vocab, prompt, length, temperature,
+                              top_k, seed, self.options.lowercase):
+            yield {"token": token}
+
+    @torch.no_grad()
+    def feed(self, models: list, state, text: str, *, k: int = 5) -> tuple:
+        """Read ``text`` after the session's ``state`` (None: a new session); (the new state,
+        {"next": the k likeliest next tokens, "tokens": how many tokens ``text`` was})."""
+        model = one_model(models)
+        ids = self.prompt_ids(text)
+        with evaluating(model):
+            logits, state = model(torch.tensor([ids], device=device_of(model)), state=state)
+        return state, {"next": top_tokens(logits[0, -1], self.vocab, k),
+                           "tokens": len(ids)}
 
     # --- commands --------------------------------------------------------------------------
 
@@ -256,17 +324,40 @@ def next_words(model: LanguageModel, vocab: Vocab, prompt: str, k: int = 5,
     ids = vocab.encode(token_text(prompt, vocab.level, lowercase))
     if not ids:
         raise bad("prompt", "at least one word", repr(prompt))
-    was_training = model.training
-    model.eval()
-    try:
-        logits, _ = model(torch.tensor([ids], device=next(model.parameters()).device))
-    finally:
-        model.train(was_training)
-    p = torch.softmax(logits[0, -1].float(), dim=-1)                 # (V,)
+    with evaluating(model):
+        logits, _ = model(torch.tensor([ids], device=device_of(model)))
+    return [tuple(pair) for pair in top_tokens(logits[0, -1], vocab, k)]
+
+
+def top_tokens(logits: torch.Tensor, vocab: Vocab, k: int) -> list[list]:
+    """logits (V,) -> [[token, probability], ...] of the ``k`` likeliest tokens, the unknown
+    token left out, likeliest first."""
+    p = torch.softmax(logits.float(), dim=-1)
     if vocab.unk is not None:
         p[vocab.index[vocab.unk]] = -1.0
     top = torch.topk(p, min(k, len(vocab) - (vocab.unk is not None)))
-    return [(vocab.tokens[i], float(q)) for q, i in zip(top.values, top.indices)]
+    return [[vocab.tokens[i], float(q)] for q, i in zip(top.values, top.indices)]
+
+
+@contextmanager
+def evaluating(model: nn.Module):
+    """``model`` in eval mode (no dropout) for the block, its mode restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+def device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def one_model(models: list) -> nn.Module:
+    if len(models) != 1:
+        raise bad("models", "one language model (they do not vote)", len(models))
+    return models[0]
 
 
 def generate(model: LanguageModel, vocab: Vocab, prompt: str, length: int,

@@ -32,14 +32,18 @@ from ..options import (
     opt,
     parse_count,
     parse_fraction,
+    parse_int_range,
     parse_optional,
     parse_positive,
     parse_positive_int,
 )
-from .base import Command, Run, Task, eval_command, flag, print_metrics
+from .base import Command, Param, Route, Run, Task, eval_command, flag, print_metrics
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
+
+
+MAX_STEPS = 2000                 # time steps one HTTP request may generate
 
 
 @dataclass
@@ -67,6 +71,16 @@ class MusicTask(Task):
             flag("--temperature", default="0.8", help="> 0; lower is safer (default: 0.8)"),
             flag("--seed", default=None, help="seed for a repeatable piece (and opening "
                  "chord)"))),
+    )
+    routes = (
+        Route("generate", "a piece sampled after each opening chord: the MIDI pitches "
+              "sounding at every step", "predict", input="an opening chord: a list of MIDI "
+              "pitches 21-108", params=(
+                  Param("length", int, 64, f"time steps, 1-{MAX_STEPS}",
+                        parse_int_range(1, MAX_STEPS)),
+                  Param("temperature", float, 0.8, "> 0; lower is safer", parse_positive),
+                  Param("seed", int | None, None, "seed for a repeatable piece",
+                        parse_optional(parse_count)))),
     )
 
     def __init__(self, options, *, vocab=None, meta: dict | None = None):

@@ -32,12 +32,13 @@ from ..models.encoder_decoder import ATTENTIONS
 from ..options import (
     opt,
     parse_choice,
+    parse_int_range,
     parse_nonneg,
     parse_optional,
     parse_positive_int,
     parse_probability,
 )
-from .base import Task, flag
+from .base import Param, Task, flag
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig
@@ -75,6 +76,13 @@ LENGTH_PENALTY = flag("--length-penalty", default="1.0", help="beam: rank output
 TEXT = flag("text", nargs="?", help="one input (or give --input)")
 INPUT = flag("--input", metavar="FILE", help="UTF-8 file of one input per line, or - for stdin")
 OUTPUT = flag("--output", metavar="FILE", help="write here (atomically) instead of stdout")
+
+
+MAX_BEAM = 16
+BEAM_PARAMS = (
+    Param("beam", int, 1, f"beam width, 1-{MAX_BEAM} (1: greedy)", parse_int_range(1, MAX_BEAM)),
+    Param("length_penalty", float, 1.0, "beam scores are divided by length ** this",
+          parse_nonneg))
 
 
 def beam_flags(args) -> tuple[int, float]:

@@ -138,6 +138,14 @@ class SpeechTask(Task):
         """Normalised frames (T, F) of a wave (N,) at the settings' sample rate."""
         return self.normaliser(features(wave, self.settings))
 
+    def predict_wavs(self, models: list, files: list, **params) -> list:
+        """``predict`` of WAV files' bytes (e.g. HTTP uploads), never of paths."""
+        if not all(isinstance(f, bytes) for f in files):
+            raise bad("file", "WAV files' bytes", ", ".join(type(f).__name__ for f in files))
+        waves = [audio.wav_bytes(data, self.settings.sample_rate, f"file[{i}]")
+                 for i, data in enumerate(files)]
+        return self.predict(models, waves, **params)
+
     def input_frames(self, item) -> torch.Tensor:
         """Normalised frames (T, F) of a ``predict`` input: a WAV file's path, or a wave (a
         1-D array or list of floats at the run's sample rate)."""

@@ -17,6 +17,7 @@ from ..errors import bad
 from ..models import Tagger
 from ..options import opt, parse_choice, parse_count, parse_positive_int
 from . import labeled
+from .base import Route
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig
@@ -40,6 +41,8 @@ class TagTask(labeled.LabeledTask):
     name = "tag"
     Options = Options
     commands = labeled.commands("fill the tag column of the CoNLL-U file --input")
+    routes = (Route("tag", "a tag per word of each sentence", "predict",
+                    input="a sentence: a string of space-separated words, or a list of words"),)
 
     def __init__(self, options, *, vocab: Vocab | None = None, meta: dict | None = None):
         super().__init__(options, vocab=vocab, meta=meta)

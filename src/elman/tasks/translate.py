@@ -41,10 +41,11 @@ from ..data.vocab import Vocab
 from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_flag, parse_optional, parse_positive_int
-from .base import JSON, Command, flag, print_metrics
+from .base import JSON, Command, Route, flag, print_metrics
 from .labeled import word_vocab
 from .seq2seq import (
     BEAM,
+    BEAM_PARAMS,
     EVAL_BATCH,
     LENGTH_PENALTY,
     OUTPUT,
@@ -127,6 +128,11 @@ class TranslateTask(Seq2SeqTask):
                     flag("--attention-plot", metavar="FILE", help="PNG heatmap of the "
                          "attention weights of the (first) sentence (a model with attention)"),
                     BEAM, LENGTH_PENALTY)),
+    )
+    routes = (
+        Route("translate", "the translation of each sentence, with its tokens and attention "
+              "weights [output step][source token]", "predict", input="a sentence",
+              params=BEAM_PARAMS),
     )
 
     def __init__(self, options, *, vocab: Vocab | None = None, meta: dict | None = None):

@@ -1,0 +1,289 @@
+"""The HTTP application of ``elman serve``: one route family per run, found in its task's
+``routes`` (``elman.tasks.base.Route``), plus ``GET /health`` and ``GET /v1/models``.
+
+Every model call runs on one model thread, so the event loop keeps accepting requests while a
+batch runs and no two calls share a model at once. Bad input is a 4xx JSON error naming the
+field, ``{"error": "field: expected ..., got ...", "field": "field"}``; a full queue is 503
+with Retry-After, a request over its time 504; an unexpected failure is a 500 with no detail.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, File, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import ConfigDict, Field, create_model
+from starlette.exceptions import HTTPException
+
+from ..errors import ElmanError, bad
+from .batching import Batcher, Busy
+from .limits import BodyLimit, Limits
+from .sessions import Sessions
+
+log = logging.getLogger("elman.serve")
+CONFIG = ConfigDict(extra="forbid")
+
+
+@dataclass
+class Served:
+    """A run being served: its name in the URLs, the Run and its Task."""
+
+    name: str
+    run: Any                # elman.tasks.base.Run
+    task: Any               # elman.tasks.base.Task
+
+
+def build_app(served: list[Served], limits: Limits = Limits()) -> FastAPI:
+    app = FastAPI(title="elman serve", description="Trained elman models over HTTP; each run's "
+                  "routes come from its task.")
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elman-model")
+    app.add_middleware(BodyLimit, max_body=limits.max_body)
+    add_error_handlers(app)
+
+    batchers: dict[str, Batcher] = {}
+
+    @app.get("/health")
+    def health() -> dict:
+        """Up, the runs served and, per batched route, its model calls, the inputs they
+        answered and the requests waiting."""
+        return {"status": "ok", "runs": [s.name for s in served],
+                "routes": {path: b.stats() for path, b in batchers.items()}}
+
+    @app.get("/v1/models")
+    def models() -> dict:
+        return {"models": [describe(s) for s in served]}
+
+    for s in served:
+        for route in s.task.routes:
+            if route.kind not in KINDS:
+                raise bad("route", f"one of the kinds {sorted(KINDS)}", repr(route.kind))
+            endpoint = Endpoint(app, s, route, executor, limits)
+            batcher = KINDS[route.kind](endpoint)
+            if batcher is not None:
+                batchers[endpoint.path] = batcher
+    return app
+
+
+def describe(s: Served) -> dict:
+    """The run as ``GET /v1/models`` lists it: task, config, sizes, parameter count, routes."""
+    model, vocab = s.run.model, s.task.vocab
+    return {"name": s.name, "task": s.run.config.task, "config": s.run.config.to_dict(),
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "vocabulary": None if vocab is None else len(vocab),
+            "hidden_sizes": s.run.config.model.hidden_sizes, "cell": s.run.config.model.cell,
+            "routes": [{"path": f"/v1/{s.name}/{r.name}", "kind": r.kind, "help": r.help,
+                        "input": r.input, "params": {p.name: p.default for p in r.params}}
+                       for r in s.task.routes]}
+
+
+@dataclass
+class Endpoint:
+    """What the adders below need of one route of one run."""
+
+    app: FastAPI
+    served: Served
+    route: Any              # elman.tasks.base.Route
+    executor: Executor
+    limits: Limits
+
+    @property
+    def path(self) -> str:
+        return f"/v1/{self.served.name}/{self.route.name}"
+
+    @property
+    def summary(self) -> str:
+        return f"{self.route.help} ({self.served.task.name})"
+
+    def call(self, *args, **params):
+        """The task's method on the run's model."""
+        return getattr(self.served.task, self.route.method)([self.served.run.model], *args,
+                                                             **params)
+
+    def params(self, values) -> dict:
+        """The route's params of a request body (or query), checked by their parsers."""
+        get = values.get if isinstance(values, Mapping) else \
+            (lambda name, default: getattr(values, name))
+        return {p.name: parse(p, get(p.name, p.default)) for p in self.route.params}
+
+    def body(self, **fields):
+        """The pydantic model of a request body: ``fields`` and the route's params."""
+        params = {p.name: (p.kind, Field(p.default, description=p.help))
+                  for p in self.route.params}
+        name = "".join(w.title() for w in self.path.replace("-", " ").split("/"))
+        return create_model(name, __config__=CONFIG, **fields, **params)
+
+    def batcher(self) -> Batcher:
+        return Batcher(self.call, self.executor, max_batch=self.limits.max_batch,
+                       max_wait=self.limits.max_wait_ms / 1000, max_queue=self.limits.max_queue)
+
+
+def add_batch(e: Endpoint) -> Batcher:
+    """``{"inputs": [...], **params}`` -> ``{"outputs": [...]}``, micro-batched."""
+    batcher, limits = e.batcher(), e.limits
+    Body = e.body(inputs=(list[Any], Field(..., min_length=1, max_length=limits.max_inputs,
+                                           description=f"up to {limits.max_inputs}, each "
+                                           f"{e.route.input}")))
+
+    async def batch(body: Body) -> dict:
+        check_inputs(body.inputs, limits)
+        return {"outputs": await within(batcher.submit(body.inputs, e.params(body)), limits)}
+    e.app.post(e.path, summary=e.summary)(batch)
+    return batcher
+
+
+def add_stream(e: Endpoint) -> None:
+    """``{"input": ..., **params}`` -> server-sent events (or ``{"events": [...]}``)."""
+    Body = e.body(input=(Any, Field("", description=e.route.input)),
+                  stream=(bool, Field(True, description="server-sent events; false: one "
+                                      "JSON answer")))
+
+    async def stream(body: Body):
+        check_inputs([body.input], e.limits, "input")
+        events = e.call(body.input, **e.params(body))
+        first = await next_event(events, e.executor)              # errors before the 200
+        if not body.stream:
+            rest = await within(gather_events(events, e.executor), e.limits)
+            return {"events": ([] if first is None else [first]) + rest}
+        return StreamingResponse(sse(first, events, e.executor), media_type="text/event-stream")
+    e.app.post(e.path, summary=e.summary)(stream)
+
+
+def add_session(e: Endpoint) -> None:
+    """``{"input": ..., "session": id or null, **params}`` -> ``{"session", "output"}``, the
+    state kept between requests; ``DELETE PATH/ID`` closes a session."""
+    sessions = Sessions(max_sessions=e.limits.max_sessions,
+                        idle_seconds=e.limits.session_idle_s)
+    Body = e.body(input=(Any, Field(..., description=e.route.input)),
+                  session=(str | None, Field(None, description="the id a previous answer "
+                                             "gave; none: a new session")))
+
+    async def session(body: Body) -> dict:
+        check_inputs([body.input], e.limits, "input")
+        params = e.params(body)
+        sid, record = sessions.open() if body.session is None else \
+            (body.session, sessions.get(body.session))
+        async with record.lock:
+            loop = asyncio.get_running_loop()
+            record.state, output = await within(loop.run_in_executor(
+                e.executor, lambda: e.call(record.state, body.input, **params)), e.limits)
+        return {"session": sid, "output": output, "open_sessions": len(sessions)}
+
+    async def close(sid: str) -> dict:
+        sessions.close(sid)
+        return {"closed": sid}
+    e.app.post(e.path, summary=e.summary)(session)
+    e.app.delete(e.path + "/{sid}", summary="close a session")(close)
+
+
+def add_upload(e: Endpoint) -> Batcher:
+    """Multipart files (field ``file``), params in the query -> ``{"outputs": [...]}``."""
+    batcher, limits = e.batcher(), e.limits
+    names = [p.name for p in e.route.params]
+
+    async def upload(request: Request, file: list[UploadFile] = File(
+            ..., description=f"up to {limits.max_inputs} files, each {e.route.input}")):
+        if len(file) > limits.max_inputs:
+            raise bad("file", f"at most {limits.max_inputs} files", len(file))
+        unknown = sorted(set(request.query_params) - set(names))
+        if unknown:
+            raise bad(unknown[0], f"one of the params {names}", "an unknown one")
+        params = e.params(request.query_params)
+        blobs = [await f.read() for f in file]
+        return {"outputs": await within(batcher.submit(blobs, params), limits)}
+    e.app.post(e.path, summary=e.summary)(upload)
+    return batcher
+
+
+KINDS = {"batch": add_batch, "stream": add_stream, "session": add_session, "upload": add_upload}
+
+
+def parse(param, value):
+    return value if param.parse is None else param.parse(param.name, value)
+
+
+def check_inputs(inputs: list, limits: Limits, name: str = "inputs"):
+    for i, x in enumerate(inputs):
+        if isinstance(x, str) and len(x) > limits.max_chars:
+            where = name if name == "input" else f"{name}[{i}]"
+            raise bad(where, f"at most {limits.max_chars:,} characters", f"{len(x):,}")
+
+
+async def within(awaitable, limits: Limits):
+    try:
+        return await asyncio.wait_for(awaitable, limits.request_seconds)
+    except TimeoutError:
+        raise HTTPException(504, f"the request took over {limits.request_seconds:g} s") \
+            from None
+
+
+_END = object()
+
+
+async def next_event(events, executor):
+    """The next event of a task's iterator, computed on the model thread (None at the end)."""
+    value = await asyncio.get_running_loop().run_in_executor(executor, next, events, _END)
+    return None if value is _END else value
+
+
+async def gather_events(events, executor) -> list:
+    out = []
+    while (event := await next_event(events, executor)) is not None:
+        out.append(event)
+    return out
+
+
+async def sse(first, events, executor):
+    """Server-sent events: ``data: {...}`` per event, then ``event: end``."""
+    count, event = 0, first
+    try:
+        while event is not None:
+            yield f"data: {json.dumps(event)}\n\n"
+            count += 1
+            event = await next_event(events, executor)
+    except Exception as e:                       # after the 200: an error event, no detail
+        log.exception("stream failed after %d events", count)
+        message = " ".join(str(e).split()) if isinstance(e, ElmanError) else "internal error"
+        yield f"event: error\ndata: {json.dumps({'error': message})}\n\n"
+        return
+    yield f"event: end\ndata: {json.dumps({'events': count})}\n\n"
+
+
+def error(status: int, message: str, field: str | None = None, headers=None) -> JSONResponse:
+    return JSONResponse({"error": message, "field": field}, status_code=status,
+                        headers=headers)
+
+
+def add_error_handlers(app: FastAPI):
+    @app.exception_handler(ElmanError)
+    async def bad_input(request: Request, e: ElmanError):
+        message = " ".join(str(e).split())
+        return error(422, message, message.split(":", 1)[0])
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, e: RequestValidationError):
+        first = e.errors()[0]
+        if first.get("type") == "json_invalid":
+            return error(422, f"body: expected a JSON object, got invalid JSON "
+                         f"({first.get('ctx', {}).get('error', 'unreadable')})", "body")
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        return error(422, f"{where}: {first.get('msg', 'invalid')}", where)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, e: HTTPException):
+        return error(e.status_code, str(e.detail), headers=getattr(e, "headers", None))
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, e: Busy):
+        return error(503, "the server is busy: the queue of this route is full; retry",
+                     headers={"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, e: Exception):
+        log.exception("failed: %s %s", request.method, request.url.path)
+        return error(500, "internal error (logged on the server)")
