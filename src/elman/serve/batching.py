@@ -2,9 +2,11 @@
 milliseconds and answered by one call of the task's method.
 
 Requests wait in a bounded queue; a full queue is refused at once (``Busy``, HTTP 503 with
-Retry-After) instead of growing. One worker per route takes the first waiting request, then
-whatever arrives within ``max_wait`` seconds up to ``max_batch`` inputs, groups them by their
-params (only equal params share a call) and runs each group on the model thread.
+Retry-After) instead of growing. One worker per route takes the first waiting request and
+every other one already waiting, up to ``max_batch`` inputs; when the previous call had
+company (requests are arriving together) it also waits up to ``max_wait`` seconds for more, so
+a lone request is not delayed. It groups them by their params (only equal params share a
+call) and runs each group on the model thread; what arrives meanwhile forms the next batch.
 """
 
 import asyncio
@@ -34,6 +36,7 @@ class Batcher:
         self.queue: asyncio.Queue[Job] = asyncio.Queue(maxsize=max_queue)
         self.worker: asyncio.Task | None = None
         self.calls = self.answered = 0           # model calls, inputs answered
+        self.company = False                     # did the last batch have several jobs
 
     def stats(self) -> dict:
         return {"calls": self.calls, "inputs": self.answered, "waiting": self.queue.qsize()}
@@ -54,14 +57,20 @@ class Batcher:
         while True:
             jobs = [await self.queue.get()]
             size = len(jobs[0].inputs)
-            deadline = loop.time() + self.max_wait
+            deadline = loop.time() + (self.max_wait if self.company else 0.0)
             while size < self.max_batch:
-                try:
-                    job = await asyncio.wait_for(self.queue.get(), deadline - loop.time())
-                except TimeoutError:
+                if not self.queue.empty():
+                    job = self.queue.get_nowait()
+                elif loop.time() < deadline:
+                    try:
+                        job = await asyncio.wait_for(self.queue.get(), deadline - loop.time())
+                    except TimeoutError:
+                        break
+                else:
                     break
                 jobs.append(job)
                 size += len(job.inputs)
+            self.company = len(jobs) > 1
             for group in grouped(jobs):
                 await self.answer(group)
 
