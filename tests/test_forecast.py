@@ -190,7 +190,8 @@ def test_cli_train_eval_forecast(trained, wave_csv, tmp_path, capsys):
     assert not (out / "best" / "vocab.json").exists()
     assert main(["eval", str(trained.run)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [l.split()[0] for l in lines[2:]] == ["model", "persistence", "ARIMA(1,"]
+    assert lines[0] == "scored: the validation split (it picked best/)"
+    assert [l.split()[0] for l in lines[3:]] == ["model", "persistence", "ARIMA(1,"]
     plot = tmp_path / "f.png"
     assert main(["forecast", str(trained.run), "--steps", "30", "--plot", str(plot)]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -255,9 +256,9 @@ def test_eval_data_scores_another_series_with_the_runs_scaler(trained, tmp_path,
     other = write_csv(tmp_path / "other.csv", (WAVE * 1.1 + 0.3).round(4).tolist())
     assert main(["eval", str(trained.run), "--data", str(other)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "24 validation origins, horizon 1, window 12"
-    model_rmse, model_mae = (float(v) for v in lines[2].split()[1:])
-    persistence_rmse = float(lines[3].split()[1])
+    assert lines[:2] == [f"scored: file {other}", "24 validation origins, horizon 1, window 12"]
+    model_rmse, model_mae = (float(v) for v in lines[3].split()[1:])
+    persistence_rmse = float(lines[4].split()[1])
     # by hand: the last 24 values of the other series, windows scaled with the run's scaler
     ck = checkpoint.load(trained.run)
     mean, std = ck.meta["mean"], ck.meta["std"]
@@ -272,7 +273,7 @@ def test_eval_data_scores_another_series_with_the_runs_scaler(trained, tmp_path,
     assert persistence_rmse == pytest.approx(
         np.sqrt(np.mean((values[95:119] - values[96:]) ** 2)), rel=1e-3)
     own = main(["eval", str(trained.run)]), capsys.readouterr().out.splitlines()
-    assert own[1][2] != lines[2]                   # another series, other numbers
+    assert own[1][3] != lines[3]                   # another series, other numbers
 
 
 def test_eval_json_is_one_object_of_the_metrics(trained, wave_csv, capsys):
@@ -288,8 +289,9 @@ def test_eval_json_is_one_object_of_the_metrics(trained, wave_csv, capsys):
     assert metrics["persistence"] == pytest.approx(scores["persistence"])
     assert metrics["arima"]["order"] == [1, 0, 0]
     assert metrics["arima"]["rmse"] == pytest.approx(scores["ARIMA(1, 0, 0)"]["rmse"])
+    assert metrics["split"] == "valid"
     assert main(["eval", str(trained.run), "--json", "--data", str(wave_csv)]) == 0
-    assert json.loads(capsys.readouterr().out) == metrics      # the run's own series
+    assert json.loads(capsys.readouterr().out) == {**metrics, "split": "file"}   # its own series
 
 
 def test_predict_gives_the_next_values_as_the_forecast_command(trained, capsys):

@@ -28,7 +28,7 @@ from ..data.vocab import Vocab
 from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_count, parse_optional, parse_positive_int
-from .base import JSON, Command, flag, print_metrics
+from .base import Command, Scored, eval_command, flag, print_metrics
 from .seq2seq import (
     BEAM,
     EVAL_BATCH,
@@ -75,8 +75,9 @@ class NumbersOptions(AlgorithmicOptions):
     vocab: int = opt(10, parse_positive_int, "the integers 0..vocab-1", "N")
 
 
-SEED = flag("--seed", default=None, metavar="N", help="score a fresh set of valid_size inputs drawn from "
-            "this seed instead (default: the run's held-out set, drawn from its split_seed)")
+SEED = flag("--seed", default=None, metavar="N", help="score a fresh set of valid_size inputs "
+            "drawn from this seed instead (default: the run's held-out set, drawn from its "
+            "split_seed)")
 
 
 class AlgorithmicTask(Seq2SeqTask):
@@ -88,12 +89,12 @@ class AlgorithmicTask(Seq2SeqTask):
     separator = " "               # between the tokens of an answer
     unit = "numbers"              # what a sequence holds, for the data's name
     commands = (
-        Command("eval", "exact match and token accuracy of the decoded answers to the run's "
-                "held-out inputs, to --seed N's or to those of --data FILE", "cmd_eval", (
-                    flag("--data", metavar="PATH", help="a file of inputs, one per line as "
-                         "predict reads them (e.g. 5 3 9 1, or 12 + 345); their answers are "
-                         "computed (default: the run's held-out set)"),
-                    JSON, BEAM, LENGTH_PENALTY, SEED)),
+        eval_command(BEAM, LENGTH_PENALTY, SEED, help="exact match and token accuracy of the "
+                     "decoded answers to the run's held-out inputs, to --seed N's or to "
+                     "those of --data FILE",
+                     data=flag("--data", metavar="PATH", help="a file of inputs, one per line "
+                               "as predict reads them (e.g. 5 3 9 1, or 12 + 345); their "
+                               "answers are computed (default: the run's held-out set)")),
         Command("predict", "the model's answer to each input", "cmd_predict", (
             flag("text", nargs="?", help="one input, e.g. \"5 3 9 1\" or \"12 + 345\" (or "
                  "give --input)"),
@@ -246,28 +247,32 @@ class AlgorithmicTask(Seq2SeqTask):
         write_output("".join(f"{line}\n" for line in found), args.output)
         return 0
 
-    def cmd_eval(self, run, args) -> int:
-        """Exact match, token accuracy and loss on the held-out set, on a set drawn from
-        --seed, or on the inputs of --data."""
-        beam, penalty = beam_flags(args)
+    def scored_data(self, run, args, *, train: "TrainConfig | None" = None
+                    ) -> tuple[PairBatches, Scored]:
+        """The base's choice (--data, --split), or a fresh set drawn from --seed."""
         seed = parse_optional(parse_count)("seed", args.seed)
-        train = run.config.train
+        if seed is None:
+            return super().scored_data(run, args, train=train)
         if args.data is not None:
-            if seed is not None:
-                raise bad("seed", "no --seed with --data (the file's inputs are scored)", seed)
-            sources = self.load(args.data)
-            what = f" of {'<stdin>' if args.data == '-' else args.data}"
-        else:
-            sources = self.held_out(train.split_seed if seed is None else seed)
-            what = "" if seed is None else f" drawn from seed {seed}"
-        r = self.evaluate(run.model, self.eval_batches(sources, train), beam=beam,
-                          length_penalty=penalty)
+            raise bad("seed", "no --seed with --data (the file's inputs are scored)", seed)
+        if args.split is not None:
+            raise bad("seed", "no --seed with --split (--seed N scores a set of its own)", seed)
+        sources = self.held_out(seed)
+        return self.eval_batches(sources, train or run.config.train), Scored(
+            "seed", f"{len(sources):,} inputs drawn from seed {seed}")
+
+    def cmd_eval(self, run, args) -> int:
+        """Exact match, token accuracy and loss on the held-out set, a set drawn from --seed,
+        or the inputs of --data."""
+        beam, penalty = beam_flags(args)
+        batches, scored = self.scored_data(run, args)
+        r = self.evaluate(run.model, batches, beam=beam, length_penalty=penalty)
         print_metrics(r, args, lambda r: (
-            f"exact match: {r['exact_match']:.4f} ({r['sequences']:,} sequences{what}, "
+            f"exact match: {r['exact_match']:.4f} ({r['sequences']:,} sequences, "
             f"{decoding(beam, penalty)})\n"
             f"token accuracy: {r['token_accuracy']:.4f}\n"
             f"loss: {r['loss']:.4f} nats per token (teacher forced accuracy "
-            f"{r['accuracy']:.4f})"))
+            f"{r['accuracy']:.4f})"), scored)
         return 0
 
 

@@ -33,7 +33,7 @@ from ..options import (
     parse_positive_int,
     parse_text,
 )
-from .base import Command, Run, Task, eval_command, flag
+from .base import Command, Run, Task, eval_command, flag, print_metrics
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
@@ -157,9 +157,10 @@ class ForecastTask(Task):
                       f"{train.valid_fraction:g}")
         return self.windows(series, n_train, train)
 
-    def eval_data(self, run: Run, path: str | None) -> SeriesWindows:
+    def eval_data(self, run: Run, path: str | None, *,
+                  train: "TrainConfig | None" = None) -> SeriesWindows:
         """The validation windows of ``path``, or of the run's own series."""
-        train = run.config.train
+        train = train or run.config.train
         return self.eval_batches(self.load(path if path is not None else train.data), train)
 
     def meta(self) -> dict:
@@ -277,22 +278,17 @@ class ForecastTask(Task):
 
     def cmd_eval(self, run: Run, args) -> int:
         """The model beside persistence and ARIMA: a table, or with --json one object."""
-        import json
         o = self.options
-        batches = self.eval_data(run, args.data)
+        batches, scored = self.scored_data(run, args)
         metrics = self.evaluate(run.model, batches)
         persistence, arima, order = self.baseline_scores(batches)
-        if args.json:
-            print(json.dumps({**metrics, "origins": len(batches.origins), "horizon": o.horizon,
-                              "window": o.window, "persistence": persistence,
-                              "arima": {"order": [int(v) for v in order], **arima}}))
-            return 0
-        print(f"{len(batches.origins):,} validation origins, horizon {o.horizon}, window "
-              f"{o.window}")
-        print(f"{'forecaster':<16} {'RMSE':>10} {'MAE':>10}")
-        model = {"rmse": metrics["rmse"], "mae": metrics["mae"]}
-        for name, s in table(model, persistence, arima, order):
-            print(f"{name:<16} {s['rmse']:>10.4g} {s['mae']:>10.4g}")
+        rows = table({"rmse": metrics["rmse"], "mae": metrics["mae"]}, persistence, arima, order)
+        heading = (f"{len(batches.origins):,} validation origins, horizon {o.horizon}, window "
+                   f"{o.window}")
+        print_metrics({**metrics, "origins": len(batches.origins), "horizon": o.horizon,
+                       "window": o.window, "persistence": persistence,
+                       "arima": {"order": [int(v) for v in order], **arima}},
+                      args, lambda m: table_text(heading, rows), scored)
         return 0
 
     def cmd_forecast(self, run: Run, args) -> int:
@@ -320,6 +316,13 @@ class ForecastTask(Task):
 
 def table(model: dict, persistence: dict, arima: dict, order: tuple) -> list[tuple[str, dict]]:
     return [("model", model), ("persistence", persistence), (f"ARIMA{order}", arima)]
+
+
+def table_text(heading: str, rows: list[tuple[str, dict]]) -> str:
+    """The heading, then RMSE and MAE of each forecaster, for people."""
+    lines = [heading, f"{'forecaster':<16} {'RMSE':>10} {'MAE':>10}"]
+    lines += [f"{name:<16} {s['rmse']:>10.4g} {s['mae']:>10.4g}" for name, s in rows]
+    return "\n".join(lines)
 
 
 def origins_after(n: int, n_train: int, horizon: int) -> list[int]:
