@@ -319,6 +319,48 @@ def test_eval_a_sort_run_on_a_file_a_seed_and_as_json(sort_run, tmp_path, capsys
         main_raising(["eval", str(sort_run), "--data", str(data)])
 
 
+def test_eval_split_test_scores_the_test_set(sort_run, capsys):
+    from elman.cli import load_run
+    run, task = load_run(sort_run)
+    train = run.config.train
+    assert main(["eval", str(sort_run), "--split", "test", "--json"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    test = task.test_set(train)
+    assert scored == {**task.evaluate(run.model, task.eval_batches(test, train)),
+                      "split": "test"}
+    assert scored["sequences"] == 50
+    assert main(["eval", str(sort_run), "--split", "test"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "scored: the test split (50 inputs drawn from the test seed of split_seed 0, never "
+        "used to choose best/)\nexact match: ")
+    assert main(["eval", str(sort_run), "--split", "valid", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {**task.evaluate(run.model, task.eval_batches(
+        task.held_out(train.split_seed), train)), "split": "valid"}
+
+
+def test_the_test_set_is_fresh_distinct_deterministic_and_never_held_out():
+    from elman.tasks import get_task
+    settings = {"task": "copy", "length": "1-3", "vocab": "5", "valid_size": "40",
+                "train_size": "30"}
+    config = resolve(None, settings)
+    task = get_task("copy")(config.options)
+    valid = {tuple(s) for s in task.held_out(config.train.split_seed)}
+    trained = {tuple(s) for s in task.fixed_training(config.train, frozenset(valid))}
+    test = task.test_set(config.train)
+    assert len(test) == len({tuple(s) for s in test}) == 40       # 40 of 155 possible
+    assert not {tuple(s) for s in test} & (valid | trained)
+    assert task.test_set(config.train) == test
+    other = resolve(None, {**settings, "split_seed": "1"})
+    assert task.test_set(other.train) != test
+    assert synthetic.test_seed(0) == synthetic.test_seed(0) != synthetic.test_seed(1)
+    assert 0 <= synthetic.test_seed(0) < 2 ** 63
+    small = resolve(None, {"task": "copy", "length": "1-2", "vocab": "5", "valid_size": "10",
+                           "train_size": "40"})
+    with pytest.raises(ElmanError, match=r"valid_size: expected at most the \d+ copy inputs "
+                                         "that are neither held out nor trained on"):
+        get_task("copy")(small.options).test_set(small.train)
+
+
 def test_predict_in_memory_agrees_with_the_cli(sort_run, capsys):
     from elman.cli import load_run
     run, task = load_run(sort_run)

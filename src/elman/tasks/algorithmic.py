@@ -3,6 +3,9 @@ written as digits, generated on the fly from a seed (``elman.data.synthetic``).
 
 Data: a fixed held-out set of ``valid_size`` sources drawn from ``split_seed``; training
 batches of new sources every step (none of them held out), or a fixed set of ``train_size``.
+The test split, which ``elman eval RUN --split test`` scores and nothing else reads, is
+``valid_size`` more distinct sources drawn from ``synthetic.test_seed(split_seed)``, none of
+them held out for validation (nor, with ``train_size``, in the training set).
 No files are read for training; ``elman eval RUN --data FILE`` scores a file of sources, one a
 line as ``elman predict`` reads them ("5 3 9 1", "12 + 345"; the answers are computed), and
 ``elman eval RUN --seed N`` a fresh set of ``valid_size`` sources drawn from seed N.
@@ -28,7 +31,7 @@ from ..data.vocab import Vocab
 from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_count, parse_optional, parse_positive_int
-from .base import Command, Scored, eval_command, flag, print_metrics
+from .base import TEST, Command, Scored, eval_command, flag, print_metrics
 from .seq2seq import (
     BEAM,
     EVAL_BATCH,
@@ -90,8 +93,8 @@ class AlgorithmicTask(Seq2SeqTask):
     unit = "numbers"              # what a sequence holds, for the data's name
     commands = (
         eval_command(BEAM, LENGTH_PENALTY, SEED, help="exact match and token accuracy of the "
-                     "decoded answers to the run's held-out inputs, to --seed N's or to "
-                     "those of --data FILE",
+                     "decoded answers to the run's held-out inputs (--split test: its test "
+                     "inputs), to --seed N's or to those of --data FILE",
                      data=flag("--data", metavar="PATH", help="a file of inputs, one per line "
                                "as predict reads them (e.g. 5 3 9 1, or 12 + 345); their "
                                "answers are computed (default: the run's held-out set)")),
@@ -126,11 +129,26 @@ class AlgorithmicTask(Seq2SeqTask):
         return [self.parse(line, f"{name}:{k}", argument)
                 for k, line in enumerate(text.splitlines(), 1) if line.strip()]
 
-    def held_out(self, seed: int) -> list[list[str]]:
-        """``valid_size`` distinct sources drawn from ``seed`` (the held-out set of a run is
-        drawn from its split_seed)."""
+    def held_out(self, seed: int, exclude: frozenset = frozenset()) -> list[list[str]]:
+        """``valid_size`` distinct sources drawn from ``seed``, none in ``exclude`` (the
+        held-out set of a run is drawn from its split_seed)."""
         return synthetic.held_out(self.name, self.lengths, self.numbers,
-                                  self.options.valid_size, seed)
+                                  self.options.valid_size, seed, exclude)
+
+    def test_set(self, train: "TrainConfig") -> list[list[str]]:
+        """The run's test sources: ``valid_size`` distinct draws from the test seed of its
+        split_seed, none of them held out for validation nor in a fixed training set."""
+        exclude = frozenset(tuple(s) for s in self.held_out(train.split_seed))
+        if self.options.train_size is not None:
+            exclude |= {tuple(s) for s in self.fixed_training(train, exclude)}
+        return self.held_out(synthetic.test_seed(train.split_seed), exclude)
+
+    def fixed_training(self, train: "TrainConfig", exclude: frozenset) -> list[list[str]]:
+        """The ``train_size`` training sources, drawn from ``train.seed`` around the held-out
+        ones (``exclude``)."""
+        g = torch.Generator().manual_seed(train.seed)
+        return synthetic.draw_many(self.name, self.lengths, self.numbers,
+                                   self.options.train_size, g, exclude)
 
     def setup(self, train: "TrainConfig"):
         o, kind, V = self.options, self.name, self.numbers
@@ -146,8 +164,7 @@ class AlgorithmicTask(Seq2SeqTask):
                 kind, self.lengths, V, train.batch_size, self.pair, self.bos, self.eos,
                 exclude, train.seed)
         else:
-            g = torch.Generator().manual_seed(train.seed)
-            sources = synthetic.draw_many(kind, self.lengths, V, o.train_size, g, exclude)
+            sources = self.fixed_training(train, exclude)
             self.train_batches = PairBatches([self.pair(s) for s in sources], train.batch_size,
                                              self.bos, self.eos, train.seed)
         fixed = [kind, o.length, V, o.valid_size, o.train_size, train.split_seed]
@@ -247,6 +264,14 @@ class AlgorithmicTask(Seq2SeqTask):
         write_output("".join(f"{line}\n" for line in found), args.output)
         return 0
 
+    def test_data(self, run) -> tuple[PairBatches, Scored]:
+        """Decoding batches of ``test_set``."""
+        train = run.config.train
+        sources = self.test_set(train)
+        return self.eval_batches(sources, train), Scored(
+            TEST, f"the test split ({len(sources):,} inputs drawn from the test seed of "
+            f"split_seed {train.split_seed}, never used to choose best/)")
+
     def scored_data(self, run, args, *, train: "TrainConfig | None" = None
                     ) -> tuple[PairBatches, Scored]:
         """The base's choice (--data, --split), or a fresh set drawn from --seed."""
@@ -262,8 +287,8 @@ class AlgorithmicTask(Seq2SeqTask):
             "seed", f"{len(sources):,} inputs drawn from seed {seed}")
 
     def cmd_eval(self, run, args) -> int:
-        """Exact match, token accuracy and loss on the held-out set, a set drawn from --seed,
-        or the inputs of --data."""
+        """Exact match, token accuracy and loss on the held-out set, the test set, a set
+        drawn from --seed, or the inputs of --data."""
         beam, penalty = beam_flags(args)
         batches, scored = self.scored_data(run, args)
         r = self.evaluate(run.model, batches, beam=beam, length_penalty=penalty)
