@@ -65,10 +65,26 @@ def test_resume(text_file, tmp_path, capsys):
 def test_eval(trained, text_file, capsys):
     assert main(["eval", str(trained)]) == 0
     own = capsys.readouterr().out.splitlines()
-    assert own[0].startswith("loss: ") and own[0].endswith(" nats/char")
-    assert own[1].startswith("bits per char: ") and own[2].startswith("perplexity: ")
+    assert own[0] == "scored: the validation split (it picked best/)"
+    assert own[1].startswith("loss: ") and own[1].endswith(" nats/char")
+    assert own[2].startswith("bits per char: ") and own[3].startswith("perplexity: ")
     assert main(["eval", str(trained), "--data", str(text_file)]) == 0
-    assert capsys.readouterr().out.startswith("loss: ")
+    assert capsys.readouterr().out.startswith(f"scored: file {text_file}\nloss: ")
+    assert main(["eval", str(trained), "--split", "valid", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["split"] == "valid"
+    assert main(["eval", str(trained), "--data", str(text_file), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["split"] == "file"
+
+
+def test_eval_split_test_of_a_task_without_one_is_a_one_line_error(trained, text_file, capsys):
+    assert main(["eval", str(trained), "--split", "test"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("elman: error: split: expected valid (the lm task keeps no test "
+                            "split; score a held-out file with --data PATH), got 'test'\n")
+    assert main(["eval", str(trained), "--split", "valid", "--data", str(text_file)]) == 2
+    assert capsys.readouterr().err == ("elman: error: split: expected no --split with --data "
+                                       "(the file is scored), got 'valid'\n")
 
 
 def test_eval_notes_unknown_characters(trained, tmp_path, capsys):

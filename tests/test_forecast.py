@@ -1,6 +1,7 @@
 """The forecast task: the CSV reader and its errors, the chronological split and train-only
-scaling, the windows, the baselines against hand computations, overfitting a small series,
-and the CLI (train, eval, forecast)."""
+scaling, the windows, the test part that training and validation never read, the baselines
+against hand computations, overfitting a small series, and the CLI (train, eval, eval --split
+test, forecast)."""
 
 import json
 import math
@@ -11,7 +12,7 @@ import torch
 
 from elman import baselines
 from elman.cli import main
-from elman.data.series import Windows, load_series, split_point
+from elman.data.series import Windows, load_series, split_points
 from elman.errors import ElmanError
 from elman.tasks.forecast import ForecastTask, future_times
 from elman.training import resolve, train  # first: elman.tasks <-> elman.training import cycle
@@ -34,6 +35,19 @@ def write_csv(path, values, times=None, extra=None, header="value"):
 @pytest.fixture(scope="module")
 def wave_csv(tmp_path_factory):
     return write_csv(tmp_path_factory.mktemp("series") / "wave.csv", WAVE.round(4).tolist())
+
+
+# 20% of the wave held out as a test part, the 10% before it validating; horizon 2
+TESTED = {**QUICK, "column": "value", "horizon": 2, "valid_fraction": 0.1,
+          "test_fraction": 0.2}
+
+
+@pytest.fixture(scope="module")
+def poked_csv(tmp_path_factory):
+    """The wave with its test part (the last 24 values) replaced by far-off values."""
+    poked = WAVE.round(4)
+    poked[96:] = 1000.0
+    return write_csv(tmp_path_factory.mktemp("series") / "poked.csv", poked.tolist())
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +113,10 @@ def test_other_bad_csv_input(tmp_path):
 def test_a_series_too_short_for_the_window_is_an_error():
     with pytest.raises(ElmanError, match=r"window: expected window \+ horizon <= the 90 "
                                          r"training values .* got 89 \+ 2"):
-        split_point(100, 0.1, 89, 2)
+        split_points(100, 0.1, 89, 2)
     with pytest.raises(ElmanError, match="horizon: expected at most the 10 validation values"):
-        split_point(100, 0.1, 12, 11)
-    assert split_point(100, 0.1, 88, 2) == 90
+        split_points(100, 0.1, 12, 11)
+    assert split_points(100, 0.1, 88, 2) == (90, 100)
 
 
 # --- split, scaling, windows --------------------------------------------------------------
@@ -129,6 +143,38 @@ def test_windows_hold_the_past_and_the_next_values():
     b = Windows(z, [9], 4, 2, "many_to_many", 8, shuffle=False).batch([9])
     assert b.y.shape == (1, 4, 2)
     assert b.y[0].tolist() == [[6, 7], [7, 8], [8, 9], [9, 10]]   # after each step 5..8
+
+
+def test_the_test_part_ends_the_series_and_validation_comes_just_before_it():
+    assert split_points(100, 0.1, 12, 2, 0.2) == (70, 80)
+    assert split_points(100, 0.1, 12, 2, 0.0) == split_points(100, 0.1, 12, 2) == (90, 100)
+    with pytest.raises(ElmanError, match="horizon: expected at most the 2 test values "
+                                         r"\(test_fraction 0.02 of 100\), got 3"):
+        split_points(100, 0.1, 12, 3, 0.02)
+    with pytest.raises(ElmanError, match=r"test_fraction: expected less than 1 - "
+                                         r"valid_fraction \(0.5\): some values must train, "
+                                         "got 0.5"):
+        split_points(100, 0.5, 12, 1, 0.5)
+
+
+def split_task(path, shape="many_to_one"):
+    config = resolve(None, {**TESTED, "data": str(path), "forecast_shape": shape})
+    task = ForecastTask(config.options)
+    task.setup(config.train)
+    return task
+
+
+@pytest.mark.parametrize("shape", ["many_to_one", "many_to_many"])
+def test_training_and_validation_windows_never_read_the_test_part(wave_csv, poked_csv, shape):
+    task, poked = split_task(wave_csv, shape), split_task(poked_csv, shape)
+    assert (task.n_train, task.test_start) == (84, 96)        # 120 values: 84, 12 and 24
+    assert max(task.train_batches.origins) + 2 <= 84
+    assert task.valid_origins == list(range(84, 95))          # targets up to value 95
+    assert task.scaler == poked.scaler
+    for a, b in ((task.train_batches, poked.train_batches),
+                 (task.valid_batches, poked.valid_batches)):
+        for x, y in zip(a.epoch(0), b.epoch(0), strict=True):
+            assert torch.equal(x.x, y.x) and torch.equal(x.y, y.y)
 
 
 # --- baselines and metrics ----------------------------------------------------------------
@@ -190,7 +236,8 @@ def test_cli_train_eval_forecast(trained, wave_csv, tmp_path, capsys):
     assert not (out / "best" / "vocab.json").exists()
     assert main(["eval", str(trained.run)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [l.split()[0] for l in lines[2:]] == ["model", "persistence", "ARIMA(1,"]
+    assert lines[0] == "scored: the validation split (the last 20% of the series; it picked best/)"
+    assert [l.split()[0] for l in lines[3:]] == ["model", "persistence", "ARIMA(1,"]
     plot = tmp_path / "f.png"
     assert main(["forecast", str(trained.run), "--steps", "30", "--plot", str(plot)]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -255,9 +302,9 @@ def test_eval_data_scores_another_series_with_the_runs_scaler(trained, tmp_path,
     other = write_csv(tmp_path / "other.csv", (WAVE * 1.1 + 0.3).round(4).tolist())
     assert main(["eval", str(trained.run), "--data", str(other)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "24 validation origins, horizon 1, window 12"
-    model_rmse, model_mae = (float(v) for v in lines[2].split()[1:])
-    persistence_rmse = float(lines[3].split()[1])
+    assert lines[:2] == [f"scored: file {other}", "24 validation origins, horizon 1, window 12"]
+    model_rmse, model_mae = (float(v) for v in lines[3].split()[1:])
+    persistence_rmse = float(lines[4].split()[1])
     # by hand: the last 24 values of the other series, windows scaled with the run's scaler
     ck = checkpoint.load(trained.run)
     mean, std = ck.meta["mean"], ck.meta["std"]
@@ -272,7 +319,7 @@ def test_eval_data_scores_another_series_with_the_runs_scaler(trained, tmp_path,
     assert persistence_rmse == pytest.approx(
         np.sqrt(np.mean((values[95:119] - values[96:]) ** 2)), rel=1e-3)
     own = main(["eval", str(trained.run)]), capsys.readouterr().out.splitlines()
-    assert own[1][2] != lines[2]                   # another series, other numbers
+    assert own[1][3] != lines[3]                   # another series, other numbers
 
 
 def test_eval_json_is_one_object_of_the_metrics(trained, wave_csv, capsys):
@@ -288,8 +335,77 @@ def test_eval_json_is_one_object_of_the_metrics(trained, wave_csv, capsys):
     assert metrics["persistence"] == pytest.approx(scores["persistence"])
     assert metrics["arima"]["order"] == [1, 0, 0]
     assert metrics["arima"]["rmse"] == pytest.approx(scores["ARIMA(1, 0, 0)"]["rmse"])
+    assert metrics["split"] == "valid"
     assert main(["eval", str(trained.run), "--json", "--data", str(wave_csv)]) == 0
-    assert json.loads(capsys.readouterr().out) == metrics      # the run's own series
+    assert json.loads(capsys.readouterr().out) == {**metrics, "split": "file"}   # its own series
+
+
+@pytest.fixture(scope="module")
+def tested(wave_csv, poked_csv, tmp_path_factory):
+    """Two short runs with a test part: on the wave, and on the wave with a far-off test
+    part."""
+    runs = tmp_path_factory.mktemp("runs")
+    return [train(resolve(None, {**TESTED, "data": str(path), "max_steps": 20,
+                                 "eval_every": 5, "out": str(runs / name)}),
+                  log=lambda *a: None)
+            for name, path in (("wave", wave_csv), ("poked", poked_csv))]
+
+
+def test_best_is_chosen_without_the_test_part(tested):
+    import safetensors.torch
+    wave, poked = tested
+    assert "(84 train, 12 valid, 24 test)" in wave.task.describe()
+    rows = [[{k: v for k, v in json.loads(line).items() if k not in ("tokens_per_s", "elapsed")}
+             for line in (r.run / "metrics.jsonl").read_text().splitlines()] for r in tested]
+    assert len(rows[0]) == 4 and rows[0] == rows[1]          # the same validation figures
+    a, b = (safetensors.torch.load_file(r.run / "best" / "model.safetensors") for r in tested)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_eval_split_test_scores_the_last_origins(tested, wave_csv, capsys):
+    from elman.io import checkpoint
+    run = tested[0].run
+    assert main(["eval", str(run), "--split", "test", "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["split"] == "test"
+    assert metrics["origins"] == 120 - 2 + 1 - 96 == 23           # origins 96 .. 118
+    assert metrics["values"] == 23 * 2
+    # by hand: windows of the 12 values before each origin, the run's scaler, values o, o+1
+    ck = checkpoint.load(run)
+    mean, std = ck.meta["mean"], ck.meta["std"]
+    values = load_series(str(wave_csv), "value").values
+    z = torch.tensor((values - mean) / std, dtype=torch.float32)
+    x = torch.stack([z[o - 12:o] for o in range(96, 119)])[..., None]
+    with torch.no_grad():
+        predicted = ck.model.eval()(x).double().numpy() * std + mean         # (23, 2)
+    truth = np.stack([values[o:o + 2] for o in range(96, 119)])
+    assert metrics["rmse"] == pytest.approx(np.sqrt(np.mean((predicted - truth) ** 2)), rel=1e-5)
+    assert metrics["mae"] == pytest.approx(np.mean(np.abs(predicted - truth)), rel=1e-5)
+    assert main(["eval", str(run), "--split", "test"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "scored: the test split (the last 20% of the series, never used for training or "
+        "choosing best/)", "23 test origins, horizon 2, window 12"]
+    assert main(["eval", str(run), "--split", "valid"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "scored: the validation split (the 10% of the series before the test split; it "
+        "picked best/)", "11 validation origins, horizon 2, window 12"]
+
+
+def test_eval_split_errors_are_one_line(tested, trained, wave_csv, capsys):
+    run = str(tested[0].run)
+    for args, message in (
+            ([run, "--split", "test", "--data", str(wave_csv)],
+             "split: expected no --split with --data (the file is scored), got 'test'"),
+            ([run, "--split", "train"],
+             "split: expected one of ['valid', 'test'], got 'train'"),
+            ([str(trained.run), "--split", "test"],
+             "split: expected valid (the run keeps no test split: it was trained with "
+             "test_fraction 0; score a held-out file with --data PATH), got 'test'"),
+    ):
+        assert main(["eval", *args]) == 2
+        assert capsys.readouterr().err == f"elman: error: {message}\n"
+    assert main(["train", "--resume", run, "--test-fraction", "0.1"]) == 2
+    assert "test_fraction: expected the resumed run's value 0.2" in capsys.readouterr().err
 
 
 def test_predict_gives_the_next_values_as_the_forecast_command(trained, capsys):

@@ -188,7 +188,8 @@ def test_cli_train_eval_generate(pieces, tmp_path, capsys):
     assert not (out / "best" / "vocab.json").exists()
     assert main(["eval", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("NLL: ") and lines[1].startswith("frame accuracy: ")
+    assert lines[0] == f"scored: the validation file {pieces[1]} (it picked best/)"
+    assert lines[1].startswith("NLL: ") and lines[2].startswith("frame accuracy: ")
     assert main(["eval", str(out), "--data", str(pieces[0])]) == 0
     held = tmp_path / "held"                       # no --valid: a fraction of the pieces
     assert main(["train", "--task", "music", "--data", str(pieces[0]), "--valid-fraction",
@@ -231,7 +232,8 @@ def test_eval_data_and_json(trained, pieces, capsys):
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     metrics = json.loads(out)
-    assert set(metrics) == {"loss", "nll", "accuracy", "steps"}
+    assert set(metrics) == {"loss", "nll", "accuracy", "steps", "split"}
+    assert metrics["split"] == "valid"
     assert metrics["nll"] == pytest.approx(trained.valid["nll"])
     assert metrics["accuracy"] == pytest.approx(trained.valid["accuracy"])
     assert metrics["steps"] == trained.valid["steps"] == 26
@@ -242,7 +244,7 @@ def test_eval_data_and_json(trained, pieces, capsys):
     assert other["nll"] == pytest.approx(hand["nll"])
     assert other["accuracy"] == pytest.approx(hand["accuracy"])
     assert main(["eval", str(trained.run), "--data", str(pieces[0])]) == 0
-    assert capsys.readouterr().out.splitlines()[2] == "time steps: 81"
+    assert capsys.readouterr().out.splitlines()[3] == "time steps: 81"
 
 
 def test_predict_plays_as_the_generate_command(trained, tmp_path, capsys):

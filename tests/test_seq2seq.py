@@ -279,7 +279,8 @@ def test_predict_and_eval_a_sort_run(sort_run, tmp_path, capsys):
     assert [line.split() for line in lines] == [sorted(s.split(), key=int) for s in seen[:5]]
     assert main(["eval", str(sort_run), "--beam", "2"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("exact match: ") and "(50 sequences, beam 2" in out
+    assert out.startswith("scored: the validation split (it picked best/)\nexact match: ")
+    assert "(50 sequences, beam 2" in out
 
 
 def test_eval_a_sort_run_on_a_file_a_seed_and_as_json(sort_run, tmp_path, capsys):
@@ -292,27 +293,72 @@ def test_eval_a_sort_run_on_a_file_a_seed_and_as_json(sort_run, tmp_path, capsys
                     encoding="utf-8")
     capsys.readouterr()
     assert main(["eval", str(sort_run)]) == 0
-    default = capsys.readouterr().out
+    first, rest = capsys.readouterr().out.split("\n", 1)
+    assert first == "scored: the validation split (it picked best/)"
     assert main(["eval", str(sort_run), "--data", str(data)]) == 0   # the held-out set again
-    assert capsys.readouterr().out == default.replace("sequences, ", f"sequences of {data}, ")
+    assert capsys.readouterr().out == f"scored: file {data}\n{rest}"
     assert main(["eval", str(sort_run), "--seed", "0"]) == 0         # the run's split_seed
-    assert capsys.readouterr().out == default.replace("sequences, ",
-                                                      "sequences drawn from seed 0, ")
+    assert capsys.readouterr().out == f"scored: 50 inputs drawn from seed 0\n{rest}"
     assert main(["eval", str(sort_run), "--data", str(data), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == task.evaluate(run.model)
+    assert json.loads(capsys.readouterr().out) == {**task.evaluate(run.model), "split": "file"}
     assert main(["eval", str(sort_run), "--seed", "7", "--json"]) == 0
     fresh = json.loads(capsys.readouterr().out)
     assert set(fresh) == {"loss", "accuracy", "tokens", "exact_match", "token_accuracy",
-                          "sequences"} and fresh["sequences"] == 50
+                          "sequences", "split"} and fresh["sequences"] == 50
     assert task.held_out(7) != task.held_out(0)
-    assert fresh == task.evaluate(run.model, task.eval_batches(task.held_out(7),
-                                                               run.config.train))
+    assert fresh == {**task.evaluate(run.model, task.eval_batches(task.held_out(7),
+                                                                  run.config.train)),
+                     "split": "seed"}
     with pytest.raises(ElmanError, match="seed: expected no --seed with --data"):
         main_raising(["eval", str(sort_run), "--data", str(data), "--seed", "1"])
+    with pytest.raises(ElmanError, match="seed: expected no --seed with --split"):
+        main_raising(["eval", str(sort_run), "--split", "test", "--seed", "1"])
     data.write_text("1 2\n\n1 x\n", encoding="utf-8")
     with pytest.raises(ElmanError, match=r"data: expected integers in 0..5 separated by "
                        rf"spaces, got 'x' at {re.escape(str(data))}:3"):
         main_raising(["eval", str(sort_run), "--data", str(data)])
+
+
+def test_eval_split_test_scores_the_test_set(sort_run, capsys):
+    from elman.cli import load_run
+    run, task = load_run(sort_run)
+    train = run.config.train
+    assert main(["eval", str(sort_run), "--split", "test", "--json"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    test = task.test_set(train)
+    assert scored == {**task.evaluate(run.model, task.eval_batches(test, train)),
+                      "split": "test"}
+    assert scored["sequences"] == 50
+    assert main(["eval", str(sort_run), "--split", "test"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "scored: the test split (50 inputs drawn from the test seed of split_seed 0, never "
+        "used to choose best/)\nexact match: ")
+    assert main(["eval", str(sort_run), "--split", "valid", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {**task.evaluate(run.model, task.eval_batches(
+        task.held_out(train.split_seed), train)), "split": "valid"}
+
+
+def test_the_test_set_is_fresh_distinct_deterministic_and_never_held_out():
+    from elman.tasks import get_task
+    settings = {"task": "copy", "length": "1-3", "vocab": "5", "valid_size": "40",
+                "train_size": "30"}
+    config = resolve(None, settings)
+    task = get_task("copy")(config.options)
+    valid = {tuple(s) for s in task.held_out(config.train.split_seed)}
+    trained = {tuple(s) for s in task.fixed_training(config.train, frozenset(valid))}
+    test = task.test_set(config.train)
+    assert len(test) == len({tuple(s) for s in test}) == 40       # 40 of 155 possible
+    assert not {tuple(s) for s in test} & (valid | trained)
+    assert task.test_set(config.train) == test
+    other = resolve(None, {**settings, "split_seed": "1"})
+    assert task.test_set(other.train) != test
+    assert synthetic.test_seed(0) == synthetic.test_seed(0) != synthetic.test_seed(1)
+    assert 0 <= synthetic.test_seed(0) < 2 ** 63
+    small = resolve(None, {"task": "copy", "length": "1-2", "vocab": "5", "valid_size": "10",
+                           "train_size": "40"})
+    with pytest.raises(ElmanError, match=r"valid_size: expected at most the \d+ copy inputs "
+                                         "that are neither held out nor trained on"):
+        get_task("copy")(small.options).test_set(small.train)
 
 
 def test_predict_in_memory_agrees_with_the_cli(sort_run, capsys):
@@ -364,18 +410,25 @@ def test_translation_overfits_translates_and_scores(pairs_file, tmp_path, capsys
                  "We are tired.\nWe are zzz.\n")), "--beam", "3"]) == 0
     assert capsys.readouterr().out == "".join(t["translation"] + "\n" for t in found)
     assert main(["eval", str(run), "--data", str(pairs_file)]) == 0
-    assert capsys.readouterr().out.startswith("BLEU: 100.00 (6 sentences against 6 ")
+    first, second = capsys.readouterr().out.splitlines()[:2]
+    assert first == f"scored: file {pairs_file}"
+    assert second.startswith("BLEU: 100.00 (6 sentences against 6 ")
     more = tmp_path / "more.tsv"                 # a second translation of one source
     more.write_text(PAIRS + "We are tired.\tNous sommes fatiguées.\n", encoding="utf-8")
     assert main(["eval", str(run), "--data", str(more)]) == 0
-    assert capsys.readouterr().out.startswith("BLEU: 100.00 (6 sentences against 7 ")
+    assert capsys.readouterr().out.splitlines()[1].startswith("BLEU: 100.00 (6 sentences "
+                                                              "against 7 ")
     assert main(["eval", str(run), "--data", str(more), "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores["bleu"] == pytest.approx(100.0) and scores["references"] == 7
-    assert scores == task.evaluate(loaded.model, task.eval_batches(task.load(str(more)),
-                                                                   loaded.config.train))
+    assert scores == {**task.evaluate(loaded.model, task.eval_batches(
+        task.load(str(more)), loaded.config.train)), "split": "file"}
     assert main(["eval", str(run), "--json"]) == 0             # the held-out pairs
-    assert json.loads(capsys.readouterr().out)["sentences"] == 6
+    held = json.loads(capsys.readouterr().out)
+    assert held["sentences"] == 6 and held["split"] == "valid"
+    assert main(["eval", str(run)]) == 0
+    assert capsys.readouterr().out.startswith(f"scored: the validation file {pairs_file} (it "
+                                              "picked best/)\nBLEU: ")
 
 
 def test_subword_translation_keeps_its_sentencepiece_models(pairs_file, tmp_path, capsys):

@@ -230,7 +230,9 @@ def test_cli_digits_train_eval_transcribe(wavs, tmp_path, capsys):
     accuracy = float(re.search(r"accuracy: ([0-9.]+) \(30 recordings\)", out)[1])
     assert accuracy > 0.9 and (run / "confusion.png").is_file()
     assert main(["eval", str(run)]) == 0
-    assert "(6 recordings)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("scored: the validation split (it picked best/)\n")
+    assert "(6 recordings)" in out
     assert main(["transcribe", str(run), str(wavs / "2_bob_3.wav")]) == 0
     digit, p = capsys.readouterr().out.split()
     assert digit == "2" and 0.5 < float(p) <= 1.0
@@ -239,7 +241,8 @@ def test_cli_digits_train_eval_transcribe(wavs, tmp_path, capsys):
     out = capsys.readouterr().out
     metrics = json.loads(out)                                  # one JSON object, no table
     assert out.count("\n") == 1 and not (run / "confusion.png").exists()
-    assert set(metrics) == {"accuracy", "per_class", "count"} and metrics["count"] == 30
+    assert set(metrics) == {"accuracy", "per_class", "count", "split"}
+    assert metrics["count"] == 30 and metrics["split"] == "file"
     assert f"{metrics['accuracy']:.4f}" == f"{accuracy:.4f}"
     assert [r["label"] for r in metrics["per_class"]] == ["0", "1", "2"]
     assert sum(r["support"] for r in metrics["per_class"]) == 30
@@ -257,7 +260,8 @@ def test_cli_digit_sequences_train_eval_transcribe(wavs, tmp_path, capsys):
                      r"decoding; loss [0-9.]+ nats per digit, 8 utterances",
                      capsys.readouterr().out)
     assert main(["eval", str(run), "--beam", "4"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    scored, *lines = capsys.readouterr().out.splitlines()
+    assert scored == "scored: the validation split (it picked best/)"
     assert lines[0].startswith("greedy   sequence accuracy:") and "(8 utterances)" in lines[0]
     assert lines[1].startswith("beam 4   sequence accuracy:")
     joined = np.concatenate([chirp(2, 0, 0.25), np.zeros(400, np.float32), chirp(0, 1, 0.25)])
@@ -269,7 +273,8 @@ def test_cli_digit_sequences_train_eval_transcribe(wavs, tmp_path, capsys):
     assert main(["eval", str(run), "--beam", "4", "--json"]) == 0
     out = capsys.readouterr().out
     metrics = json.loads(out)
-    assert out.count("\n") == 1 and set(metrics) == {"loss", "tokens", "greedy", "beam"}
+    assert out.count("\n") == 1
+    assert set(metrics) == {"loss", "tokens", "greedy", "beam", "split"}
     assert metrics["tokens"] == 8 and metrics["beam"]["width"] == 4
     assert f"sequence accuracy: {metrics['greedy']['accuracy']:.4f}" in lines[0]
     assert f"digit error rate: {metrics['beam']['digit_error_rate']:.4f}" in lines[1]

@@ -106,18 +106,21 @@ def test_classifier_overfits_predicts_and_evaluates(files, tmp_path, capsys):
     assert capsys.readouterr().out == "great fun\t1\ndull mess\t0\n"
     assert main(["eval", str(run), "--data", str(files / "reviews.tsv")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("accuracy: 1.0000 (8 labels)") and "precision" in out
+    assert out.startswith(f"scored: file {files / 'reviews.tsv'}\naccuracy: 1.0000 (8 labels)")
+    assert "precision" in out
     assert (run / "confusion.png").stat().st_size > 1000
     (run / "confusion.png").unlink()
     assert main(["eval", str(run)]) == 0                       # the run's --valid file
     out = capsys.readouterr().out
-    assert out.startswith("accuracy: 1.0000 (8 labels)") and "precision" in out
+    assert out.startswith(f"scored: the validation file {files / 'reviews.tsv'} (it picked "
+                          "best/)\naccuracy: 1.0000 (8 labels)")
+    assert "precision" in out
     assert (run / "confusion.png").is_file()
     (run / "confusion.png").unlink()
     assert main(["eval", str(run), "--data", str(files / "reviews.tsv"), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)              # one JSON object, no table
     assert metrics["accuracy"] == 1.0 and metrics["count"] == 8
-    assert metrics["confusion"] == [[4, 0], [0, 4]]
+    assert metrics["confusion"] == [[4, 0], [0, 4]] and metrics["split"] == "file"
     assert [r["label"] for r in metrics["per_class"]] == ["0", "1"]
     assert not (run / "confusion.png").exists()                # --json: a plot only if asked
 
@@ -198,7 +201,7 @@ def test_an_ensemble_of_runs_votes_by_mean_probability(files, tmp_path, capsys):
     assert capsys.readouterr().out == "".join(f"{t}\t{y}\n" for t, y in zip(texts, want))
     assert main(["eval", runs[0], "--ensemble", *runs[1:], "--data", data]) == 0
     right = sum(y == label for y, (_, label) in zip(want, rows))
-    assert capsys.readouterr().out.startswith(f"accuracy: {right / 8:.4f} (8 labels)")
+    assert capsys.readouterr().out.splitlines()[1] == f"accuracy: {right / 8:.4f} (8 labels)"
 
     assert main(["train", "--task", "classify", "--data", data, "--out", str(tmp_path / "low"),
                  "--max-steps", "1", "--eval-every", "1", "--lowercase", "true", *TINY]) == 0
@@ -263,7 +266,8 @@ def test_word_language_model_suggests_the_next_word(files, tmp_path, capsys):
     assert float(lines[0].split("\t")[1]) > 0.5
     assert main(["eval", str(run), "--data", str(files / "story.txt"), "--seq-len", "10",
                  "--batch-size", "1"]) == 0
-    loss, bits, _, count = capsys.readouterr().out.splitlines()
+    scored, loss, bits, _, count = capsys.readouterr().out.splitlines()
+    assert scored == f"scored: file {files / 'story.txt'}"
     assert loss.endswith(" nats/word") and bits.startswith("bits per word: ")
     assert count == f"words: {len(STORY.split()) - 1:,}"
 

@@ -1,7 +1,7 @@
 """The ``elman`` command: parse, call the library, print.
 
     elman train [--data FILE] [--config FILE.yaml|.toml] [--FIELD VALUE ...] [--resume RUN]
-    elman eval RUN [--data FILE] [--plot FILE.png]
+    elman eval RUN [--data FILE | --split valid|test] [--json] [--plot FILE.png]
     elman predict RUN --input FILE|- [--output FILE]
     elman predict RUN "5 3 9 1" [--beam K]          (sort, reverse, copy, add)
     elman translate RUN "I am cold." [--beam K] [--attention-plot FILE.png]

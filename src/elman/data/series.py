@@ -7,11 +7,14 @@ time column is given) parse and are distinct. Missing values are an error, or wi
 ``missing="interpolate"`` filled by linear interpolation in time order (values missing at
 either end take the nearest known value).
 
-Split: the first n_train values train, the last n_valid = round(valid_fraction * N) validate;
-nothing from after the boundary is used in training, and the scaler (mean, std) is fitted on
-the training values only. A forecast at origin o reads the ``window`` values z[o-T:o] and
-predicts the ``horizon`` values z[o:o+h]; training origins have o + h <= n_train, validation
-origins o = n_train .. N - h (their windows may reach back into the training part).
+Split, in time order: the last n_test = round(test_fraction * N) values test (none by
+default), the n_valid = round(valid_fraction * N) before them validate, the first n_train
+train; nothing from after the training part is used in training, and the scaler (mean, std)
+is fitted on the training values only. A forecast at origin o reads the ``window`` values
+z[o-T:o] and predicts the ``horizon`` values z[o:o+h]; training origins have o + h <=
+n_train, validation origins o = n_train .. test_start - h (their targets stop before the test
+part), test origins o = test_start .. N - h (the windows of both may reach back into the
+parts before them).
 """
 
 from collections.abc import Iterator
@@ -135,17 +138,26 @@ def fill_missing(values: np.ndarray, name: str, missing: str) -> np.ndarray:
 # --- split, scaling, windows --------------------------------------------------------------
 
 
-def split_point(n: int, valid_fraction: float, window: int, horizon: int) -> int:
-    """n_train, checking that training has a window and validation a horizon of values."""
-    n_valid = round(valid_fraction * n)
+def split_points(n: int, valid_fraction: float, window: int, horizon: int,
+                 test_fraction: float = 0.0) -> tuple[int, int]:
+    """(n_train, test_start) of a series of ``n`` values: values[:n_train] train,
+    values[n_train:test_start] validate and values[test_start:] test; checking that training
+    has a window and validation and test (where kept) a horizon of values."""
+    if test_fraction and valid_fraction + test_fraction >= 1:
+        raise bad("test_fraction", f"less than 1 - valid_fraction ({1 - valid_fraction:g}): "
+                  "some values must train", f"{test_fraction:g}")
+    n_valid, n_test = round(valid_fraction * n), round(test_fraction * n)
     if n_valid and n_valid < horizon:
         raise bad("horizon", f"at most the {n_valid} validation values (valid_fraction "
                   f"{valid_fraction:g} of {n})", horizon)
-    n_train = n - n_valid
+    if n_test and n_test < horizon:
+        raise bad("horizon", f"at most the {n_test} test values (test_fraction "
+                  f"{test_fraction:g} of {n})", horizon)
+    n_train = n - n_valid - n_test
     if n_train < window + horizon:
         raise bad("window", f"window + horizon <= the {n_train} training values (the series "
                   f"has {n} values; use a shorter --window)", f"{window} + {horizon}")
-    return n_train
+    return n_train, n - n_test
 
 
 class Scaler(NamedTuple):

@@ -11,9 +11,11 @@ Token format (tokens separated by spaces)::
 
 Users may type an addition as ``12 + 345`` or ``12+345``: ``source_tokens`` splits it into
 digits. The held-out set is drawn first from its own seed; training draws skip its inputs,
-so no held-out input is ever trained on.
+so no held-out input is ever trained on. A test set is drawn the same way from
+``test_seed(split_seed)``, skipping the held-out inputs.
 """
 
+import hashlib
 from collections.abc import Callable, Iterator
 
 import torch
@@ -97,22 +99,35 @@ def draw_many(kind: str, lengths: tuple[int, int], vocab: int, n: int, g: torch.
     return out
 
 
-def held_out(kind: str, lengths: tuple[int, int], vocab: int, n: int,
-             seed: int) -> list[list[str]]:
-    """The fixed validation sources: ``n`` distinct draws from generator ``seed``. At most
-    half of all possible sources may be held out (training needs the rest)."""
+def held_out(kind: str, lengths: tuple[int, int], vocab: int, n: int, seed: int,
+             exclude: frozenset = frozenset()) -> list[list[str]]:
+    """The fixed validation (or test) sources: ``n`` distinct draws from generator ``seed``,
+    none of them in ``exclude``. At most half of all possible sources may be held out
+    (training needs the rest)."""
     total = space_size(kind, lengths, vocab)
     if 2 * n > total:
         raise bad("valid_size", f"at most half of the {total:,} possible {kind} inputs "
                   "(lower --valid-size, or widen --length or --vocab)", n)
+    if n > total - len(exclude):
+        raise bad("valid_size", f"at most the {total - len(exclude):,} {kind} inputs that are "
+                  "neither held out nor trained on (lower --valid-size, or widen --length or "
+                  "--vocab)", n)
     g = torch.Generator().manual_seed(seed)
-    seen, out = set(), []
+    seen, out = set(exclude), []
     while len(out) < n:
         s = draw(kind, lengths, vocab, g)
         if tuple(s) not in seen:
             seen.add(tuple(s))
             out.append(s)
     return out
+
+
+def test_seed(split_seed: int) -> int:
+    """The seed of the test set of a run with ``split_seed``: the first 8 bytes of the SHA-256
+    of "test <split_seed>", read big-endian, below 2**63. A hash rather than a small offset:
+    it meets the seed of a held-out set or of a training batch by a 2**-63 chance only."""
+    digest = hashlib.sha256(f"test {split_seed}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 2**63
 
 
 def split_source(kind: str, text: str) -> list[str]:

@@ -3,6 +3,9 @@ written as digits, generated on the fly from a seed (``elman.data.synthetic``).
 
 Data: a fixed held-out set of ``valid_size`` sources drawn from ``split_seed``; training
 batches of new sources every step (none of them held out), or a fixed set of ``train_size``.
+The test split, which ``elman eval RUN --split test`` scores and nothing else reads, is
+``valid_size`` more distinct sources drawn from ``synthetic.test_seed(split_seed)``, none of
+them held out for validation (nor, with ``train_size``, in the training set).
 No files are read for training; ``elman eval RUN --data FILE`` scores a file of sources, one a
 line as ``elman predict`` reads them ("5 3 9 1", "12 + 345"; the answers are computed), and
 ``elman eval RUN --seed N`` a fresh set of ``valid_size`` sources drawn from seed N.
@@ -28,7 +31,7 @@ from ..data.vocab import Vocab
 from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_count, parse_optional, parse_positive_int
-from .base import JSON, Command, Route, flag, print_metrics
+from .base import TEST, Command, Route, Scored, eval_command, flag, print_metrics
 from .seq2seq import (
     BEAM,
     BEAM_PARAMS,
@@ -76,8 +79,9 @@ class NumbersOptions(AlgorithmicOptions):
     vocab: int = opt(10, parse_positive_int, "the integers 0..vocab-1", "N")
 
 
-SEED = flag("--seed", default=None, metavar="N", help="score a fresh set of valid_size inputs drawn from "
-            "this seed instead (default: the run's held-out set, drawn from its split_seed)")
+SEED = flag("--seed", default=None, metavar="N", help="score a fresh set of valid_size inputs "
+            "drawn from this seed instead (default: the run's held-out set, drawn from its "
+            "split_seed)")
 
 
 class AlgorithmicTask(Seq2SeqTask):
@@ -89,12 +93,12 @@ class AlgorithmicTask(Seq2SeqTask):
     separator = " "               # between the tokens of an answer
     unit = "numbers"              # what a sequence holds, for the data's name
     commands = (
-        Command("eval", "exact match and token accuracy of the decoded answers to the run's "
-                "held-out inputs, to --seed N's or to those of --data FILE", "cmd_eval", (
-                    flag("--data", metavar="PATH", help="a file of inputs, one per line as "
-                         "predict reads them (e.g. 5 3 9 1, or 12 + 345); their answers are "
-                         "computed (default: the run's held-out set)"),
-                    JSON, BEAM, LENGTH_PENALTY, SEED)),
+        eval_command(BEAM, LENGTH_PENALTY, SEED, help="exact match and token accuracy of the "
+                     "decoded answers to the run's held-out inputs (--split test: its test "
+                     "inputs), to --seed N's or to those of --data FILE",
+                     data=flag("--data", metavar="PATH", help="a file of inputs, one per line "
+                               "as predict reads them (e.g. 5 3 9 1, or 12 + 345); their "
+                               "answers are computed (default: the run's held-out set)")),
         Command("predict", "the model's answer to each input", "cmd_predict", (
             flag("text", nargs="?", help="one input, e.g. \"5 3 9 1\" or \"12 + 345\" (or "
                  "give --input)"),
@@ -130,11 +134,26 @@ class AlgorithmicTask(Seq2SeqTask):
         return [self.parse(line, f"{name}:{k}", argument)
                 for k, line in enumerate(text.splitlines(), 1) if line.strip()]
 
-    def held_out(self, seed: int) -> list[list[str]]:
-        """``valid_size`` distinct sources drawn from ``seed`` (the held-out set of a run is
-        drawn from its split_seed)."""
+    def held_out(self, seed: int, exclude: frozenset = frozenset()) -> list[list[str]]:
+        """``valid_size`` distinct sources drawn from ``seed``, none in ``exclude`` (the
+        held-out set of a run is drawn from its split_seed)."""
         return synthetic.held_out(self.name, self.lengths, self.numbers,
-                                  self.options.valid_size, seed)
+                                  self.options.valid_size, seed, exclude)
+
+    def test_set(self, train: "TrainConfig") -> list[list[str]]:
+        """The run's test sources: ``valid_size`` distinct draws from the test seed of its
+        split_seed, none of them held out for validation nor in a fixed training set."""
+        exclude = frozenset(tuple(s) for s in self.held_out(train.split_seed))
+        if self.options.train_size is not None:
+            exclude |= {tuple(s) for s in self.fixed_training(train, exclude)}
+        return self.held_out(synthetic.test_seed(train.split_seed), exclude)
+
+    def fixed_training(self, train: "TrainConfig", exclude: frozenset) -> list[list[str]]:
+        """The ``train_size`` training sources, drawn from ``train.seed`` around the held-out
+        ones (``exclude``)."""
+        g = torch.Generator().manual_seed(train.seed)
+        return synthetic.draw_many(self.name, self.lengths, self.numbers,
+                                   self.options.train_size, g, exclude)
 
     def setup(self, train: "TrainConfig"):
         o, kind, V = self.options, self.name, self.numbers
@@ -150,8 +169,7 @@ class AlgorithmicTask(Seq2SeqTask):
                 kind, self.lengths, V, train.batch_size, self.pair, self.bos, self.eos,
                 exclude, train.seed)
         else:
-            g = torch.Generator().manual_seed(train.seed)
-            sources = synthetic.draw_many(kind, self.lengths, V, o.train_size, g, exclude)
+            sources = self.fixed_training(train, exclude)
             self.train_batches = PairBatches([self.pair(s) for s in sources], train.batch_size,
                                              self.bos, self.eos, train.seed)
         fixed = [kind, o.length, V, o.valid_size, o.train_size, train.split_seed]
@@ -251,28 +269,40 @@ class AlgorithmicTask(Seq2SeqTask):
         write_output("".join(f"{line}\n" for line in found), args.output)
         return 0
 
-    def cmd_eval(self, run, args) -> int:
-        """Exact match, token accuracy and loss on the held-out set, on a set drawn from
-        --seed, or on the inputs of --data."""
-        beam, penalty = beam_flags(args)
-        seed = parse_optional(parse_count)("seed", args.seed)
+    def test_data(self, run) -> tuple[PairBatches, Scored]:
+        """Decoding batches of ``test_set``."""
         train = run.config.train
+        sources = self.test_set(train)
+        return self.eval_batches(sources, train), Scored(
+            TEST, f"the test split ({len(sources):,} inputs drawn from the test seed of "
+            f"split_seed {train.split_seed}, never used to choose best/)")
+
+    def scored_data(self, run, args, *, train: "TrainConfig | None" = None
+                    ) -> tuple[PairBatches, Scored]:
+        """The base's choice (--data, --split), or a fresh set drawn from --seed."""
+        seed = parse_optional(parse_count)("seed", args.seed)
+        if seed is None:
+            return super().scored_data(run, args, train=train)
         if args.data is not None:
-            if seed is not None:
-                raise bad("seed", "no --seed with --data (the file's inputs are scored)", seed)
-            sources = self.load(args.data)
-            what = f" of {'<stdin>' if args.data == '-' else args.data}"
-        else:
-            sources = self.held_out(train.split_seed if seed is None else seed)
-            what = "" if seed is None else f" drawn from seed {seed}"
-        r = self.evaluate(run.model, self.eval_batches(sources, train), beam=beam,
-                          length_penalty=penalty)
+            raise bad("seed", "no --seed with --data (the file's inputs are scored)", seed)
+        if args.split is not None:
+            raise bad("seed", "no --seed with --split (--seed N scores a set of its own)", seed)
+        sources = self.held_out(seed)
+        return self.eval_batches(sources, train or run.config.train), Scored(
+            "seed", f"{len(sources):,} inputs drawn from seed {seed}")
+
+    def cmd_eval(self, run, args) -> int:
+        """Exact match, token accuracy and loss on the held-out set, the test set, a set
+        drawn from --seed, or the inputs of --data."""
+        beam, penalty = beam_flags(args)
+        batches, scored = self.scored_data(run, args)
+        r = self.evaluate(run.model, batches, beam=beam, length_penalty=penalty)
         print_metrics(r, args, lambda r: (
-            f"exact match: {r['exact_match']:.4f} ({r['sequences']:,} sequences{what}, "
+            f"exact match: {r['exact_match']:.4f} ({r['sequences']:,} sequences, "
             f"{decoding(beam, penalty)})\n"
             f"token accuracy: {r['token_accuracy']:.4f}\n"
             f"loss: {r['loss']:.4f} nats per token (teacher forced accuracy "
-            f"{r['accuracy']:.4f})"))
+            f"{r['accuracy']:.4f})"), scored)
         return 0
 
 

@@ -14,6 +14,11 @@ A task is one class in one module under ``elman.tasks`` plus one line in the reg
 The commands a task offers on the command line (``eval`` always; ``generate``, ``predict``,
 ``translate``, ``transcribe``, ``forecast``, ``next``, ...) are its ``commands``: each names
 the method that runs it and its own flags, so the CLI discovers them.
+
+``eval`` scores one of: the run's validation split (the default; it picked ``best/``), its
+test split (``--split test``, where the task keeps one: ``test_data``; never used to choose
+``best/``), or a file (``--data PATH``). Its report says which on a first line,
+``scored: ...``, and ``--json`` under ``"split"`` (a ``Scored``).
 """
 
 import argparse
@@ -24,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import bad
+from ..options import parse_choice
 
 if TYPE_CHECKING:   # the training package depends on tasks, not the other way round
     from torch import nn
@@ -95,11 +101,46 @@ class Route:
 DATA = flag("--data", metavar="PATH", help="a file or folder to score, read as the task reads "
             "its training data (default: the run's validation data)")
 JSON = flag("--json", action="store_true", help="print the metrics as one JSON object")
+VALID, TEST = "valid", "test"
+SPLIT = flag("--split", metavar="valid|test", default=None, help="valid: the validation split, "
+             "which picked best/ (default); test: the run's test split, never used to choose "
+             "best/ (where it keeps one)")
 
 
-def eval_command(*flags: Flag, help: str = "score the run's model") -> Command:
-    """The ``eval`` command with --data, --json and a task's own flags."""
-    return Command("eval", help, "cmd_eval", (DATA, JSON, *flags))
+def eval_command(*flags: Flag, help: str = "score the run's model", data: Flag = DATA
+                 ) -> Command:
+    """The ``eval`` command with --data (``data``: a task's own wording of it), --split,
+    --json and a task's own flags."""
+    return Command("eval", help, "cmd_eval", (data, SPLIT, JSON, *flags))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What ``eval`` scored: ``split``, the "split" of its --json ("valid", "test", "file" or
+    "seed"), and ``what``, for people: the report starts with the line "scored: <what>"."""
+
+    split: str
+    what: str
+
+
+def data_name(path: str) -> str:
+    """A --data path as reports name it ("-" is stdin)."""
+    return "<stdin>" if path == "-" else path
+
+
+def scored_file(path: str) -> Scored:
+    return Scored("file", f"file {data_name(path)}")
+
+
+def eval_split(args: argparse.Namespace) -> str:
+    """--split: "valid" (the default) or "test"; not with --data."""
+    given = getattr(args, "split", None)
+    if given is None:
+        return VALID
+    split = parse_choice((VALID, TEST))("split", given)
+    if getattr(args, "data", None) is not None:
+        raise bad("split", "no --split with --data (the file is scored)", repr(split))
+    return split
 
 
 @dataclass
@@ -203,24 +244,52 @@ class Task:
 
     # --- commands --------------------------------------------------------------------------
 
-    def eval_data(self, run: Run, path: str | None):
-        """Batches to score: ``path`` read with ``load``, or the run's validation split."""
-        train = run.config.train
+    def eval_data(self, run: Run, path: str | None, *, train: "TrainConfig | None" = None):
+        """Batches to score: ``path`` read with ``load`` and batched with ``train`` (default:
+        the run's settings), or the run's validation split."""
         if path is not None:
-            return self.eval_batches(self.load(path), train)
+            return self.eval_batches(self.load(path), train or run.config.train)
         if self.valid_batches is None:
-            self.setup(train)
+            self.setup(run.config.train)
         if self.valid_batches is None:
             raise bad("data", "a file or folder (--data PATH): the run kept no validation "
                       "data", "none")
         return self.valid_batches
 
+    def test_data(self, run: Run) -> tuple[Any, Scored]:
+        """The batches of the run's test split, never used to choose best/, and what they
+        are. The base task keeps none."""
+        raise bad("split", f"valid (the {self.name} task keeps no test split; score a "
+                  "held-out file with --data PATH)", repr(TEST))
+
+    def validation(self, train: "TrainConfig") -> Scored:
+        """What the validation split is, for ``eval``'s report."""
+        where = "split" if train.valid is None else f"file {train.valid}"
+        return Scored(VALID, f"the validation {where} (it picked best/)")
+
+    def scored_data(self, run: Run, args: argparse.Namespace, *,
+                    train: "TrainConfig | None" = None) -> tuple[Any, Scored]:
+        """What ``eval`` scores and a description of it: the file --data (batched with
+        ``train``, default: the run's settings), the test split (--split test) or the
+        validation split."""
+        split = eval_split(args)
+        if args.data is not None:
+            return self.eval_data(run, args.data, train=train), scored_file(args.data)
+        if split == TEST:
+            return self.test_data(run)
+        return self.eval_data(run, None), self.validation(run.config.train)
+
     def cmd_eval(self, run: Run, args: argparse.Namespace) -> int:
-        metrics = self.evaluate(run.model, self.eval_data(run, args.data))
-        print_metrics(metrics, args, self.report)
+        batches, scored = self.scored_data(run, args)
+        print_metrics(self.evaluate(run.model, batches), args, self.report, scored)
         return 0
 
 
-def print_metrics(metrics: dict, args: argparse.Namespace, report: Callable[[dict], str]):
-    """One JSON object with ``--json``, else the report."""
-    print(json.dumps(metrics) if getattr(args, "json", False) else report(metrics))
+def print_metrics(metrics: dict, args: argparse.Namespace, report: Callable[[dict], str],
+                  scored: Scored):
+    """With ``--json`` one JSON object, the metrics and the "split" scored; else "scored: ..."
+    and the report."""
+    if getattr(args, "json", False):
+        print(json.dumps({**metrics, "split": scored.split}))
+    else:
+        print(f"scored: {scored.what}\n{report(metrics)}")

@@ -16,7 +16,6 @@ one WAV file.
 """
 
 import argparse
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,7 +32,7 @@ from ..errors import bad
 from ..models import ManyToMany
 from ..models.ctc import BLANK, edit_distance, greedy_decode, prefix_beam_search
 from ..options import opt, parse_int_range, parse_positive_int
-from .base import Command, Param, Route, eval_command, flag
+from .base import Command, Param, Route, eval_command, flag, print_metrics
 from .speech import FILE, SpeechOptions, SpeechTask, evaluating
 
 if TYPE_CHECKING:
@@ -230,35 +229,33 @@ class DigitSequencesTask(SpeechTask):
 
     # --- commands --------------------------------------------------------------------------
 
+    def eval_data(self, run: "Run", path: str | None, *,
+                  train: "TrainConfig | None" = None) -> FrameBatches:
+        """Batches of --data or of the run's --valid folder (each recording one utterance),
+        or the run's held-out utterances."""
+        train = train or run.config.train
+        folder = path or train.valid
+        if folder:
+            return self.eval_batches(self.load(folder), train)
+        self.setup(train)
+        if self.valid_batches is None:
+            raise bad("data", "a folder (--data DIR): the run kept no validation recordings",
+                      "none")
+        return self.valid_batches
+
     def cmd_eval(self, run: "Run", args: argparse.Namespace) -> int:
         """Exact utterances and digit error rate, greedy and with prefix beam search."""
         beam = parse_positive_int("beam", "8" if args.beam is None else args.beam)
-        train = run.config.train
-        folder = args.data or train.valid
-        if folder:
-            batches = self.eval_batches(self.load(folder), train)
-        else:
-            self.setup(train)
-            batches = self.valid_batches
-        if batches is None:
-            raise bad("data", "a folder (--data DIR): the run kept no validation recordings",
-                      "none")
+        batches, scored = self.scored_data(run, args)
         results = {width: self.evaluate(run.model, batches, beam=width)
                    for width in sorted({1, beam})}
-        if args.json:
-            r = results[beam]
-            metrics = {"loss": r["loss"], "tokens": r["tokens"], "greedy": {
-                k: results[1][k] for k in ("accuracy", "digit_error_rate")}}
-            if beam > 1:
-                metrics["beam"] = {"width": beam, "accuracy": r["accuracy"],
-                                   "digit_error_rate": r["digit_error_rate"]}
-            print(json.dumps(metrics))
-            return 0
-        for width, r in results.items():
-            how = "greedy" if width == 1 else f"beam {width}"
-            print(f"{how:<8} sequence accuracy: {r['accuracy']:.4f}  digit error rate: "
-                  f"{r['digit_error_rate']:.4f}  ({r['tokens']:,} utterances)")
-        print(f"loss: {r['loss']:.4f} nats per digit")
+        r = results[beam]
+        metrics = {"loss": r["loss"], "tokens": r["tokens"], "greedy": {
+            k: results[1][k] for k in ("accuracy", "digit_error_rate")}}
+        if beam > 1:
+            metrics["beam"] = {"width": beam, "accuracy": r["accuracy"],
+                               "digit_error_rate": r["digit_error_rate"]}
+        print_metrics(metrics, args, lambda m: decoding_report(results), scored)
         return 0
 
     def cmd_transcribe(self, run: "Run", args: argparse.Namespace) -> int:
@@ -266,6 +263,16 @@ class DigitSequencesTask(SpeechTask):
         beam = parse_positive_int("beam", args.beam)
         print(self.predict([run.model], [args.file], beam)[0])
         return 0
+
+
+def decoding_report(results: dict[int, dict]) -> str:
+    """{beam width: metrics} as lines for people: each width's sequence accuracy and digit
+    error rate, then the loss."""
+    lines = [f"{'greedy' if width == 1 else f'beam {width}':<8} sequence accuracy: "
+             f"{r['accuracy']:.4f}  digit error rate: {r['digit_error_rate']:.4f}  "
+             f"({r['tokens']:,} utterances)" for width, r in results.items()]
+    loss = results[max(results)]["loss"]
+    return "\n".join([*lines, f"loss: {loss:.4f} nats per digit"])
 
 
 def decode(log_probs: torch.Tensor, beam: int) -> list[int]:

@@ -9,7 +9,6 @@ one WAV file and its probability.
 """
 
 import argparse
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,8 +21,8 @@ from ..losses import cross_entropy
 from ..models import ManyToOne
 from ..models.many_to_one import POOLINGS
 from ..options import opt, parse_choice, parse_positive_int
-from .base import Command, Route, eval_command, flag
-from .labeled import report, report_confusion
+from .base import Command, Route, eval_command, flag, print_metrics
+from .labeled import confusion_metrics, confusion_report, report
 from .speech import FILE, SpeechOptions, SpeechTask, evaluating
 
 if TYPE_CHECKING:
@@ -163,33 +162,30 @@ class DigitsTask(SpeechTask):
 
     # --- commands --------------------------------------------------------------------------
 
+    def eval_data(self, run: "Run", path: str | None, *,
+                  train: "TrainConfig | None" = None) -> list:
+        """The recordings of --data, of the run's --valid folder or of its validation split."""
+        train = train or run.config.train
+        folder = path or train.valid
+        if folder:
+            return self.load(folder)
+        self.setup(train)
+        return self.valid
+
     def cmd_eval(self, run: "Run", args: argparse.Namespace) -> int:
         """Accuracy, per-digit scores and the confusion matrix of --data, the run's --valid
         folder or its validation split."""
-        from .. import scores
-        from ..io.plots import plot_confusion
         train = run.config.train
-        folder = args.data or train.valid
-        if folder:
-            recordings = self.load(folder)
-        else:
-            self.setup(train)
-            recordings = self.valid
+        recordings, scored = self.scored_data(run, args)
         gold, found = self.gold_and_predicted(run.model, recordings)
-        name = folder or f"the validation split of {train.data}"
+        name = args.data or train.valid or f"the validation split of {train.data}"
         if not gold:
             raise bad("data", "a folder (--data DIR): the run kept no validation recordings",
                       "none")
-        if not args.json:
-            report_confusion(gold, found, self.labels, "recordings",
-                             args.plot or run.folder / "confusion.png", name)
-            return 0
-        counts = scores.confusion(gold, found, self.labels)
-        if args.plot:
-            plot_confusion(counts, self.labels, args.plot, title=name)
-        print(json.dumps({"accuracy": scores.accuracy(counts),
-                          "per_class": scores.per_class(counts, self.labels),
-                          "count": len(gold)}))
+        plot = args.plot or (None if args.json else run.folder / "confusion.png")
+        metrics = confusion_metrics(gold, found, self.labels, plot=plot, name=name,
+                                    matrix=False)
+        print_metrics(metrics, args, lambda m: confusion_report(m, "recordings", plot), scored)
         return 0
 
     def cmd_transcribe(self, run: "Run", args: argparse.Namespace) -> int:

@@ -2,13 +2,15 @@
 ``horizon`` values of one series.
 
 Data: ``elman.data.series`` (a CSV column or the built-in yearly sunspots), split in time
-order, scaled with the training part's mean and std (saved in the checkpoint's task.json).
+order into training, validation and (with ``test_fraction``) test parts, scaled with the
+training part's mean and std (saved in the checkpoint's task.json).
 Model (``forecast_shape``, a training setting as it shapes the targets):
 ``elman.models.ManyToOne`` (x (B, T, 1) -> y (B, h) from the final state) or
 ``elman.models.ManyToMany`` (x (B, T, 1) -> y (B, T, h), the next h values after every step;
 the last step is the forecast). Loss: squared error of the scaled values. Metrics:
 RMSE and MAE in the series' units over every validation origin and horizon step, beside the
-persistence and ARIMA baselines (``elman.baselines``) on the same origins.
+persistence and ARIMA baselines (``elman.baselines``) on the same origins; ``elman eval RUN
+--split test`` scores the test origins the same way.
 """
 
 import hashlib
@@ -21,19 +23,31 @@ import torch
 from torch import nn
 
 from .. import baselines
-from ..data.series import SUNSPOTS, Scaler, Series, Windows, load_series, split_point
+from ..data.series import SUNSPOTS, Scaler, Series, Windows, load_series, split_points
 from ..errors import bad
 from ..losses import mse
 from ..models import ManyToMany, ManyToOne
 from ..options import (
     opt,
     parse_choice,
+    parse_fraction,
     parse_integer,
     parse_optional,
     parse_positive_int,
     parse_text,
 )
-from .base import Command, Route, Run, Task, eval_command, flag
+from .base import (
+    TEST,
+    VALID,
+    Command,
+    Route,
+    Run,
+    Scored,
+    Task,
+    eval_command,
+    flag,
+    print_metrics,
+)
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
@@ -67,14 +81,19 @@ class Options:
                               "many_to_one predicts the next horizon values from the "
                               "final state; many_to_many predicts them at every step of the "
                               "window (more training signal; the last step is the forecast)")
+    test_fraction: float = opt(0.0, parse_fraction, "fraction of the series at its end held "
+                               "out as the test split: never trained on, never used for "
+                               "validation or choosing best/ (elman eval RUN --split test "
+                               "scores it; 0: none)", "F")
     arima_order: str = opt("auto", parse_arima_order, "the ARIMA baseline's order p,d,q, "
                            "or auto (the lowest AIC on the training part of AR(1..10) "
                            "and ARMA(0..3, 1..2))", "P,D,Q", fixed=False)
 
 
 class SeriesWindows(Windows):
-    """The validation windows of one series, in time order, with the series they come from
-    and its training length (for the truth in the series' units and the baselines)."""
+    """The validation (or test) windows of one series, in time order, with the series they
+    come from and its training length (for the truth in the series' units and the
+    baselines)."""
 
     def __init__(self, series: Series, n_train: int, z: np.ndarray, origins: list[int],
                  window: int, horizon: int, shape: str, batch_size: int):
@@ -90,9 +109,9 @@ class ForecastTask(Task):
     Options = Options
     commands = (
         eval_command(help="RMSE and MAE of the model beside persistence and ARIMA at the "
-                     "validation origins of the run's series, or of --data (a CSV read with "
-                     "the run's column settings, split as the run's and scaled with the "
-                     "run's scaler)"),
+                     "validation origins of the run's series (--split test: its test "
+                     "origins), or of --data (a CSV read with the run's column settings, "
+                     "split as the run's and scaled with the run's scaler)"),
         Command("forecast", "the next N values of the run's series, printed and plotted",
                 "cmd_forecast", (
                     flag("--steps", required=True, help="how many values to forecast"),
@@ -120,10 +139,12 @@ class ForecastTask(Task):
         o = self.options
         return load_series(path, o.column, o.time_column, o.missing)
 
-    def split(self, series: Series, train: "TrainConfig") -> int:
-        """The number of training values of ``series`` (the rest validate)."""
-        return split_point(len(series.values), train.valid_fraction, self.options.window,
-                           self.options.horizon)
+    def split(self, series: Series, train: "TrainConfig") -> tuple[int, int]:
+        """(n_train, test_start) of ``series``: values[:n_train] train,
+        values[n_train:test_start] validate, values[test_start:] test."""
+        o = self.options
+        return split_points(len(series.values), train.valid_fraction, o.window, o.horizon,
+                            o.test_fraction)
 
     def setup(self, train: "TrainConfig"):
         o = self.options
@@ -131,49 +152,74 @@ class ForecastTask(Task):
         self.series = self.load(train.data)
         values, T, h = self.series.values, o.window, o.horizon
         self.fingerprint = hashlib.sha256(values.tobytes()).hexdigest()
-        self.n_train = self.split(self.series, train)
+        self.n_train, self.test_start = self.split(self.series, train)
         if self.scaler is None:
             self.scaler = Scaler.fit(values[:self.n_train])
         self.column = self.series.name
         z = self.scaler.scale(values)
         self.train_batches = Windows(z, list(range(T, self.n_train - h + 1)), T, h,
                                      o.forecast_shape, train.batch_size, train.seed)
-        self.valid_batches = self.windows(self.series, self.n_train, train) \
-            if self.valid_origins else None
+        self.valid_batches = self.windows(self.series, self.n_train, self.valid_origins,
+                                          train) if self.valid_origins else None
 
     @property
     def valid_origins(self) -> list[int]:
-        """The validation origins of the training series (after ``setup``)."""
-        return origins_after(len(self.series.values), self.n_train, self.options.horizon)
+        """The validation origins of the training series (after ``setup``): their targets
+        lie in values[n_train:test_start]."""
+        return origins_between(self.n_train, self.test_start, self.options.horizon)
 
-    def windows(self, series: Series, n_train: int, train: "TrainConfig") -> SeriesWindows:
+    def windows(self, series: Series, n_train: int, origins: list[int],
+                train: "TrainConfig") -> SeriesWindows:
         o = self.options
-        return SeriesWindows(series, n_train, self.scaler.scale(series.values),
-                             origins_after(len(series.values), n_train, o.horizon), o.window,
-                             o.horizon, o.forecast_shape, train.batch_size)
+        return SeriesWindows(series, n_train, self.scaler.scale(series.values), origins,
+                             o.window, o.horizon, o.forecast_shape, train.batch_size)
 
     def eval_batches(self, series: Series, train: "TrainConfig") -> SeriesWindows:
-        """The validation windows of ``series``: split as the run's series (``valid_fraction``
-        of it at the end), scaled with the run's scaler."""
-        n_train = self.split(series, train)
-        if not origins_after(len(series.values), n_train, self.options.horizon):
+        """The validation windows of ``series``: split as the run's series (the
+        ``valid_fraction`` before the ``test_fraction`` at its end), scaled with the run's
+        scaler."""
+        n_train, test_start = self.split(series, train)
+        origins = origins_between(n_train, test_start, self.options.horizon)
+        if not origins:
             raise bad("valid_fraction", "a validation part to score (the run kept none)",
                       f"{train.valid_fraction:g}")
-        return self.windows(series, n_train, train)
+        return self.windows(series, n_train, origins, train)
 
-    def eval_data(self, run: Run, path: str | None) -> SeriesWindows:
+    def eval_data(self, run: Run, path: str | None, *,
+                  train: "TrainConfig | None" = None) -> SeriesWindows:
         """The validation windows of ``path``, or of the run's own series."""
-        train = run.config.train
+        train = train or run.config.train
         return self.eval_batches(self.load(path if path is not None else train.data), train)
+
+    def test_data(self, run: Run) -> tuple[SeriesWindows, Scored]:
+        """The windows of the test origins of the run's series, test_start .. N - horizon:
+        their targets are the last ``test_fraction`` of the values."""
+        o, train = self.options, run.config.train
+        if not o.test_fraction:
+            raise bad("split", "valid (the run keeps no test split: it was trained with "
+                      "test_fraction 0; score a held-out file with --data PATH)", repr(TEST))
+        series = self.load(train.data)
+        n_train, test_start = self.split(series, train)
+        origins = origins_between(test_start, len(series.values), o.horizon)
+        return self.windows(series, n_train, origins, train), Scored(
+            TEST, f"the test split (the last {percent(o.test_fraction)} of the series, never "
+            "used for training or choosing best/)")
+
+    def validation(self, train: "TrainConfig") -> Scored:
+        part = percent(train.valid_fraction)
+        where = f"the last {part} of the series" if not self.options.test_fraction else \
+            f"the {part} of the series before the test split"
+        return Scored(VALID, f"the validation split ({where}; it picked best/)")
 
     def meta(self) -> dict:
         return {"mean": self.scaler.mean, "std": self.scaler.std, "column": self.column}
 
     def describe(self) -> str:
         n, o = len(self.series.values), self.options
+        test = f", {n - self.test_start:,} test" if self.test_start < n else ""
         return (f"data: {self.source!r} column {self.series.name!r}, {n:,} values "
-                f"({self.n_train:,} train, {n - self.n_train:,} valid); windows of "
-                f"{o.window} -> the next {o.horizon} ({o.forecast_shape})")
+                f"({self.n_train:,} train, {self.test_start - self.n_train:,} valid{test}); "
+                f"windows of {o.window} -> the next {o.horizon} ({o.forecast_shape})")
 
     # --- model -----------------------------------------------------------------------------
 
@@ -281,22 +327,17 @@ class ForecastTask(Task):
 
     def cmd_eval(self, run: Run, args) -> int:
         """The model beside persistence and ARIMA: a table, or with --json one object."""
-        import json
         o = self.options
-        batches = self.eval_data(run, args.data)
+        batches, scored = self.scored_data(run, args)
         metrics = self.evaluate(run.model, batches)
         persistence, arima, order = self.baseline_scores(batches)
-        if args.json:
-            print(json.dumps({**metrics, "origins": len(batches.origins), "horizon": o.horizon,
-                              "window": o.window, "persistence": persistence,
-                              "arima": {"order": [int(v) for v in order], **arima}}))
-            return 0
-        print(f"{len(batches.origins):,} validation origins, horizon {o.horizon}, window "
-              f"{o.window}")
-        print(f"{'forecaster':<16} {'RMSE':>10} {'MAE':>10}")
-        model = {"rmse": metrics["rmse"], "mae": metrics["mae"]}
-        for name, s in table(model, persistence, arima, order):
-            print(f"{name:<16} {s['rmse']:>10.4g} {s['mae']:>10.4g}")
+        rows = table({"rmse": metrics["rmse"], "mae": metrics["mae"]}, persistence, arima, order)
+        heading = (f"{len(batches.origins):,} {'test' if scored.split == TEST else 'validation'}"
+                   f" origins, horizon {o.horizon}, window {o.window}")
+        print_metrics({**metrics, "origins": len(batches.origins), "horizon": o.horizon,
+                       "window": o.window, "persistence": persistence,
+                       "arima": {"order": [int(v) for v in order], **arima}},
+                      args, lambda m: table_text(heading, rows), scored)
         return 0
 
     def cmd_forecast(self, run: Run, args) -> int:
@@ -306,7 +347,7 @@ class ForecastTask(Task):
         where = parse_choice(("valid", "end"))("origin", args.origin)
         train = run.config.train
         series = self.load(train.data)
-        origin = self.split(series, train) if where == "valid" else len(series.values)
+        origin = self.split(series, train)[0] if where == "valid" else len(series.values)
         values = self.forecast(run.model, origin, steps, series.values)
         ahead = future_times(series, origin, steps)
         truth = series.values[origin:origin + steps]
@@ -326,9 +367,22 @@ def table(model: dict, persistence: dict, arima: dict, order: tuple) -> list[tup
     return [("model", model), ("persistence", persistence), (f"ARIMA{order}", arima)]
 
 
-def origins_after(n: int, n_train: int, horizon: int) -> list[int]:
-    """The validation origins of a series of ``n`` values: n_train .. n - horizon."""
-    return list(range(n_train, n - horizon + 1))
+def table_text(heading: str, rows: list[tuple[str, dict]]) -> str:
+    """The heading, then RMSE and MAE of each forecaster, for people."""
+    lines = [heading, f"{'forecaster':<16} {'RMSE':>10} {'MAE':>10}"]
+    lines += [f"{name:<16} {s['rmse']:>10.4g} {s['mae']:>10.4g}" for name, s in rows]
+    return "\n".join(lines)
+
+
+def origins_between(start: int, end: int, horizon: int) -> list[int]:
+    """The origins whose ``horizon`` targets all lie in values[start:end]: start .. end -
+    horizon."""
+    return list(range(start, end - horizon + 1))
+
+
+def percent(fraction: float) -> str:
+    """0.2 -> "20%"."""
+    return f"{100 * fraction:g}%"
 
 
 def future_times(series: Series, origin: int, steps: int) -> np.ndarray:

@@ -7,10 +7,8 @@ chars, char_lengths), y the label ids (B,) or tag ids (B, T).
 """
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
@@ -24,7 +22,7 @@ from ..io.inputs import read_input, write_output
 from ..losses import cross_entropy
 from ..models import ManyToOne
 from ..options import opt, parse_flag, parse_fraction, parse_positive_int
-from .base import Command, Run, Task, eval_command, flag
+from .base import Command, Run, Task, data_name, eval_command, flag, print_metrics
 
 if TYPE_CHECKING:
     from ..training.config import TrainConfig
@@ -152,24 +150,12 @@ class LabeledTask(Task):
         """Accuracy, per-class precision, recall and F1 and the confusion matrix of the run's
         model (or of an ensemble's vote) on --data or the run's validation data."""
         models = self.members(run, args.ensemble)
-        if args.data is not None:
-            read = self.load(args.data)
-            batches, name = self.eval_batches(read, run.config.train), read.name
-        else:
-            batches, name = self.eval_data(run, None), self.valid_name
+        batches, scored = self.scored_data(run, args)
+        name = self.valid_name if args.data is None else data_name(args.data)
         gold, found = self.gold_and_predicted(models, batches)
-        plot = Path(args.plot) if args.plot else run.folder / "confusion.png"
-        if not args.json:
-            report_confusion(gold, found, self.labels, "labels", plot, name)
-            return 0
-        from .. import scores
-        from ..io.plots import plot_confusion
-        counts = scores.confusion(gold, found, self.labels)
-        if args.plot:
-            plot_confusion(counts, self.labels, plot, title=name)
-        print(json.dumps({"accuracy": scores.accuracy(counts),
-                          "per_class": scores.per_class(counts, self.labels),
-                          "count": len(gold), "confusion": counts}))
+        plot = args.plot or (None if args.json else run.folder / "confusion.png")
+        metrics = confusion_metrics(gold, found, self.labels, plot=plot, name=name, matrix=True)
+        print_metrics(metrics, args, lambda m: confusion_report(m, "labels", plot), scored)
         return 0
 
     def gold_and_predicted(self, models: list[nn.Module],
@@ -348,16 +334,23 @@ def evaluate(model: nn.Module, batches: SequenceBatches, max_batches: int | None
     return {"loss": total / max(count, 1), "accuracy": right / max(count, 1), "tokens": count}
 
 
-def report_confusion(gold: list[str], found: list[str], labels: list[str], unit: str, plot,
-                     name: str) -> dict:
-    """Print accuracy and per-class precision, recall and F1, write the confusion matrix PNG
-    at ``plot``; return {"accuracy", "per_class", "count"}."""
+def confusion_metrics(gold: list[str], found: list[str], labels: list[str], *, plot,
+                      name: str, matrix: bool) -> dict:
+    """{"accuracy", "per_class", "count"} of the found labels against the gold ones and, with
+    ``matrix``, "confusion" (the counts, rows gold, columns found); the confusion-matrix PNG,
+    titled ``name``, goes to ``plot`` unless it is None."""
     from .. import scores
     from ..io.plots import plot_confusion
     counts = scores.confusion(gold, found, labels)
-    accuracy, rows = scores.accuracy(counts), scores.per_class(counts, labels)
-    print(f"accuracy: {accuracy:.4f} ({len(gold):,} {unit})")
-    print(scores.table(rows))
-    plot_confusion(counts, labels, plot, title=name)
-    print(f"confusion matrix: {plot}")
-    return {"accuracy": accuracy, "per_class": rows, "count": len(gold)}
+    if plot is not None:
+        plot_confusion(counts, labels, plot, title=name)
+    metrics = {"accuracy": scores.accuracy(counts), "per_class": scores.per_class(counts, labels),
+               "count": len(gold)}
+    return {**metrics, "confusion": counts} if matrix else metrics
+
+
+def confusion_report(metrics: dict, unit: str, plot) -> str:
+    """Accuracy, the per-class table and where the confusion matrix went, for people."""
+    from .. import scores
+    return (f"accuracy: {metrics['accuracy']:.4f} ({metrics['count']:,} {unit})\n"
+            f"{scores.table(metrics['per_class'])}\nconfusion matrix: {plot}")

@@ -231,8 +231,7 @@ class LanguageModelTask(Task):
                         batch_size=parse_positive_int("batch_size", args.batch_size),
                         seq_len=parse_positive_int("seq_len", args.seq_len))
         self.unknown = 0                     # the held-out stream is batched as in training
-        batches = self.eval_batches(self.load(args.data), given) if args.data else \
-            self.held_out(run.config.train)
+        batches, scored = self.scored_data(run, args, train=given)
         result = self.evaluate(run.model, batches)
         if self.unknown:
             unit = "characters" if self.vocab.level == "char" else "words"
@@ -241,14 +240,8 @@ class LanguageModelTask(Task):
         unit = self.vocab.level
         print_metrics(result, args, lambda r: (
             f"loss: {r['loss']:.4f} nats/{unit}\nbits per {unit}: {r['bpc']:.4f}\n"
-            f"perplexity: {r['perplexity']:.3f}\n{unit}s: {r['tokens']:,}"))
+            f"perplexity: {r['perplexity']:.3f}\n{unit}s: {r['tokens']:,}"), scored)
         return 0
-
-    def held_out(self, train: "TrainConfig") -> StreamBatches:
-        self.setup(train)
-        if self.valid_batches is None:
-            raise bad("data", "a file (--data FILE): the run kept no validation text", "none")
-        return self.valid_batches
 
     def cmd_generate(self, run, args) -> int:
         """Write --prompt, then stream the tokens sampled after it."""

@@ -111,9 +111,11 @@ class MusicTask(Task):
     def eval_batches(self, rolls: list[torch.Tensor], train: "TrainConfig") -> FrameBatches:
         return FrameBatches(rolls, train.batch_size, train.seq_len, shuffle=False)
 
-    def eval_data(self, run: Run, path: str | None) -> FrameBatches:
-        """Batches of --data, of the run's --valid file, or of the pieces it held out."""
-        train = run.config.train
+    def eval_data(self, run: Run, path: str | None, *,
+                  train: "TrainConfig | None" = None) -> FrameBatches:
+        """Batches of --data (batched with ``train``, default: the run's settings), of the
+        run's --valid file, or of the pieces it held out."""
+        train = train or run.config.train
         path = path if path is not None else train.valid
         if path is not None:
             return self.eval_batches(self.load(path), train)
@@ -163,10 +165,10 @@ class MusicTask(Task):
     # --- commands --------------------------------------------------------------------------
 
     def cmd_eval(self, run: Run, args) -> int:
-        result = self.evaluate(run.model, self.eval_data(run, args.data))
-        print_metrics(result, args, lambda r: (
+        batches, scored = self.scored_data(run, args)
+        print_metrics(self.evaluate(run.model, batches), args, lambda r: (
             f"NLL: {r['nll']:.4f} nats per time step\nframe accuracy: {r['accuracy']:.4f}\n"
-            f"time steps: {r['steps']:,}"))
+            f"time steps: {r['steps']:,}"), scored)
         return 0
 
     def cmd_generate(self, run: Run, args) -> int:

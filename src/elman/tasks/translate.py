@@ -41,7 +41,7 @@ from ..data.vocab import Vocab
 from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_flag, parse_optional, parse_positive_int
-from .base import JSON, Command, Route, flag, print_metrics
+from .base import Command, Route, data_name, eval_command, flag, print_metrics
 from .labeled import word_vocab
 from .seq2seq import (
     BEAM,
@@ -114,11 +114,11 @@ class TranslateTask(Seq2SeqTask):
     monitor = "bleu"
     valid_rows = None
     commands = (
-        Command("eval", "BLEU and chrF of the translations of the run's held-out pairs or of "
-                "--data FILE", "cmd_eval", (
-                    flag("--data", metavar="PATH", help="a TSV of source<TAB>target pairs, all "
-                         "scored (no max_words filter; default: the run's held-out pairs)"),
-                    JSON, BEAM, LENGTH_PENALTY)),
+        eval_command(BEAM, LENGTH_PENALTY, help="BLEU and chrF of the translations of the run's "
+                     "held-out pairs or of --data FILE",
+                     data=flag("--data", metavar="PATH", help="a TSV of source<TAB>target "
+                               "pairs, all scored (no max_words filter; default: the run's "
+                               "held-out pairs)")),
         Command("translate", "translate sentences with a translate run's model",
                 "cmd_translate", (
                     flag("text", nargs="?", help="a sentence (or give --input)"),
@@ -328,21 +328,14 @@ class TranslateTask(Seq2SeqTask):
     def cmd_eval(self, run, args) -> int:
         """BLEU, chrF and loss on the run's held-out pairs or on --data pairs."""
         beam, penalty = beam_flags(args)
-        train = run.config.train
-        if args.data is not None:
-            rows = self.load(args.data)
-            data = rows.name
-        else:
-            self.setup(train)
-            rows, data = self.valid_rows, f"the held-out pairs of {train.data}"
-            if not rows:
-                raise bad("data", "a file (--data FILE): the run held no pairs out", "none")
-        r = self.evaluate(run.model, self.eval_batches(rows, train), beam=beam,
-                          length_penalty=penalty)
+        batches, scored = self.scored_data(run, args)
+        data = f"the held-out pairs of {run.config.train.data}" if args.data is None else \
+            data_name(args.data)
+        r = self.evaluate(run.model, batches, beam=beam, length_penalty=penalty)
         print_metrics(r, args, lambda r: (
             f"BLEU: {r['bleu']:.2f} ({r['sentences']:,} sentences against "
             f"{r['references']:,} references of {data}, {decoding(beam, penalty)})\n"
             f"chrF: {r['chrf']:.2f}\n"
             f"loss: {r['loss']:.4f} nats per token (teacher forced accuracy "
-            f"{r['accuracy']:.4f})"))
+            f"{r['accuracy']:.4f})"), scored)
         return 0
