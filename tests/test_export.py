@@ -1,13 +1,19 @@
 """elman export: the ONNX graphs built from elman's weights against the PyTorch model they
 came from (onnxruntime, to 1e-5) at T = 1, the training length and 4x it, at batch 1 and in a
-batch of mixed lengths, for every cell and architecture; no dimension is frozen; the
-errors."""
+batch of mixed lengths, for every cell and architecture, then for a run of every task through
+``elman export``; no dimension is frozen; the NumPy format; the errors."""
+
+import dataclasses
+import json
+import sys
 
 import numpy as np
 import pytest
+import soundfile
 import torch
 
 from elman import ElmanError
+from elman.cli import load_run, main
 from elman.models import (
     EncoderDecoder,
     LanguageModel,
@@ -17,6 +23,7 @@ from elman.models import (
     architecture_of,
 )
 from elman.nn import RNN
+from elman.training import resolve, train
 
 ort = pytest.importorskip("onnxruntime")
 from elman.export import models as graphs_of  # noqa: E402  (needs onnx, skipped above)
@@ -316,3 +323,154 @@ def test_an_activation_onnx_cannot_express_is_one_line():
     with pytest.raises(ElmanError, match=r"^activation: expected one ONNX can express "
                        r"\(tanh, relu, sigmoid, identity\), got 'softsign'$"):
         rnn_graph(rnn)
+
+
+# --- a run of every task through elman export --------------------------------------------
+
+TEXT = "to be or not to be, that is the question. " * 20
+REVIEWS = "".join(f"{t}\t{y}\n" for t, y in [("a great film", 1), ("dull and long", 0),
+                                            ("great fun", 1), ("a boring mess", 0)] * 2)
+CONLLU = "".join(f"1\t{a}\t_\tDET\t_\t_\t2\tdet\t_\t_\n2\t{b}\t_\tNOUN\t_\t_\t0\troot\t_\t_\n\n"
+                 for a, b in [("The", "dog"), ("A", "cat"), ("The", "cats")])
+PAIRS = "I am cold.\tJ'ai froid.\nI am tired.\tJe suis fatigué.\nWe are cold.\tNous avons froid.\n"
+TUNE = [[48, 60, 64, 67], [53, 60, 65, 69], [55, 62, 67, 71]]
+SMALL = {"hidden_sizes": [6, 4], "embed_dim": 4, "dropout": 0.0, "batch_size": 4,
+         "max_steps": 2, "eval_every": 2, "max_minutes": None, "quiet": True}
+SPEECH = {"n_mels": 8, "hop_ms": 20.0, "window_ms": 40.0, "valid_fraction": 0.5}
+
+# task: (its settings, the file its data is, training length T)
+TASKS = {
+    "lm": ({"cell": "gru", "seq_len": 8, "sample_length": 0}, "text.txt", 8),
+    "classify": ({"cell": "lstm", "bidirectional": True, "pooling": "max"}, "reviews.tsv", 3),
+    "tag": ({"cell": "elman", "bidirectional": True, "char_dim": 3, "char_hidden": 2,
+             "activation": "relu"}, "train.conllu", 2),
+    "forecast": ({"cell": "lstm", "window": 6, "horizon": 2,
+                  "forecast_shape": "many_to_many"}, "series.csv", 6),
+    "music": ({"cell": "gru", "seq_len": 6}, "pieces.json", 6),
+    "digits": ({"cell": "elman", "pooling": "mean", **SPEECH}, "wavs", 12),
+    "digit-sequences": ({"cell": "lstm", "bidirectional": True, "utterances": 4,
+                         "valid_utterances": 2, "max_digits": 2, **SPEECH}, "wavs", 12),
+    "sort": ({"cell": "gru", "length": "1-4", "vocab": 5, "valid_size": 4,
+              "attention": "additive", "bidirectional": True}, None, 4),
+    "reverse": ({"cell": "lstm", "length": "1-4", "vocab": 5, "valid_size": 4}, None, 4),
+    "copy": ({"cell": "elman", "length": "1-4", "vocab": 5, "valid_size": 4,
+              "attention": "multiplicative"}, None, 4),
+    "add": ({"cell": "gru", "length": "1-2", "valid_size": 4}, None, 5),
+    "translate": ({"cell": "lstm", "attention": "scaled", "valid_fraction": 0.0},
+                  "pairs.tsv", 3),
+}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    d = tmp_path_factory.mktemp("data")
+    (d / "text.txt").write_text(TEXT, encoding="utf-8")
+    (d / "reviews.tsv").write_text(REVIEWS, encoding="utf-8")
+    (d / "train.conllu").write_text(CONLLU, encoding="utf-8")
+    (d / "pairs.tsv").write_text(PAIRS, encoding="utf-8")
+    (d / "pieces.json").write_text(json.dumps([TUNE * 3, TUNE * 2, TUNE * 4]))
+    values = 10 + 5 * np.sin(np.arange(60) * 2 * np.pi / 12)
+    (d / "series.csv").write_text("value\n" + "".join(f"{v:.4f}\n" for v in values))
+    (d / "wavs").mkdir()
+    t = np.arange(1600) / 8000
+    for digit in range(2):
+        for speaker in ("ann", "bob"):
+            wave = 0.5 * np.sin(2 * np.pi * (400 + 800 * digit) * t) * np.hanning(len(t))
+            soundfile.write(d / "wavs" / f"{digit}_{speaker}_0.wav", wave.astype(np.float32),
+                            8000, subtype="PCM_16")
+    return d
+
+
+@pytest.fixture(scope="module")
+def trained(data, tmp_path_factory):
+    """trained(task) -> the folder of a two-step run of that task (trained once)."""
+    runs = {}
+
+    def get(task: str):
+        if task not in runs:
+            settings, file, _ = TASKS[task]
+            out = tmp_path_factory.mktemp("runs") / task
+            values = {**SMALL, **settings, "task": task, "out": str(out)}
+            if file:
+                values["data"] = str(data / file)
+            train(resolve(None, values), log=lambda *a: None)
+            runs[task] = out
+        return runs[task]
+    return get
+
+
+def exported(run, out, *flags) -> dict:
+    """elman export RUN --out OUT [flags]: its export.json."""
+    assert main(["export", str(run), "--out", str(out), *flags]) == 0
+    return json.loads((out / "export.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_every_task_exports_graphs_that_match_its_model(task, trained, tmp_path):
+    run, task_ = load_run(trained(task))
+    manifest = exported(trained(task), tmp_path)
+    assert manifest["format"] == "onnx" and manifest["task"] == task and manifest["usage"]
+    assert manifest["options"] == dataclasses.asdict(task_.options)
+    files = {name: str(tmp_path / g["file"]) for name, g in manifest["graphs"].items()}
+    check(run.model, files, TASKS[task][2])
+    assert (tmp_path / "vocab.json").exists() == (task_.vocab is not None)
+    if task_.meta() is not None:
+        assert json.loads((tmp_path / "task.json").read_text(encoding="utf-8")) == \
+            json.loads(json.dumps(task_.meta()))
+
+
+def test_what_each_task_exports(trained, tmp_path):
+    graphs = {task: sorted(exported(trained(task), tmp_path / task)["graphs"])
+              for task in ("lm", "classify", "music", "translate")}
+    assert graphs == {"lm": ["model", "step"], "classify": ["model"], "music": ["model"],
+                      "translate": ["decoder_step", "encoder"]}
+    music = json.loads((tmp_path / "music" / "export.json").read_text(encoding="utf-8"))
+    assert {"x", "lengths", "h0_0", "h0_1"} == set(music["graphs"]["model"]["inputs"])
+    assert music["graphs"]["model"]["inputs"]["x"] == {"type": "float32",
+                                                       "shape": ["B", "T", 88]}
+    assert (tmp_path / "lm" / "vocab.json").exists()
+    assert main(["export", str(trained("lm"))]) == 0                  # default: RUN/export-onnx
+    assert (trained("lm") / "export-onnx" / "step.onnx").exists()
+
+
+def test_export_errors_are_one_line(trained, tmp_path, capsys, monkeypatch):
+    run = str(trained("lm"))
+    assert main(["export", run, "--format", "tf"]) == 2
+    assert capsys.readouterr().err == ("elman: error: format: expected one of ['onnx', "
+                                       "'numpy'], got 'tf'\n")
+    for name in [m for m in sys.modules if m == "onnx" or m.startswith(("onnx.",
+                                                                        "elman.export."))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    assert main(["export", run, "--out", str(tmp_path / "x")]) == 2
+    assert capsys.readouterr().err.startswith(
+        "elman: error: export: expected the optional package onnx (pip install "
+        "'elman[export]'), got ")
+    assert not (tmp_path / "x").exists()
+
+
+# --- the NumPy format ----------------------------------------------------------------------
+
+
+@torch.no_grad()
+def test_numpy_format_is_what_the_numpy_runtime_loads(trained, tmp_path):
+    from elman.runtime import NumpyLanguageModel
+    manifest = exported(trained("lm"), tmp_path, "--format", "numpy")
+    assert manifest["format"] == "numpy" and "graphs" not in manifest
+    lm = NumpyLanguageModel.load(tmp_path)
+    run, _ = load_run(trained("lm"))
+    tokens = [1, 4, 2, 2, 7]
+    want, _ = run.model.eval()(torch.tensor([tokens]))
+    state = lm.initial_state()
+    for t, token in enumerate(tokens):
+        logits, state = lm.step(token, state)
+        close(logits, want[0, t])
+
+
+def test_numpy_format_refuses_what_the_runtime_cannot_run(trained, tmp_path, capsys):
+    assert main(["export", str(trained("tag")), "--format", "numpy", "--out",
+                 str(tmp_path / "x")]) == 2
+    assert capsys.readouterr().err == (
+        "elman: error: export: expected a model the NumPy runtime runs (language_model) for "
+        "--format numpy (--format onnx exports every model), got tagger\n")
+    assert not (tmp_path / "x").exists()

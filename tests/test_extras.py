@@ -20,7 +20,7 @@ LOWER = ["elman.data", "elman.data.audio", "elman.data.batching", "elman.data.co
          "elman.data.sequences", "elman.data.series", "elman.data.synthetic",
          "elman.data.tokenizers", "elman.data.vectors", "elman.data.words", "elman.bleu",
          "elman.baselines", "elman.music", "elman.runtime", "elman.nn.summary",
-         "elman.export"]
+         "elman.export", "elman.export.bundle"]
 
 
 def loaded_optional(modules: list[str]) -> list[str]:
