@@ -452,7 +452,6 @@ def test_export_errors_are_one_line(trained, tmp_path, capsys, monkeypatch):
 # --- the NumPy format ----------------------------------------------------------------------
 
 
-@torch.no_grad()
 def test_numpy_format_is_what_the_numpy_runtime_loads(trained, tmp_path):
     from elman.runtime import NumpyLanguageModel
     manifest = exported(trained("lm"), tmp_path, "--format", "numpy")
@@ -460,17 +459,33 @@ def test_numpy_format_is_what_the_numpy_runtime_loads(trained, tmp_path):
     lm = NumpyLanguageModel.load(tmp_path)
     run, _ = load_run(trained("lm"))
     tokens = [1, 4, 2, 2, 7]
-    want, _ = run.model.eval()(torch.tensor([tokens]))
+    with torch.no_grad():
+        want, _ = run.model.eval()(torch.tensor([tokens]))
     state = lm.initial_state()
     for t, token in enumerate(tokens):
         logits, state = lm.step(token, state)
         close(logits, want[0, t])
 
 
+@pytest.mark.parametrize("task", ["classify", "forecast", "music", "digits",
+                                  "digit-sequences"])
+def test_numpy_format_runs_sequence_models_too(task, trained, tmp_path):
+    from elman.runtime import load
+    manifest = exported(trained(task), tmp_path, "--format", "numpy")
+    assert manifest["usage"][0].startswith("elman.runtime.load(DIR)")
+    model = load(tmp_path)
+    run, _ = load_run(trained(task))
+    for T in (1, TASKS[task][2], 4 * TASKS[task][2]):
+        x = sequences(run.model.eval(), 1, T, run.model.config["input_size"])
+        with torch.no_grad():
+            close(model(x[0].numpy()), run.model(x)[0])
+
+
 def test_numpy_format_refuses_what_the_runtime_cannot_run(trained, tmp_path, capsys):
     assert main(["export", str(trained("tag")), "--format", "numpy", "--out",
                  str(tmp_path / "x")]) == 2
     assert capsys.readouterr().err == (
-        "elman: error: export: expected a model the NumPy runtime runs (language_model) for "
-        "--format numpy (--format onnx exports every model), got tagger\n")
+        "elman: error: export: expected a model the NumPy runtime runs (language_model, "
+        "many_to_one, many_to_many; no piece vectors) for --format numpy (--format onnx "
+        "exports every model), got tagger\n")
     assert not (tmp_path / "x").exists()

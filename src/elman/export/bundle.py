@@ -26,9 +26,14 @@ from torch import nn
 from ..errors import bad
 from ..io.atomic import FolderWriter, write_bytes, write_text
 from ..models import architecture_of
+from ..runtime import ARCHITECTURES
 
 TYPES = {1: "float32", 6: "int32", 7: "int64", 9: "bool", 10: "float16"}
-NUMPY = ("language_model",)     # the architectures elman.runtime runs
+RUNS = {"language_model": "step(token, state) -> (logits (V,), state), from "
+        "initial_state()",
+        "many_to_one": "model(x) -> y (K,), x the ids (T,) or features (T, I) of one sequence",
+        "many_to_many": "model(x) -> y (T, K), x the ids (T,) or features (T, I) of one "
+        "sequence"}
 
 
 def signature(values) -> dict:
@@ -66,10 +71,14 @@ def write_onnx(out, graphs: dict, manifest: dict, files: dict) -> Path:
 def write_numpy(out, model: nn.Module, manifest: dict, files: dict) -> Path:
     """The numpy folder: what ``elman.runtime`` loads (a model it runs, else an error)."""
     architecture = architecture_of(model)
-    if architecture not in NUMPY:
-        raise bad("export", f"a model the NumPy runtime runs ({', '.join(NUMPY)}) for "
-                  "--format numpy (--format onnx exports every model)", architecture)
+    if architecture not in ARCHITECTURES or model.config.get("vectors"):
+        raise bad("export", f"a model the NumPy runtime runs ({', '.join(ARCHITECTURES)}; "
+                  "no piece vectors) for --format numpy (--format onnx exports every model)",
+                  architecture + (" with vectors" if model.config.get("vectors") else ""))
     tensors = {k: v.detach().float().cpu().contiguous() for k, v in model.state_dict().items()}
     config = {"architecture": architecture, "arguments": model.config}
-    return write(out, {"format": "numpy", **manifest}, {"config.json": config, **files},
+    usage = [f"elman.runtime.load(DIR) (NumPy alone, batch 1) runs the model: "
+             f"{RUNS[architecture]}", *manifest["usage"]]
+    return write(out, {"format": "numpy", **manifest, "usage": usage},
+                 {"config.json": config, **files},
                  {"model.safetensors": safetensors.torch.save(tensors)})
