@@ -1,7 +1,7 @@
 """elman export: the ONNX graphs built from elman's weights against the PyTorch model they
 came from (onnxruntime, to 1e-5) at T = 1, the training length and 4x it, at batch 1 and in a
-batch of mixed lengths, for every cell and architecture, then for a run of every task through
-``elman export``; no dimension is frozen; the NumPy format; the errors."""
+batch of mixed lengths, for every cell and architecture, then for a run of every task with
+every cell through ``elman export``; no dimension is frozen; the NumPy format; the errors."""
 
 import dataclasses
 import json
@@ -338,7 +338,8 @@ SMALL = {"hidden_sizes": [6, 4], "embed_dim": 4, "dropout": 0.0, "batch_size": 4
          "max_steps": 2, "eval_every": 2, "max_minutes": None, "quiet": True}
 SPEECH = {"n_mels": 8, "hop_ms": 20.0, "window_ms": 40.0, "valid_fraction": 0.5}
 
-# task: (its settings, the file its data is, training length T)
+# task: (its settings, the file its data is, training length T); every task runs with every
+# cell, its own "cell" below for the other tests
 TASKS = {
     "lm": ({"cell": "gru", "seq_len": 8, "sample_length": 0}, "text.txt", 8),
     "classify": ({"cell": "lstm", "bidirectional": True, "pooling": "max"}, "reviews.tsv", 3),
@@ -383,19 +384,23 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(data, tmp_path_factory):
-    """trained(task) -> the folder of a two-step run of that task (trained once)."""
+    """trained(task, cell) -> the folder of a two-step run of that task (trained once; cell
+    None: the task's own in TASKS)."""
     runs = {}
 
-    def get(task: str):
-        if task not in runs:
-            settings, file, _ = TASKS[task]
-            out = tmp_path_factory.mktemp("runs") / task
-            values = {**SMALL, **settings, "task": task, "out": str(out)}
+    def get(task: str, cell: str | None = None):
+        settings, file, _ = TASKS[task]
+        cell = cell or settings["cell"]
+        if (task, cell) not in runs:
+            out = tmp_path_factory.mktemp("runs") / f"{task}-{cell}"
+            values = {**SMALL, **settings, "cell": cell, "task": task, "out": str(out)}
+            if cell != "elman":
+                values.pop("activation", None)          # gated cells take only their tanh
             if file:
                 values["data"] = str(data / file)
             train(resolve(None, values), log=lambda *a: None)
-            runs[task] = out
-        return runs[task]
+            runs[task, cell] = out
+        return runs[task, cell]
     return get
 
 
@@ -405,10 +410,11 @@ def exported(run, out, *flags) -> dict:
     return json.loads((out / "export.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("task", sorted(TASKS))
-def test_every_task_exports_graphs_that_match_its_model(task, trained, tmp_path):
-    run, task_ = load_run(trained(task))
-    manifest = exported(trained(task), tmp_path)
+def test_every_task_exports_graphs_that_match_its_model(task, cell, trained, tmp_path):
+    run, task_ = load_run(trained(task, cell))
+    manifest = exported(trained(task, cell), tmp_path)
     assert manifest["format"] == "onnx" and manifest["task"] == task and manifest["usage"]
     assert manifest["options"] == dataclasses.asdict(task_.options)
     files = {name: str(tmp_path / g["file"]) for name, g in manifest["graphs"].items()}
