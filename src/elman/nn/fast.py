@@ -26,7 +26,8 @@ more than one step; ``scan`` sends an unpadded LSTM with H < 128 to oneDNN (any 
 where the C loop is not available) and everything else to the loops of ``kernels`` (C when
 built, for float32/float64 on the CPU). Results equal the plain loop
 to rounding (tested to 1e-10 in float64, 1e-5 in float32). The autograd nodes, and the
-operators torch.compile and torch.export see in their place, are in ``ops``.
+operators torch.compile and torch.export see in their place, are in ``ops``; while those
+trace, every layer direction runs them, an LSTM that would run oneDNN's kernel too.
 """
 
 import torch
@@ -63,7 +64,10 @@ def _lstm_onednn(cell: LSTMCell, x, state):
 
 
 def _onednn(cell: Cell, x: torch.Tensor, mask) -> bool:
-    return isinstance(cell, LSTMCell) and mask is None and (
+    """Whether this layer direction runs oneDNN's LSTM: not while torch.compile or torch.export
+    traces, where its decomposition unrolls the T steps (a graph per T; export fails on a
+    dynamic T) and the operators of ``ops`` keep T symbolic."""
+    return isinstance(cell, LSTMCell) and mask is None and not torch.compiler.is_compiling() and (
         cell.hidden_size < ONEDNN_BELOW or not kernels.compiled(x))
 
 
