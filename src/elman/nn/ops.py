@@ -13,8 +13,8 @@ buffers they allocate (``pool``), never into their inputs.
   ``elman::{cell}_scan_backward`` (``torch.library.custom_op``): ``register_fake`` gives the
   shapes of their results, so a graph is traced through them for any T and B, and
   ``register_autograd`` makes the backward operator their gradient, so AOTAutograd puts it
-  into the compiled backward graph. Eager calls skip the dispatcher, which measured 100-200
-  us per layer direction and training step.
+  into the compiled backward graph. Eager calls skip the dispatcher, which measured about
+  80 us of CPU per layer direction and training step (forward and backward).
 
 Shapes, time-major: x (T, B, I); h0, c0 (B, H); mask (T, B) bool or None; W_F (G*H, I), W_R
 (G*H, H), b (G*H,) with G = 1 (elman), 4 (lstm), 3 (gru). ``needs`` (x, W_F, b) says which
@@ -35,7 +35,8 @@ from . import kernels, pool
 class Scan:
     """One cell's fast path: ``forward(*inputs)``, ``setup(ctx, inputs, output)`` (what
     backward keeps) and ``grads(ctx, *output_grads)`` (a gradient per input) for eager mode;
-    ``op`` the forward operator, whose autograd is the same with the backward operator."""
+    ``op`` the forward operator, whose autograd runs the same setup and grads with the
+    backward operator in place of the backward function."""
     op: Callable
     forward: Callable
     setup: Callable
@@ -53,7 +54,7 @@ def run(scan: Scan, x: Tensor, *inputs):
 
 class _Eager(torch.autograd.Function):
     """A Scan as one autograd node; its last input is the Scan. The copy of x is made inside
-    it: outside, it measured 5-10 us more a step (one more node)."""
+    it, so that it is no autograd node of its own."""
 
     @staticmethod
     def forward(ctx, x, *args):
