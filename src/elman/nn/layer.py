@@ -87,7 +87,7 @@ class RNN(nn.Module):
             ``elman.nn.kernels``); "auto" takes "fast" for sequences
             longer than one step and "loop" for single steps (streaming), where the fast
             path has nothing to batch, and "fast" for any T while torch.compile or
-            torch.export traces (see docs/export.md).
+            torch.export traces (see docs/compile.md).
 
     Parameters are ``layers.{l}.W_F``, ``layers.{l}.W_R``, ``layers.{l}.b`` (l from 0), and
     ``layers_reverse.{l}.*`` for the reverse direction; see ``elman.nn.cells`` for layouts.
