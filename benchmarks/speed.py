@@ -5,6 +5,7 @@
     python benchmarks/speed.py --scaling       # time against T and B, peak memory of a step
     python benchmarks/speed.py --streaming     # per-token latency at batch 1
     python benchmarks/speed.py --train         # tokens/s of the default job's training step
+    python benchmarks/speed.py --compile       # the training step, eager against torch.compile
     python benchmarks/speed.py --python-loop   # the grid with the fast path's loop in Python
     python benchmarks/speed.py --shared        # with a busy process: threaded vs batch split
 
@@ -322,33 +323,72 @@ def streaming():
           "logits included")
 
 
+def job_model(backend: str = "auto"):
+    """The default job's model (GRU 384, embedding 64, vocabulary 104, dropout 0.2), seeded."""
+    from elman.models import LanguageModel
+
+    torch.manual_seed(0)
+    model = LanguageModel(104, [384], embed_dim=64, cell="gru", dropout=0.2)
+    model.rnn.backend = backend
+    return model
+
+
+def job_step(model, forward, tokens):
+    """The default job's training step on tokens (B, T+1): forward (model itself or its
+    compiled form), cross-entropy, backward, clip 1, Adam."""
+    from elman.losses import cross_entropy
+
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+
+    def step():
+        opt.zero_grad()
+        logits, _ = forward(tokens[:, :-1])
+        cross_entropy(logits, tokens[:, 1:], reduction="step").backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    return step
+
+
 def train_tokens_per_s(repeats: int):
     """The default job's training step (GRU 384, embedding 64, batch 32 x 100, Adam, clip 1):
     the plain loop ("before"), the fast path with its time loop in Python (the fallback where
     the C part did not build) and in C ("after")."""
-    from elman.losses import cross_entropy
-    from elman.models import LanguageModel
-
     print("\ndefault job training step: GRU [384], embedding 64, vocabulary 104, batch 32 x 100")
     print(f"{'backend':<16}{'ms/step':>10}{'tokens/s':>12}")
     tokens = torch.randint(0, 104, (32, 101))
     for name, backend, compiled in [("loop", "loop", False), ("fast, Python", "fast", False),
                                     ("fast, C", "fast", True)]:
         kernels.ENABLED = compiled
-        torch.manual_seed(0)
-        model = LanguageModel(104, [384], embed_dim=64, cell="gru", dropout=0.2)
-        model.rnn.backend = backend
-        opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-
-        def step():
-            opt.zero_grad()
-            logits, _ = model(tokens[:, :-1])
-            cross_entropy(logits, tokens[:, 1:], reduction="step").backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-        ms = median_ms(step, repeats)
+        model = job_model(backend)
+        ms = median_ms(job_step(model, model, tokens), repeats)
         print(f"{name:<16}{ms:>10.1f}{32 * 100 / ms * 1e3:>12,.0f}", flush=True)
     kernels.ENABLED = True
+
+
+def compiled_steps(repeats: int):
+    """A training step eager and under torch.compile (inductor, fullgraph=True), timed in
+    turns on the same model: the default job (the model compiled; loss, clipping and Adam
+    eager) and one layer of each cell at T,B,I,H = 100,32,64,256 (forward and backward).
+    ``compile s`` is the first compiled step, compilation included."""
+    print("\ntraining step, eager against torch.compile(fullgraph=True), inductor")
+    print(f"{'model':<26}{'eager ms':>10}{'compiled':>10}{'ratio':>7}{'compile s':>11}")
+    tokens = torch.randint(0, 104, (32, 101))
+    model = job_model()
+    runs = [("default job, GRU 384", model, lambda m: job_step(model, m, tokens))]
+    T, B, I, H = 100, 32, 64, 256
+    x = torch.randn(B, T, I, requires_grad=True)
+    for cell in GATES:
+        torch.manual_seed(0)
+        runs.append((f"{cell} x1, H={H}", RNN(I, [H], cell=cell), lambda m: torch_step(m, x)))
+    for name, module, make_step in runs:
+        eager, compiled = make_step(module), make_step(torch.compile(module, fullgraph=True))
+        start = time.perf_counter()
+        compiled()
+        compile_s = time.perf_counter() - start
+        ms = round_robin_ms({"eager": eager, "compiled": compiled}, repeats)
+        print(f"{name:<26}{ms['eager']:>10.1f}{ms['compiled']:>10.1f}"
+              f"{ms['eager'] / ms['compiled']:>7.2f}{compile_s:>11.1f}", flush=True)
+    print("ratio: eager time over compiled (above 1: compiled is faster)")
 
 
 def _peak_bytes(prof) -> int:
@@ -373,6 +413,7 @@ def main():
     p.add_argument("--scaling", action="store_true", help="time against T and B, peak memory")
     p.add_argument("--streaming", action="store_true", help="per-token latency at batch 1")
     p.add_argument("--train", action="store_true", help="tokens/s of the default job's step")
+    p.add_argument("--compile", action="store_true", help="eager against torch.compile")
     p.add_argument("--shared", action="store_true", help="beside a busy process")
     p.add_argument("--loop-max-h", type=int, default=512,
                    help="time the plain loop only up to this width (it is slow)")
@@ -398,6 +439,8 @@ def main():
         streaming()
     elif args.train:
         train_tokens_per_s(repeats)
+    elif args.compile:
+        compiled_steps(repeats)
     elif args.shared:
         shared(repeats)
     else:

@@ -35,7 +35,8 @@ class LanguageModel(Summarized, nn.Module):
         if tokens.dim() != 2 or tokens.dtype != torch.long:
             raise bad("tokens", "a (B, T) int64 tensor", f"{tuple(tokens.shape)} {tokens.dtype}")
         V = self.output.out_features
-        if tokens.numel() and (int(tokens.min()) < 0 or int(tokens.max()) >= V):
+        values = tokens.numel() and not torch.compiler.is_compiling()  # as elman.RNN checks
+        if values and (int(tokens.min()) < 0 or int(tokens.max()) >= V):
             raise bad("tokens", f"ids in 0..{V - 1}", f"ids in {int(tokens.min())}..{int(tokens.max())}")
         h, state = self.rnn(self.embedding(tokens), lengths, state)
         return self.output(self.drop(h)), state

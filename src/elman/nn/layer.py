@@ -86,7 +86,8 @@ class RNN(nn.Module):
             hand-written backward and its time loop in C (see ``elman.nn.fast`` and
             ``elman.nn.kernels``); "auto" takes "fast" for sequences
             longer than one step and "loop" for single steps (streaming), where the fast
-            path has nothing to batch.
+            path has nothing to batch, and "fast" for any T while torch.compile or
+            torch.export traces (see docs/compile.md).
 
     Parameters are ``layers.{l}.W_F``, ``layers.{l}.W_R``, ``layers.{l}.b`` (l from 0), and
     ``layers_reverse.{l}.*`` for the reverse direction; see ``elman.nn.cells`` for layouts.
@@ -139,11 +140,13 @@ class RNN(nn.Module):
         (outputs (B, T, D*H_L), final state of every layer)."""
         lengths = check_inputs(self, x, lengths, state)
         B, T, _ = x.shape
-        full = lengths is None or bool((lengths == T).all())
+        tracing = torch.compiler.is_compiling()  # no branch on T or on the values of lengths
+        full = lengths is None or (not tracing and bool((lengths == T).all()))
         mask = None if full else (torch.arange(T, device=x.device)[:, None] < lengths)[..., None]
         rev = None if full else reverse_index(lengths, T)
         state = self.zero_state(B, x) if state is None else state
-        run = fast.scan if self.backend == "fast" or (self.backend == "auto" and T > 1) else scan
+        fast_path = self.backend == "fast" or (self.backend == "auto" and (tracing or T > 1))
+        run = fast.scan if fast_path else scan
         x = x.transpose(0, 1)  # time-major inside: (T, B, features)
         whole = fast.lstm_stack(self, x, state, mask) if run is fast.scan else None
         if whole is not None:
