@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from test_serve import FIXTURES, Server, post, served  # noqa: E402
 from elman import baselines  # noqa: E402
 from elman.music import wav_bytes  # noqa: E402
 from elman.nn.summary import summarize  # noqa: E402
+from elman.serve.app import STATIC  # noqa: E402
 
 RUNS = ["lm", "lm-word", "classify", "tag", "sort", "translate", "forecast", "music", "digits"]
 TEXT = 'He said "look (there)" and\nthe cat sat on the mat.'
@@ -39,10 +41,12 @@ def test_the_page_and_its_files_come_from_the_package(site):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    for name in ("app.js", "style.css"):
-        r = client.get(f"/static/{name}")
-        assert r.status_code == 200 and name in page.text
-        assert "http://" not in r.text and "https://" not in r.text        # no CDN
+    assert "/static/app.js" in page.text and "/static/style.css" in page.text
+    for path in STATIC.iterdir():
+        r = client.get(f"/static/{path.name}")
+        assert r.status_code == 200 and r.text == path.read_text(encoding="utf-8")
+        urls = set(re.findall(r"\w+://[^\s\"'`)]*", r.text))
+        assert urls <= {"http://www.w3.org/2000/svg"}, urls               # no CDN, no fetch
     assert "/" not in client.get("/openapi.json").json()["paths"]
 
 
