@@ -83,10 +83,10 @@ def ranking(a: np.ndarray, tokens: list[str]) -> dict[str, dict]:
 
 def gradient_norms(rnn: RNN, x: torch.Tensor,
                    loss_of: Callable[[torch.Tensor], torch.Tensor]) -> tuple[float, list]:
-    """x (1, T, I) with its graph to the parameters; ``loss_of(a_T)`` (the top layer's last
-    activation, (1, H_L)) -> (L, norms[l][t] = ||dL/da_t|| of layer l at step t)."""
+    """x (1, T, I), ``loss_of(a_T)`` (the top layer's last activation, (1, H_L)) ->
+    (L, norms[l][t] = ||dL/da_t|| of layer l at step t)."""
     with torch.enable_grad():
-        steps = unroll(rnn, x)
+        steps = unroll(rnn, x.detach().requires_grad_())
         loss = loss_of(steps[-1][-1])
         flat = [a for layer in steps for a in layer]
         grads = torch.autograd.grad(loss, flat, allow_unused=True)

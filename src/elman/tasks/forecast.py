@@ -367,6 +367,7 @@ class ForecastTask(Task):
 
     def backtest_from(self, models: list, series: Series, origin: int, steps: int, fitted,
                       where: str) -> dict:
+        """``backtest``'s answer for one origin, ``fitted`` the ARIMA baseline."""
         values = series.values
         times = series.times if series.times is not None else np.arange(len(values))
         truth = values[origin:origin + steps]

@@ -274,7 +274,7 @@ class LanguageModelTask(Task):
             ids, tokens = self.inside_tokens(text, f"inputs[{i}]", 2)
             x = torch.tensor([ids[:-1]], device=device_of(model))
             target = torch.tensor([ids[-1]], device=device_of(model))
-            with evaluating(model), torch.enable_grad():
+            with evaluating(model):
                 loss, norms = inside.gradient_norms(
                     model.rnn, model.embedding(x),
                     lambda a: nn.functional.cross_entropy(model.output(a), target))

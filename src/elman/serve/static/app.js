@@ -65,7 +65,6 @@ function renderRun(model) {
   const main = document.getElementById("run");
   const routes = routesOf(model);
   const used = new Set();
-  const sections = [];
   main.replaceChildren(h("h2", {id: "run-title", tabindex: "-1", text: model.name}), h("p", {class: "facts"},
     `${model.task} · ${model.cell} · widths ${model.hidden_sizes.join(", ")} · `
     + `${model.parameters.toLocaleString("en")} parameters`
@@ -75,7 +74,6 @@ function renderRun(model) {
     const help = view.needs.length ? routes[view.needs[0].split(":")[0]].help : null;
     const {section, show} = viewSection(`${model.name}-${view.id}`, view.title, help);
     section.dataset.view = view.id;
-    sections.push(section);
     main.append(section);
     fill(view, model, routes, show, section);
   }
