@@ -19,7 +19,8 @@ LOWER = ["elman.data", "elman.data.audio", "elman.data.batching", "elman.data.co
          "elman.data.features", "elman.data.labeled", "elman.data.music", "elman.data.pairs",
          "elman.data.sequences", "elman.data.series", "elman.data.synthetic",
          "elman.data.tokenizers", "elman.data.vectors", "elman.data.words", "elman.bleu",
-         "elman.baselines", "elman.music", "elman.runtime", "elman.nn.summary"]
+         "elman.baselines", "elman.music", "elman.runtime", "elman.nn.summary",
+         "elman.export", "elman.export.bundle"]
 
 
 def loaded_optional(modules: list[str]) -> list[str]:
@@ -63,7 +64,7 @@ def test_a_missing_optional_package_names_its_extra(monkeypatch, package):
 
 
 def test_extras_table_and_messages(monkeypatch):
-    assert set(EXTRAS.values()) == {"text", "speech", "music", "forecast", "serve"}
+    assert set(EXTRAS.values()) == {"text", "speech", "music", "forecast", "serve", "export"}
     block(monkeypatch, "statsmodels")
     with pytest.raises(ElmanError, match=r"^forecast: .*statsmodels \(pip install "
                                          r"'elman\[forecast\]'\)"):

@@ -507,7 +507,8 @@ def test_bad_algorithmic_settings(flags, message, tmp_path):
 
 def test_a_run_of_the_wrong_task(sort_run):
     with pytest.raises(ElmanError, match=r"run: expected a run of a task with the translate "
-                       r"command \(translate\), got a sort run \(its commands: eval, predict\)"):
+                       r"command \(translate\), got a sort run \(its commands: eval, predict, "
+                       r"export\)"):
         main_raising(["translate", str(sort_run), "I am cold."])
 
 

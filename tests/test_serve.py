@@ -291,3 +291,14 @@ def test_model_threads_are_not_raced(fleet):
     assert all(r.status_code == 200 for r in replies)
     for r in replies[:8]:
         assert [t for t, _ in r.json()["outputs"][0]] == [t for t, _ in alone["outputs"][0]]
+
+
+def test_a_first_input_that_fails_opens_no_session():
+    runs, app = served(["lm"], Limits(max_sessions=1))
+    with Server(app) as client:
+        status, first = post(client, "/v1/lm/session", input="to be")
+        assert status == 200
+        status, bad = post(client, "/v1/lm/session", input="")
+        assert status == 422 and bad["field"] == "input"
+        status, again = post(client, "/v1/lm/session", input=" or", session=first["session"])
+        assert status == 200 and again["open_sessions"] == 1       # the first one survived

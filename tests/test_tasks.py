@@ -131,8 +131,8 @@ def test_saved_config_has_three_sections(tmp_path):
 
 
 def test_the_worked_example_of_docs_tasks_md_is_a_whole_task(tmp_path, monkeypatch, capsys):
-    """The parity task of docs/tasks.md, as listed there, trains, evaluates, predicts and
-    resumes with one registry line and no change anywhere else."""
+    """The parity task of docs/tasks.md, as listed there, trains, evaluates, predicts,
+    exports and resumes with one registry line and no change anywhere else."""
     import importlib.util
 
     import elman.tasks
@@ -145,7 +145,7 @@ def test_the_worked_example_of_docs_tasks_md_is_a_whole_task(tmp_path, monkeypat
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "elman.tasks.parity", module)
     spec.loader.exec_module(module)
-    monkeypatch.setitem(elman.tasks.TASKS, "parity", ("parity:ParityTask", "eval"))
+    monkeypatch.setitem(elman.tasks.TASKS, "parity", ("parity:ParityTask", "eval export"))
     run = tmp_path / "run"
     assert main(["train", "--task", "parity", "--bits", "3", "--strings", "64", "--cell",
                  "lstm", "--hidden-sizes", "8", "--embed-dim", "4", "--batch-size", "8",
@@ -163,4 +163,6 @@ def test_the_worked_example_of_docs_tasks_md_is_a_whole_task(tmp_path, monkeypat
     from elman.io import checkpoint
     answers = task.predict([checkpoint.load(run).model], ["011", "111", "000"])
     assert all(isinstance(a, bool) for a in answers)
+    assert main(["export", str(run), "--format", "numpy"]) == 0        # no onnx needed
+    assert (run / "export-numpy" / "model.safetensors").exists()
     assert main(["train", "--resume", str(run), "--max-steps", "9", "--quiet"]) == 0

@@ -26,6 +26,8 @@ EXTRAS = {
     "statsmodels": "forecast",
     "fastapi": "serve",
     "uvicorn": "serve",
+    "onnx": "export",
+    "onnxruntime": "export",
 }
 
 

@@ -11,6 +11,7 @@
     elman forecast RUN --steps N [--origin valid|end] [--plot FILE.png]
     elman summary (RUN | --input-size I --hidden-sizes H[,H...] [--output-size K] ...)
     elman transcribe RUN file.wav [--beam N]
+    elman export RUN [--format onnx|numpy] [--out DIR]
 
 ``elman train`` with no arguments is the main job: a character language model of Python's
 built-in documentation, trained for about four minutes, then a sample and the validation bits

@@ -195,15 +195,21 @@ def add_session(e: Endpoint) -> None:
                   session=(str | None, Field(None, description="the id a previous answer "
                                              "gave; none: a new session")))
 
+    async def step(state, body) -> tuple:
+        params = e.params(body)
+        return await within(asyncio.get_running_loop().run_in_executor(
+            e.executor, lambda: e.call(state, body.input, **params)), e.limits)
+
     async def session(body: Body) -> dict:
         check_inputs([body.input], e.limits, "input")
-        params = e.params(body)
-        sid, record = sessions.open() if body.session is None else \
-            (body.session, sessions.get(body.session))
-        async with record.lock:
-            loop = asyncio.get_running_loop()
-            record.state, output = await within(loop.run_in_executor(
-                e.executor, lambda: e.call(record.state, body.input, **params)), e.limits)
+        if body.session is None:                      # opened once its first input is read
+            state, output = await step(None, body)
+            sid, record = sessions.open()
+            record.state = state
+        else:
+            sid, record = body.session, sessions.get(body.session)
+            async with record.lock:
+                record.state, output = await step(record.state, body)
         return {"session": sid, "output": output, "open_sessions": len(sessions)}
 
     async def close(sid: str) -> dict:

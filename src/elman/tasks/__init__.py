@@ -10,18 +10,18 @@ from ..errors import bad
 
 # name: ("module:Class", "the commands it offers")
 TASKS = {
-    "lm": ("lm:LanguageModelTask", "eval generate next"),
-    "classify": ("classify:ClassifyTask", "eval predict"),
-    "tag": ("tag:TagTask", "eval predict"),
-    "digits": ("digits:DigitsTask", "eval transcribe"),
-    "digit-sequences": ("digit_sequences:DigitSequencesTask", "eval transcribe"),
-    "forecast": ("forecast:ForecastTask", "eval forecast"),
-    "music": ("music:MusicTask", "eval generate"),
-    "sort": ("algorithmic:SortTask", "eval predict"),
-    "reverse": ("algorithmic:ReverseTask", "eval predict"),
-    "copy": ("algorithmic:CopyTask", "eval predict"),
-    "add": ("algorithmic:AddTask", "eval predict"),
-    "translate": ("translate:TranslateTask", "eval translate"),
+    "lm": ("lm:LanguageModelTask", "eval generate next export"),
+    "classify": ("classify:ClassifyTask", "eval predict export"),
+    "tag": ("tag:TagTask", "eval predict export"),
+    "digits": ("digits:DigitsTask", "eval transcribe export"),
+    "digit-sequences": ("digit_sequences:DigitSequencesTask", "eval transcribe export"),
+    "forecast": ("forecast:ForecastTask", "eval forecast export"),
+    "music": ("music:MusicTask", "eval generate export"),
+    "sort": ("algorithmic:SortTask", "eval predict export"),
+    "reverse": ("algorithmic:ReverseTask", "eval predict export"),
+    "copy": ("algorithmic:CopyTask", "eval predict export"),
+    "add": ("algorithmic:AddTask", "eval predict export"),
+    "translate": ("translate:TranslateTask", "eval translate export"),
 }
 
 

@@ -31,7 +31,7 @@ from ..data.vocab import Vocab
 from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_count, parse_optional, parse_positive_int
-from .base import TEST, Command, Route, Scored, eval_command, flag, print_metrics
+from .base import TEST, Command, Route, Scored, eval_command, export_command, flag, print_metrics
 from .seq2seq import (
     BEAM,
     BEAM_PARAMS,
@@ -103,6 +103,7 @@ class AlgorithmicTask(Seq2SeqTask):
             flag("text", nargs="?", help="one input, e.g. \"5 3 9 1\" or \"12 + 345\" (or "
                  "give --input)"),
             INPUT, OUTPUT, BEAM, LENGTH_PENALTY)),
+        export_command(),
     )
     routes = (
         Route("predict", "the model's answer to each input", "predict",
@@ -202,6 +203,11 @@ class AlgorithmicTask(Seq2SeqTask):
     def what(self) -> str:
         """What a sequence holds, for ``describe``."""
         return f"integers from 0-{self.numbers - 1}"
+
+    def source_usage(self) -> str:
+        return ("source tokens: the input's numbers or digits and '+' as elman predict reads "
+                "them (elman.data.synthetic.split_source); the answer: the output tokens "
+                f"joined by {self.separator!r}")
 
     # --- model -----------------------------------------------------------------------------
 

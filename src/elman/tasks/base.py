@@ -11,9 +11,12 @@ A task is one class in one module under ``elman.tasks`` plus one line in the reg
   without reading any data, ready for ``predict`` and, after ``load`` and ``eval_batches``
   of a file, ``evaluate``.
 
-The commands a task offers on the command line (``eval`` always; ``generate``, ``predict``,
-``translate``, ``transcribe``, ``forecast``, ``next``, ...) are its ``commands``: each names
-the method that runs it and its own flags, so the CLI discovers them.
+The commands a task offers on the command line (``eval`` and ``export`` always; ``generate``,
+``predict``, ``translate``, ``transcribe``, ``forecast``, ``next``, ...) are its ``commands``:
+each names the method that runs it and its own flags, so the CLI discovers them. ``export``
+writes the run's model for inference without elman: the graphs the task chooses
+(``onnx_graphs``), its vocabulary and ``meta`` as JSON, and what a caller must do around the
+model (``export_usage``).
 
 ``eval`` scores one of: the run's validation split (the default; it picked ``best/``), its
 test split (``--split test``, where the task keeps one: ``test_data``; never used to choose
@@ -24,7 +27,7 @@ test split (``--split test``, where the task keeps one: ``test_data``; never use
 import argparse
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -143,6 +146,19 @@ def eval_split(args: argparse.Namespace) -> str:
     return split
 
 
+FORMATS = ("onnx", "numpy")
+
+
+def export_command() -> Command:
+    """The ``export`` command every task offers: --format and --out."""
+    return Command("export", "write the model for inference without elman: ONNX graphs "
+                   "(onnxruntime) or the NumPy runtime's arrays, beside the JSON a caller "
+                   "needs (vocabulary, labels, settings, usage)", "cmd_export", (
+                       flag("--format", default="onnx", help="onnx or numpy (default: onnx)"),
+                       flag("--out", metavar="DIR", default=None, help="the folder to write "
+                            "(replaced whole; default: export-FORMAT in the run folder)")))
+
+
 @dataclass
 class Run:
     """A trained run as a command sees it: where it is, its config and its model."""
@@ -167,7 +183,7 @@ class Task:
 
     name: ClassVar[str]
     Options: ClassVar[type]                      # a dataclass of ``elman.options.opt`` fields
-    commands: ClassVar[tuple[Command, ...]] = (eval_command(),)
+    commands: ClassVar[tuple[Command, ...]] = (eval_command(), export_command())
     routes: ClassVar[tuple[Route, ...]] = ()    # what ``elman serve`` offers of this task
     monitor: ClassVar[str] = "loss"              # the validation figure that picks best/
     vocab = None                                 # the input vocabulary, if tokens are read
@@ -246,6 +262,19 @@ class Task:
         """One line on the data, for the start of a training run."""
         return f"data: {self.source!r}"
 
+    # --- export ----------------------------------------------------------------------------
+
+    def onnx_graphs(self, model) -> dict:
+        """{name: onnx.ModelProto}: the graphs ``export --format onnx`` writes (default: the
+        architecture's, ``elman.export.models.graphs``)."""
+        from ..export.models import graphs
+        return graphs(model)
+
+    def export_usage(self) -> list[str]:
+        """What a caller of the exported model does around it: how inputs are made from the
+        task's data and how outputs are read, one line each (export.json's "usage")."""
+        return []
+
     # --- commands --------------------------------------------------------------------------
 
     def eval_data(self, run: Run, path: str | None, *, train: "TrainConfig | None" = None):
@@ -286,6 +315,23 @@ class Task:
     def cmd_eval(self, run: Run, args: argparse.Namespace) -> int:
         batches, scored = self.scored_data(run, args)
         print_metrics(self.evaluate(run.model, batches), args, self.report, scored)
+        return 0
+
+    def cmd_export(self, run: Run, args: argparse.Namespace) -> int:
+        """Write the export folder (``elman.export.bundle``) and list what it holds."""
+        from ..export import bundle
+        from ..models import architecture_of
+        fmt = parse_choice(FORMATS)("format", args.format)
+        out = Path(args.out) if args.out else run.folder / f"export-{fmt}"
+        manifest = {"task": self.name, "architecture": architecture_of(run.model),
+                    "options": asdict(self.options), "usage": self.export_usage()}
+        files = {"vocab.json": self.vocab.to_dict() if self.vocab is not None else None,
+                 "task.json": self.meta()}
+        if fmt == "onnx":
+            path = bundle.write_onnx(out, self.onnx_graphs(run.model), manifest, files)
+        else:
+            path = bundle.write_numpy(out, run.model, manifest, files)
+        print(f"{path}: {', '.join(sorted(p.name for p in path.iterdir()))}")
         return 0
 
 

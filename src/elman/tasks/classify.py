@@ -97,6 +97,16 @@ class ClassifyTask(labeled.LabeledTask):
         return (f"data: {self.source!r}, {self.n_train:,} train and {self.n_valid:,} valid "
                 f"texts, {len(self.labels)} labels, vocabulary of {len(self.vocab):,} words")
 
+    def export_usage(self) -> list[str]:
+        usage = ["ids (B, T): each text split on whitespace (lower-cased when "
+                 "options.lowercase), each word's id in vocab.json (<unk>'s for one not in "
+                 "it), 0-padded; lengths (B,): words per text"]
+        if self.pieces:
+            usage.append("pieces (B, T, P), piece_counts (B, T): each word's piece ids in "
+                         f"the {self.options.vectors} vectors' table (elman.data.vectors, its "
+                         "tokenizer), 0-padded, and how many are real")
+        return usage + ["y (B, K): logits over task.json's labels (softmax: probabilities)"]
+
     def build_model(self, model: "ModelConfig") -> ManyToOne:
         if len(self.labels) < 2:
             raise bad("data", "at least 2 different labels to classify", self.labels)

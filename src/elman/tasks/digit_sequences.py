@@ -32,7 +32,7 @@ from ..errors import bad
 from ..models import ManyToMany
 from ..models.ctc import BLANK, edit_distance, greedy_decode, prefix_beam_search
 from ..options import opt, parse_int_range, parse_positive_int
-from .base import Command, Param, Route, eval_command, flag, print_metrics
+from .base import Command, Param, Route, eval_command, export_command, flag, print_metrics
 from .speech import FILE, SpeechOptions, SpeechTask, evaluating
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ class DigitSequencesTask(SpeechTask):
                      "digits of its name) or the held-out utterances"),
         Command("transcribe", "the digit string heard in a WAV file", "cmd_transcribe",
                 (FILE, BEAM)),
+        export_command(),
     )
     routes = (Route("transcribe", "the digit string heard in each uploaded WAV file",
                     "predict_wavs", kind="upload", input="a WAV file", params=(
@@ -156,6 +157,12 @@ class DigitSequencesTask(SpeechTask):
         return Utterances([audio.read_wav(r.path, rate) for r in recordings],
                           [r.digits for r in recordings], self.options.max_digits, rate,
                           self.wave_frames)
+
+    def export_usage(self) -> list[str]:
+        return [self.frames_usage(), "y (B, T, 11): each frame's logits over the CTC classes, "
+                "0 the blank and d + 1 the digit d; decoding is the caller's: greedy takes "
+                "the argmax of each real frame, merges repeats and drops blanks "
+                "(elman.models.ctc, also prefix beam search)"]
 
     def describe(self) -> str:
         o = self.options

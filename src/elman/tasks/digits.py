@@ -21,7 +21,7 @@ from ..losses import cross_entropy
 from ..models import ManyToOne
 from ..models.many_to_one import POOLINGS
 from ..options import opt, parse_choice, parse_positive_int
-from .base import Command, Route, eval_command, flag, print_metrics
+from .base import Command, Route, eval_command, export_command, flag, print_metrics
 from .labeled import confusion_metrics, confusion_report, report
 from .speech import FILE, SpeechOptions, SpeechTask, evaluating
 
@@ -54,6 +54,7 @@ class DigitsTask(SpeechTask):
         Command("transcribe", "the digit of a WAV file and its probability", "cmd_transcribe",
                 (FILE, flag("--beam", default="8", help="unused by a digits run (the prefix "
                             "beam width of a digit-sequences run)"))),
+        export_command(),
     )
     routes = (Route("transcribe", "the digit spoken in each uploaded WAV file and its "
                     "probability", "predict_wavs", kind="upload", input="a WAV file"),)
@@ -93,6 +94,9 @@ class DigitsTask(SpeechTask):
 
     def meta(self) -> dict:
         return {**super().meta(), "labels": self.labels}
+
+    def export_usage(self) -> list[str]:
+        return [self.frames_usage(), "y (B, K): logits over task.json's labels (the digits)"]
 
     def describe(self) -> str:
         return self.describe_data(f", {len(self.labels)} digits")

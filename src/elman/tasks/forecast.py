@@ -47,6 +47,7 @@ from .base import (
     Scored,
     Task,
     eval_command,
+    export_command,
     flag,
     print_metrics,
 )
@@ -125,6 +126,7 @@ class ForecastTask(Task):
                          "part starts, beside the truth (default); end: after the last value"),
                     flag("--plot", metavar="FILE", default=None, help="PNG of history, "
                          "forecast and truth (default: forecast.png in the run folder)"))),
+        export_command(),
     )
     routes = (
         Route("forecast", "the next horizon values after each history", "predict",
@@ -234,6 +236,15 @@ class ForecastTask(Task):
         return (f"data: {self.source!r} column {self.series.name!r}, {n:,} values "
                 f"({self.n_train:,} train, {self.test_start - self.n_train:,} valid{test}); "
                 f"windows of {o.window} -> the next {o.horizon} ({o.forecast_shape})")
+
+    def export_usage(self) -> list[str]:
+        o = self.options
+        y = "y (B, horizon)" if o.forecast_shape == "many_to_one" else \
+            "y (B, T, horizon), the last step's row"
+        return [f"x (B, T, 1): the last window ({o.window}) values, scaled: (value - mean) / "
+                "std with task.json's mean and std; lengths (B,): T",
+                f"{y}: the next horizon ({o.horizon}) values, scaled: value = y * std + mean; "
+                "to forecast further, append them and run again (ForecastTask.forecast)"]
 
     # --- model -----------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from ..io.inputs import read_input, write_output
 from ..losses import cross_entropy
 from ..models import ManyToOne
 from ..options import opt, parse_flag, parse_fraction, parse_positive_int
-from .base import Command, Run, Task, data_name, eval_command, flag, print_metrics
+from .base import Command, Run, Task, data_name, eval_command, export_command, flag, print_metrics
 
 if TYPE_CHECKING:
     from ..training.config import TrainConfig
@@ -191,6 +191,7 @@ def commands(predict_help: str) -> tuple[Command, ...]:
             ENSEMBLE,
             flag("--output", metavar="FILE", help="write here (atomically) instead of "
                  "stdout"))),
+        export_command(),
     )
 
 

@@ -37,7 +37,7 @@ from ..options import (
     parse_positive,
     parse_positive_int,
 )
-from .base import Command, Param, Route, Task, eval_command, flag, print_metrics
+from .base import Command, Param, Route, Task, eval_command, export_command, flag, print_metrics
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
@@ -87,6 +87,7 @@ class LanguageModelTask(Task):
         Command("next", "the likeliest next words of a word language model", "cmd_next", (
             flag("prompt", help="the text so far"),
             flag("-k", "--top-k", dest="k", default="5", help="how many words (default: 5)"))),
+        export_command(),
     )
     routes = (
         Route("next", "the k likeliest next tokens after each prompt, with probabilities",
@@ -188,6 +189,17 @@ class LanguageModelTask(Task):
         return [[[w, p] for w, p in next_words(models[0], self.vocab, prompt, k,
                                                  self.options.lowercase)]
                 for prompt in inputs]
+
+    def export_usage(self) -> list[str]:
+        unit = "character" if self.vocab.level == "char" else \
+            "word (elman.data.words tokens)"
+        return [f"tokens: the id of each {unit} in vocab.json's tokens (lower-cased first when "
+                "options.lowercase), unk's id for one not in it",
+                "model: tokens (B, T), lengths (B,), h0_l (c0_l) zeros at the start -> logits "
+                "(B, T, V) over the next token and h_l (c_l), the states after each "
+                "sequence's last real step, the h0_l (c0_l) of the next window",
+                "step: token (B,), h0_l (c0_l) -> the next token's logits (B, V) and the new "
+                "states: sample softmax(logits / temperature) and feed it back to generate"]
 
     # --- serving ---------------------------------------------------------------------------
 

@@ -38,7 +38,17 @@ from ..options import (
     parse_positive,
     parse_positive_int,
 )
-from .base import Command, Param, Route, Run, Task, eval_command, flag, print_metrics
+from .base import (
+    Command,
+    Param,
+    Route,
+    Run,
+    Task,
+    eval_command,
+    export_command,
+    flag,
+    print_metrics,
+)
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
@@ -73,6 +83,7 @@ class MusicTask(Task):
             flag("--temperature", default="0.8", help="> 0; lower is safer (default: 0.8)"),
             flag("--seed", default=None, help="seed for a repeatable piece (and opening "
                  "chord)"))),
+        export_command(),
     )
     routes = (
         Route("generate", "a piece sampled after each opening chord: the MIDI pitches "
@@ -138,6 +149,18 @@ class MusicTask(Task):
         steps = self.train_batches.steps
         return (f"data: {self.source!r}, {self.n_train:,} train pieces ({steps:,} predicted "
                 f"steps) and {self.n_valid:,} valid pieces, {KEYS} keys")
+
+    def onnx_graphs(self, model) -> dict:
+        """The many-to-many graph with the states as inputs and outputs, to stream."""
+        from ..export.models import many_to_many
+        return many_to_many(model, states=True)
+
+    def export_usage(self) -> list[str]:
+        return ["x (B, T, 88): piano-roll frames, key k (MIDI pitch 21 + k) 1.0 when "
+                "sounding; lengths (B,): frames per piece; h0_l (c0_l): zeros at the start",
+                "y (B, T, 88): each key's logit of the next frame (sigmoid: the probability "
+                "it sounds); to generate, sample a frame and feed it back (T = 1) with h_l "
+                "(c_l), starting from an opening chord of task.json's openings"]
 
     # --- model -----------------------------------------------------------------------------
 

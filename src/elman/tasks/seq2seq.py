@@ -217,6 +217,21 @@ class Seq2SeqTask(Task):
             attn.append(None if weights is None else weights[b, :n + (n < len(row))].cpu())
         return out, attn
 
+    def export_usage(self) -> list[str]:
+        return [self.source_usage(),
+                "encoder: src (B, S) (ids in vocab.json, 0-padded), src_lengths (B,) -> h_l "
+                "(c_l), the decoder's first h0_l (c0_l), and with attention memory, which "
+                "decoder_step reads at every step with src_lengths",
+                f"decoder_step: token (B,) from <s> (id {self.bos} in task.json's target "
+                "tokens) -> logits (B, V) and h_l (c_l): take the argmax leaving out <s>, feed "
+                f"it back with h_l (c_l) as h0_l (c0_l); stop at </s> (id {self.eos}) or a "
+                f"length limit (elman's: {self.max_output(10)} steps for 10 source tokens); "
+                "beam search is the caller's (elman.models.beam)"]
+
+    def source_usage(self) -> str:
+        """How a caller makes the source tokens and reads the output tokens."""
+        raise NotImplementedError
+
     def max_output(self, S: int) -> int:
         """Decoding steps for sources of S tokens."""
         raise NotImplementedError

@@ -163,6 +163,12 @@ class SpeechTask(Task):
     def meta(self) -> dict:
         return {"features": self.settings.to_dict(), "normaliser": self.normaliser.to_dict()}
 
+    def frames_usage(self) -> str:
+        """How a caller makes the model's inputs from recordings (export.json's usage)."""
+        return ("x (B, T, F): each recording's frames as elman.data.features computes them "
+                "with task.json's features (read at their sample_rate, mono), minus the "
+                "normaliser's mean, over its std; 0-padded; lengths (B,): frames per recording")
+
     def describe_data(self, what: str) -> str:
         s = self.settings
         speakers = len({r.speaker for r in self.train + self.valid})

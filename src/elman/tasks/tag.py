@@ -87,6 +87,17 @@ class TagTask(labeled.LabeledTask):
                 f"sentences, {len(self.labels)} {self.options.tag_field.upper()} tags, "
                 f"vocabulary of {len(self.vocab):,} words")
 
+    def export_usage(self) -> list[str]:
+        usage = ["ids (B, T): each sentence's words (lower-cased when options.lowercase) as "
+                 "ids in vocab.json (<unk>'s for one not in it), 0-padded; lengths (B,): "
+                 "words per sentence"]
+        if self.chars:
+            usage.append(f"chars (B, T, C): each word's first {MAX_CHARS} characters (case "
+                         "kept) as ids in task.json's chars (its unk for one not in it), "
+                         "0-padded; char_lengths (B, T): characters per word, 1 at padding")
+        return usage + ["logits (B, T, K): each word's logits over task.json's labels "
+                        "(rows after a sentence's length are padding)"]
+
     def build_model(self, model: "ModelConfig") -> Tagger:
         if len(self.labels) < 2:
             raise bad("data", "at least 2 different tags", self.labels)

@@ -41,7 +41,7 @@ from ..data.vocab import Vocab
 from ..errors import bad
 from ..io.inputs import input_lines, read_input, write_output
 from ..options import opt, parse_flag, parse_optional, parse_positive_int
-from .base import Command, Route, data_name, eval_command, flag, print_metrics
+from .base import Command, Route, data_name, eval_command, export_command, flag, print_metrics
 from .labeled import word_vocab
 from .seq2seq import (
     BEAM,
@@ -128,6 +128,7 @@ class TranslateTask(Seq2SeqTask):
                     flag("--attention-plot", metavar="FILE", help="PNG heatmap of the "
                          "attention weights of the (first) sentence (a model with attention)"),
                     BEAM, LENGTH_PENALTY)),
+        export_command(),
     )
     routes = (
         Route("translate", "the translation of each sentence, with its tokens and attention "
@@ -232,6 +233,13 @@ class TranslateTask(Seq2SeqTask):
         return (f"data: {self.source!r}, {self.n_train:,} train and {self.n_valid:,} valid "
                 f"pairs ({self.valid_sources:,} valid sources), vocabularies of "
                 f"{len(self.vocab):,} source and {len(self.target):,} target {unit}")
+
+    def source_usage(self) -> str:
+        how = "words (elman.data.tokenizers.Words)" if self.options.subwords is None else \
+            "pieces of task.json's spm source model (sentencepiece, base64)"
+        return (f"source tokens: the sentence split into {how}, lower-cased when "
+                "options.lowercase; the translation: the output tokens joined back the same "
+                "way (the spm target model)")
 
     # --- model -----------------------------------------------------------------------------
 
