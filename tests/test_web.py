@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -227,8 +228,17 @@ def shoot(page, section, shots: Path, name: str):
     page.screenshot(path=str(shots / f"{name}.png"))
 
 
-def test_keyboard_suggests_as_you_type_and_streams_on_continue(page, site, shots):
+def test_keyboard_suggests_as_you_type_and_streams_on_continue(page, site, shots,
+                                                               monkeypatch):
     runs, client = site
+    task = runs["lm"].task
+    sample = task.sample
+
+    def paced(*args, **kwargs):             # a real model's pace: the events come apart
+        for event in sample(*args, **kwargs):
+            time.sleep(0.005)
+            yield event
+    monkeypatch.setattr(task, "sample", paced)
     sent = []
     page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.method == "POST"
             and r.url.endswith("/v1/lm/session") else None)
