@@ -86,7 +86,8 @@ def test_health_and_the_models_listed_with_their_routes(fleet):
     assert lm["task"] == "lm" and lm["config"]["task"]["name"] == "lm"
     assert lm["parameters"] == sum(p.numel() for p in runs["lm"].run.model.parameters())
     assert {r["path"] for r in lm["routes"]} == {"/v1/lm/next", "/v1/lm/generate",
-                                                 "/v1/lm/session"}
+                                                 "/v1/lm/session", "/v1/lm/activations",
+                                                 "/v1/lm/gradients"}
     assert [r["path"] for r in listed["digits"]["routes"]] == ["/v1/digits/transcribe"]
     assert client.get("/openapi.json").json()["paths"]["/v1/classify/classify"]
 

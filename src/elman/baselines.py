@@ -74,9 +74,16 @@ def arima(values: np.ndarray, n_train: int, origins: list[int], horizon: int,
           order: str = "auto") -> tuple[np.ndarray, tuple[int, int, int]]:
     """((O, h) ARIMA forecasts at each origin, the order used)."""
     fitted = fit_arima(values[:n_train], order)
+    return arima_forecasts(fitted, values, origins, horizon), tuple(fitted.model.order)
+
+
+def arima_forecasts(fitted, values: np.ndarray, origins: list[int],
+                    horizon: int) -> np.ndarray:
+    """(O, h) forecasts at each origin of an ARIMA fitted by ``fit_arima``, run over
+    ``values`` with its parameters fixed (an origin may be len(values): after the end)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         full = fitted.apply(values)
         out = np.stack([full.get_prediction(start=o, end=o + horizon - 1,
                                             dynamic=True).predicted_mean for o in origins])
-    return out, tuple(fitted.model.order)
+    return out

@@ -73,6 +73,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for s in served:
         for r in s.task.routes:
             print(f"http://{args.host}:{port}/v1/{s.name}/{r.name}  ({s.task.name}: {r.help})")
-    print(f"http://{args.host}:{port}/docs  (the API page)", flush=True)
+    print(f"http://{args.host}:{port}/docs  (the API page)")
+    print(f"http://{args.host}:{port}/  (the page: what each run can do, and inside it)",
+          flush=True)
     uvicorn.run(app, host=args.host, port=port, log_level="warning")
     return 0

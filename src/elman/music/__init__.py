@@ -2,6 +2,7 @@
 (``synth``)."""
 
 from .midi import read_midi, roll_to_midi, write_midi
-from .synth import render, write_wav
+from .synth import render, wav_bytes, write_wav
 
-__all__ = ["read_midi", "render", "roll_to_midi", "write_midi", "write_wav"]
+__all__ = ["read_midi", "render", "roll_to_midi", "wav_bytes", "write_midi",
+           "write_wav"]

@@ -58,9 +58,14 @@ def render(roll: torch.Tensor, tempo: float = 100.0, rate: int = 22050) -> np.nd
     return (audio * (0.9 / peak if peak > 0 else 1.0)).astype(np.float32)
 
 
-def write_wav(path, roll: torch.Tensor, tempo: float = 100.0, rate: int = 22050) -> None:
-    """Render a roll and write it as a 16-bit mono WAV file, atomically."""
+def wav_bytes(roll: torch.Tensor, tempo: float = 100.0, rate: int = 22050) -> bytes:
+    """A roll rendered as the bytes of a 16-bit mono WAV file."""
     soundfile = require("soundfile", "music")
     buf = io.BytesIO()
     soundfile.write(buf, render(roll, tempo, rate), rate, format="WAV", subtype="PCM_16")
-    write_bytes(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def write_wav(path, roll: torch.Tensor, tempo: float = 100.0, rate: int = 22050) -> None:
+    """Render a roll and write it as a 16-bit mono WAV file, atomically."""
+    write_bytes(path, wav_bytes(roll, tempo, rate))

@@ -11,6 +11,8 @@ from torch import nn
 
 from .layer import RNN
 
+HEAD = ("layer", "W_F", "W_R", "b", "z_t", "a_t", "params")
+
 
 @dataclass
 class Summary:
@@ -26,10 +28,16 @@ class Summary:
     def add(self, kind: str, n: int):
         self.counts[kind] = self.counts.get(kind, 0) + n
 
+    def to_dict(self) -> dict:
+        """The table as JSON: {"rows": [{"layer", "W_F", "W_R", "b", "z_t", "a_t", "params"}]
+        (shapes as lists, null where a row has none), "counts": {kind: n}, "total": n}."""
+        rows = [{k: (list(v) if isinstance(v, tuple) else None if v == "" else v)
+                 for k, v in zip(HEAD, r)} for r in self.rows]
+        return {"rows": rows, "counts": dict(self.counts), "total": self.total}
+
     def __str__(self) -> str:
-        head = ("layer", "W_F", "W_R", "b", "z_t", "a_t", "params")
-        table = [head] + [tuple(str(c) for c in r) for r in self.rows]
-        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+        table = [HEAD] + [tuple(str(c) for c in r) for r in self.rows]
+        widths = [max(len(r[i]) for r in table) for i in range(len(HEAD))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
         lines.insert(1, "-" * len(lines[0]))
         lines.append("")

@@ -1,5 +1,6 @@
 """The HTTP application of ``elman serve``: one route family per run, found in its task's
-``routes`` (``elman.tasks.base.Route``), plus ``GET /health`` and ``GET /v1/models``.
+``routes`` (``elman.tasks.base.Route``), plus ``GET /health``, ``GET /v1/models``, every
+run's ``GET /v1/NAME/architecture`` and the page at ``/`` (``static/``, files of the package).
 
 Every model call runs on one model thread, so the event loop keeps accepting requests while a
 batch runs and no two calls share a model at once. Bad input is a 4xx JSON error naming the
@@ -13,21 +14,28 @@ import logging
 from collections.abc import Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException
 
 from ..errors import ElmanError, bad
+from ..nn.summary import summarize
 from .batching import Batcher, Busy
 from .limits import BodyLimit, Limits
 from .sessions import Sessions
 
 log = logging.getLogger("elman.serve")
 CONFIG = ConfigDict(extra="forbid")
+STATIC = Path(__file__).parent / "static"
+# the page loads nothing but its own files; the API page at /docs is FastAPI's and not bound
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; media-src 'self' data: blob:; "
+               "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'")
 
 
 @dataclass
@@ -59,7 +67,10 @@ def build_app(served: list[Served], limits: Limits = Limits()) -> FastAPI:
     def models() -> dict:
         return {"models": [describe(s) for s in served]}
 
+    add_page(app)
     for s in served:
+        s.task.serving(s.run)
+        add_architecture(app, s)
         for route in s.task.routes:
             if route.kind not in KINDS:
                 raise bad("route", f"one of the kinds {sorted(KINDS)}", repr(route.kind))
@@ -80,6 +91,27 @@ def describe(s: Served) -> dict:
             "routes": [{"path": f"/v1/{s.name}/{r.name}", "kind": r.kind, "help": r.help,
                         "input": r.input, "params": {p.name: p.default for p in r.params}}
                        for r in s.task.routes]}
+
+
+def add_page(app: FastAPI):
+    """``GET /``: the page (``static/index.html``), its scripts and styles under /static."""
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html",
+                            headers={"Content-Security-Policy": PAGE_POLICY})
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def add_architecture(app: FastAPI, s: Served):
+    """``GET /v1/NAME/architecture``: the sizes table of the run's model
+    (``elman.nn.summary``): per layer the shapes of W_F, W_R, b, z_t and a_t and its
+    parameter count, and the count of every kind of parameter."""
+    def architecture() -> dict:
+        config = s.run.config.model
+        return {"name": s.name, "cell": config.cell, "hidden_sizes": config.hidden_sizes,
+                **summarize(s.run.model).to_dict()}
+    app.get(f"/v1/{s.name}/architecture", summary=f"the layers and parameter counts of "
+            f"{s.name}")(architecture)
 
 
 @dataclass

@@ -242,6 +242,10 @@ class Task:
         """What ``elman train`` prints after training besides the report (e.g. a sample)."""
         return iter(())
 
+    def serving(self, run: Run):
+        """Called once by ``elman serve`` before the task's routes answer, with the run they
+        serve: what a route needs of the run besides its model (the base task: nothing)."""
+
     def predict(self, models: list, inputs: list) -> list:
         """The models' answers (one model, or several that vote) to in-memory inputs
         (strings, arrays, lists), one JSON-ready value per input."""

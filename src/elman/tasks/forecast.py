@@ -31,6 +31,7 @@ from ..options import (
     opt,
     parse_choice,
     parse_fraction,
+    parse_int_range,
     parse_integer,
     parse_optional,
     parse_positive_int,
@@ -40,6 +41,7 @@ from .base import (
     TEST,
     VALID,
     Command,
+    Param,
     Route,
     Run,
     Scored,
@@ -91,6 +93,10 @@ class Options:
                            "and ARMA(0..3, 1..2))", "P,D,Q", fixed=False)
 
 
+MAX_BACKTEST, HISTORY = 500, 400     # values one HTTP request forecasts; history it shows
+ORIGINS = ("valid", "end")
+
+
 class SeriesWindows(Windows):
     """The validation (or test) windows of one series, in time order, with the series they
     come from and its training length (for the truth in the series' units and the
@@ -125,8 +131,16 @@ class ForecastTask(Task):
     routes = (
         Route("forecast", "the next horizon values after each history", "predict",
               input="a history: a list of at least window numbers, in the series' units"),
+        Route("backtest", "the run's own series forecast from where its validation part "
+              "starts (valid) or after its end (end), beside the truth and the persistence "
+              "and ARIMA forecasts from there", "backtest", input='"valid" or "end"', params=(
+                  Param("steps", int, 24, f"values to forecast (1-{MAX_BACKTEST})",
+                        parse_int_range(1, MAX_BACKTEST)),
+                  Param("arima_order", str | None, None, "the ARIMA baseline's order p,d,q "
+                        "or auto (null: the run's)", parse_optional(parse_arima_order)))),
     )
     series: Series | None = None     # the training series, once setup has read it
+    served: Series | None = None     # the series the backtest route reads, on first use
 
     def __init__(self, options, *, vocab=None, meta: dict | None = None):
         super().__init__(options, vocab=None, meta=meta)   # real values in: there are no tokens
@@ -334,6 +348,57 @@ class ForecastTask(Task):
             out.append(np.mean(ahead, axis=0).tolist())
         return out
 
+    # --- serving ---------------------------------------------------------------------------
+
+    def serving(self, run: Run):
+        """The backtest route reads the run's series (its --data, split as in training) and
+        keeps an ARIMA per order, each fitted on first use."""
+        self.train_config, self.fits = run.config.train, {}
+
+    def backtest(self, models: list, inputs: list, *, steps: int = 24,
+                 arima_order: str | None = None) -> list[dict]:
+        """Per origin, "valid" (where the run's validation part starts) or "end" (after the
+        last value): {"name", "origin", "history": {"times", "values"} (up to HISTORY values
+        before the origin), "times" of the forecasts, "truth" (the series' values there, if
+        any), "forecasters": [{"name", "values", "rmse", "mae"}] (scores on the truth, null
+        without), "arima_order"}."""
+        if self.served is None:
+            self.served = self.load(self.train_config.data)
+        series, order = self.served, arima_order or self.options.arima_order
+        n_train = self.split(series, self.train_config)[0]
+        if order not in self.fits:
+            self.fits[order] = baselines.fit_arima(series.values[:n_train], order)
+        out = []
+        for i, where in enumerate(inputs):
+            where = parse_choice(ORIGINS)(f"inputs[{i}]", where)
+            origin = n_train if where == "valid" else len(series.values)
+            out.append(self.backtest_from(models, series, origin, steps, self.fits[order],
+                                          where))
+        return out
+
+    def backtest_from(self, models: list, series: Series, origin: int, steps: int, fitted,
+                      where: str) -> dict:
+        """``backtest``'s answer for one origin, ``fitted`` the ARIMA baseline."""
+        values = series.values
+        times = series.times if series.times is not None else np.arange(len(values))
+        truth = values[origin:origin + steps]
+        forecasts = [
+            ("model", np.mean([self.forecast(m, origin, steps, values) for m in models], 0)),
+            ("persistence", baselines.persistence(values, [origin], steps)[0]),
+            (f"ARIMA{tuple(fitted.model.order)}",
+             baselines.arima_forecasts(fitted, values, [origin], steps)[0])]
+        start = max(0, origin - HISTORY)
+        return {"name": series.name, "origin": where,
+                "history": {"times": json_times(times[start:origin]),
+                            "values": values[start:origin].tolist()},
+                "times": json_times(future_times(series, origin, steps)),
+                "truth": truth.tolist(),
+                "forecasters": [{"name": name, "values": f.tolist(),
+                                 **(baselines.scores(f[:len(truth)], truth) if len(truth)
+                                    else {"rmse": None, "mae": None})}
+                                for name, f in forecasts],
+                "arima_order": [int(v) for v in fitted.model.order]}
+
     # --- commands --------------------------------------------------------------------------
 
     def cmd_eval(self, run: Run, args) -> int:
@@ -394,6 +459,13 @@ def origins_between(start: int, end: int, horizon: int) -> list[int]:
 def percent(fraction: float) -> str:
     """0.2 -> "20%"."""
     return f"{100 * fraction:g}%"
+
+
+def json_times(times: np.ndarray) -> list:
+    """Numbers as floats, dates as ISO strings."""
+    if np.issubdtype(times.dtype, np.datetime64):
+        return [str(t) for t in np.datetime_as_string(times)]
+    return times.astype(np.float64).tolist()
 
 
 def future_times(series: Series, origin: int, steps: int) -> np.ndarray:

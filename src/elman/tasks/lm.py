@@ -15,9 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 from torch import nn
 
+from .. import inside
 from ..data.batching import StreamBatches
 from ..data.text import DEFAULT_CORPUS, load_corpus, split_blocks
 from ..data.vocab import Vocab
@@ -59,8 +61,10 @@ class Options:
                             "most likely tokens", fixed=False)
 
 
-MAX_K, MAX_GENERATE = 50, 2000          # bounds of one HTTP request
+MAX_K, MAX_GENERATE, MAX_INSIDE = 50, 2000, 1000      # bounds of one HTTP request
 K = Param("k", int, 5, f"how many next tokens (1-{MAX_K})", parse_int_range(1, MAX_K))
+LAYER = Param("layer", int | None, None, "the layer, from 1 (the lowest; null: the top)",
+              parse_optional(parse_positive_int))
 
 
 class LanguageModelTask(Task):
@@ -100,6 +104,13 @@ class LanguageModelTask(Task):
         Route("session", "feed the newly typed text; the recurrent state stays on the "
               "server; the k likeliest next tokens", "feed", kind="session",
               input="the text typed since the last request", params=(K,)),
+        Route("activations", "the activation of every unit of a layer at every token of a "
+              "text, and per feature of the text (inside quotes, position in line, inside "
+              "brackets) the units by how well they track it", "activations",
+              input=f"a text (1-{MAX_INSIDE} tokens)", params=(LAYER,)),
+        Route("gradients", "||dL/da_t|| for every layer and token of a text, L the loss of "
+              "its last token: how the gradient vanishes or explodes going back in time",
+              "gradients", input=f"a text (2-{MAX_INSIDE} tokens)"),
     )
 
     def load(self, path: str | None) -> str:
@@ -235,6 +246,52 @@ class LanguageModelTask(Task):
             logits, state = model(torch.tensor([ids], device=device_of(model)), state=state)
         return state, {"next": top_tokens(logits[0, -1], self.vocab, k),
                            "tokens": len(ids)}
+
+    def inside_tokens(self, text: str, name: str, least: int) -> tuple[list[int], list[str]]:
+        """The ids and the tokens of a text for the inside views: ``least`` to MAX_INSIDE."""
+        ids = self.prompt_ids(text, name)
+        if not least <= len(ids) <= MAX_INSIDE:
+            raise bad(name, f"a text of {least} to {MAX_INSIDE:,} {self.vocab.level}s",
+                      f"{len(ids):,}")
+        text = token_text(text, self.vocab.level, self.options.lowercase)
+        return ids, vocab_tokens(text, self.vocab)
+
+    @torch.no_grad()
+    def activations(self, models: list, inputs: list[str], *, layer: int | None = None
+                    ) -> list[dict]:
+        """Per text: {"tokens", "layer" (1..L), "activations" [token][unit] (4 decimals),
+        "features": {name: {"values" per token, "units": [[unit, correlation], ...]}}}."""
+        model = one_model(models)
+        L = len(model.rnn.layers)
+        if layer is not None and layer > L:
+            raise bad("layer", f"a layer from 1 to {L}", layer)
+        layer = L if layer is None else layer
+        out = []
+        for i, text in enumerate(inputs):
+            ids, tokens = self.inside_tokens(text, f"inputs[{i}]", 1)
+            with evaluating(model):
+                x = model.embedding(torch.tensor([ids], device=device_of(model)))
+                a = torch.cat(inside.unroll(model.rnn, x)[layer - 1]).double().cpu().numpy()
+            out.append({"tokens": tokens, "layer": layer,
+                        "activations": np.round(a, 4).tolist(),
+                        "features": inside.ranking(a, tokens)})
+        return out
+
+    def gradients(self, models: list, inputs: list[str]) -> list[dict]:
+        """Per text: {"tokens", "loss" (nats, of its last token given the rest), "norms":
+        [layer][t] = ||dL/da_t|| after reading token t (t < T - 1)}."""
+        model = one_model(models)
+        out = []
+        for i, text in enumerate(inputs):
+            ids, tokens = self.inside_tokens(text, f"inputs[{i}]", 2)
+            x = torch.tensor([ids[:-1]], device=device_of(model))
+            target = torch.tensor([ids[-1]], device=device_of(model))
+            with evaluating(model):
+                loss, norms = inside.gradient_norms(
+                    model.rnn, model.embedding(x),
+                    lambda a: nn.functional.cross_entropy(model.output(a), target))
+            out.append({"tokens": tokens, "loss": loss, "norms": norms})
+        return out
 
     # --- commands --------------------------------------------------------------------------
 

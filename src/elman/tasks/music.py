@@ -15,6 +15,7 @@ on when its probability is >= 0.5:
     ACC = sum_t TP_t / sum_t (TP_t + FP_t + FN_t).
 """
 
+import base64
 import hashlib
 import random
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 
 
 MAX_STEPS = 2000                 # time steps one HTTP request may generate
+MAX_SECONDS, RATE = 120, 16000   # the longest rendering of one HTTP request, its sample rate
 
 
 @dataclass
@@ -92,6 +94,10 @@ class MusicTask(Task):
                   Param("temperature", float, 0.8, "> 0; lower is safer", parse_positive),
                   Param("seed", int | None, None, "seed for a repeatable piece",
                         parse_optional(parse_count)))),
+        Route("render", f"each piece as sound: a 16-bit mono WAV at {RATE} Hz, base64",
+              "render", input=f"a piece: the MIDI pitches 21-108 sounding at every step (at "
+              f"most {MAX_SECONDS} s of it)", params=(
+                  Param("tempo", float, 100.0, "steps per minute", parse_positive),)),
     )
 
     def __init__(self, options, *, vocab=None, meta: dict | None = None):
@@ -184,6 +190,24 @@ class MusicTask(Task):
         return [[pitches(frame) for frame in generate(models[0], list(opening), length,
                                                       temperature, seed)]
                 for opening in inputs]
+
+    def render(self, models: list, inputs: list, *, tempo: float = 100.0) -> list[dict]:
+        """Per piece (a list of steps, each a list of MIDI pitches): {"wav": the base64 of a
+        WAV file (``elman.music.synth``), "seconds", "rate"}."""
+        from ..music import wav_bytes
+        out = []
+        for i, steps in enumerate(inputs):
+            where = f"inputs[{i}]"
+            if not isinstance(steps, list) or not steps:
+                raise bad(where, "a piece: a non-empty list of steps", type(steps).__name__)
+            seconds = len(steps) * 60 / tempo
+            if seconds > MAX_SECONDS:
+                raise bad(where, f"at most {MAX_SECONDS} s of music (fewer steps or a faster "
+                          "tempo)", f"{seconds:.0f} s")
+            wav = wav_bytes(piano_roll(steps, "the piece", where), tempo, RATE)
+            out.append({"wav": base64.b64encode(wav).decode("ascii"), "seconds": seconds,
+                        "rate": RATE})
+        return out
 
     # --- commands --------------------------------------------------------------------------
 
