@@ -1,6 +1,7 @@
 """``elman serve RUN [RUN ...]``: the runs' models over HTTP (``elman.serve``)."""
 
 import argparse
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -19,8 +20,8 @@ def add_serve_parser(sub):
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, "
                    "this machine only; another address warns)")
     p.add_argument("--port", default="8000", help="port (default: 8000)")
-    p.add_argument("--threads", default=None, help="torch threads of the model thread "
-                   "(default: torch's)")
+    p.add_argument("--threads", default=None, help="torch threads of the model calls "
+                   "(default: one less than the cores, leaving one to the HTTP event loop)")
     for f in fields(Limits):
         p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, default=None,
                        help=f"{f.metadata['help']} (default: {f.default:g})")
@@ -61,15 +62,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     uvicorn = require("uvicorn", "serve")
     port = parse_positive_int("port", args.port)
     limits = limits_of(args)
-    if args.threads is not None:
-        import torch
-        torch.set_num_threads(parse_positive_int("threads", args.threads))
+    threads = max(1, (os.cpu_count() or 2) - 1) if args.threads is None else \
+        parse_positive_int("threads", args.threads)
     from ..serve.app import build_app
     served = served_runs(args.runs)
     if args.host not in LOOPBACK:
         print(f"elman: warning: serving on {args.host}: other machines can reach these "
               "models; elman serve has no authentication", file=sys.stderr)
-    app = build_app(served, limits)
+    app = build_app(served, limits, threads=threads)
     for s in served:
         for r in s.task.routes:
             print(f"http://{args.host}:{port}/v1/{s.name}/{r.name}  ({s.task.name}: {r.help})")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
@@ -47,10 +48,15 @@ class Served:
     task: Any               # elman.tasks.base.Task
 
 
-def build_app(served: list[Served], limits: Limits = Limits()) -> FastAPI:
+def build_app(served: list[Served], limits: Limits = Limits(), *,
+              threads: int | None = None) -> FastAPI:
+    """The application serving ``served``; ``threads``: torch threads of the model thread
+    (None: torch's setting)."""
     app = FastAPI(title="elman serve", description="Trained elman models over HTTP; each run's "
                   "routes come from its task.")
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elman-model")
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elman-model",
+                                  initializer=None if threads is None else torch.set_num_threads,
+                                  initargs=() if threads is None else (threads,))
     app.add_middleware(BodyLimit, max_body=limits.max_body)
     add_error_handlers(app)
 
