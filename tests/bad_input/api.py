@@ -1,0 +1,148 @@
+"""The Python API: ``elman.RNN`` (its sizes, inputs, lengths and states), the architectures
+and the language model, ``Vocab``, the NumPy reference and runtime, and each task's
+``predict`` (what ``elman serve`` calls) with inputs a program may pass."""
+
+from .kinds import Api
+
+X = "torch.zeros(2, 3, 4)"
+SIZE = "layer widths whose weights fit in this machine's memory"
+MODELS = "one of ['encoder_decoder', 'language_model', 'many_to_many', 'many_to_one', "
+
+CASES = [
+    # elman.RNN: construction
+    Api("RNN(4, 0)", "hidden_sizes: expected a positive int or a non-empty list of positive "
+        "ints, got 0"),
+    Api("RNN(4, [])", "hidden_sizes: expected a positive int or a non-empty list of positive "
+        "ints, got []"),
+    Api("RNN(4, [4, -1])", "hidden_sizes: expected a positive int or a non-empty list of "
+        "positive ints, got [4, -1]"),
+    Api("RNN(0, 4)", "input_size: expected a positive int, got 0"),
+    Api("RNN('4', 4)", "input_size: expected a positive int, got '4'"),
+    Api("RNN(4, 4, cell='rnn')", "cell: expected one of ['elman', 'lstm', 'gru'], got 'rnn'"),
+    Api("RNN(4, 4, activation='swish')", "activation: expected one of ['identity', 'relu', "
+        "'sigmoid', 'tanh'], got 'swish'"),
+    Api("RNN(4, 4, activation=['tanh', 'relu'])", "activation: expected one name or 1 names "
+        "(one per layer), got ['tanh', 'relu']"),
+    Api("RNN(4, 4, cell='lstm', activation='relu')", "activation: expected 'tanh' for "
+        "cell='lstm' (its gates fix the nonlinearity), got 'relu'"),
+    Api("RNN(4, 4, dropout=1.5)", "dropout: expected a probability in [0, 1), got 1.5"),
+    Api("RNN(4, 4, backend='cuda')", "backend: expected one of ['auto', 'loop', 'fast'], got "
+        "'cuda'"),
+    # elman.RNN: inputs
+    Api(f"RNN(4, 4)({X}.long())", "x: expected a floating-point tensor, got torch.int64"),
+    Api("RNN(4, 4)(np.zeros((2, 3, 4)))", "x: expected a torch.Tensor of shape (B, T, I), got "
+        "ndarray"),
+    Api("RNN(4, 4)(torch.zeros(2, 3))", "x: expected a 3-D tensor (B, T, I=4), got shape "
+        "(2, 3)"),
+    Api("RNN(4, 4)(torch.zeros(2, 3, 5))", "x: expected 4 features in the last dimension, got "
+        "5 (shape (2, 3, 5))"),
+    Api("RNN(4, 4)(torch.zeros(0, 3, 4))", "x: expected a non-empty batch (B >= 1, T >= 1), "
+        "got shape (0, 3, 4)"),
+    Api("RNN(4, 4)(torch.full((2, 3, 4), float('nan')))", "x: expected finite values, got NaN "
+        "or infinite entries"),
+    Api(f"RNN(4, 4)({X}, lengths=[1.5, 2])", "lengths: expected integers, got torch.float32"),
+    Api(f"RNN(4, 4)({X}, lengths=[0, 3])", "lengths: expected values in 1..T=3, got values in "
+        "0..3"),
+    Api(f"RNN(4, 4)({X}, lengths=[3, 4])", "lengths: expected values in 1..T=3, got values in "
+        "3..4"),
+    Api(f"RNN(4, 4)({X}, lengths=[3])", "lengths: expected shape (2,), one length per "
+        "sequence, got shape (1,)"),
+    Api(f"RNN(4, 4)({X}, lengths=[True, False])", "lengths: expected integers, got torch.bool"),
+    Api(f"RNN(4, 4)({X}, state=[torch.zeros(2, 5)])", "state[0]: expected shape (2, 4), got "
+        "(2, 5)"),
+    Api(f"RNN(4, 4)({X}, state='zeros')", "state: expected a list of 1 per-layer states, got "
+        "str"),
+    Api(f"RNN(4, [4, 4])({X}, state=[torch.zeros(2, 4)])", "state: expected a list of 2 "
+        "per-layer states, got 1 entries"),
+    Api(f"RNN(4, 4, cell='lstm')({X}, state=[torch.zeros(2, 4)])", "state[0]: expected an "
+        "(h, c) tuple for cell='lstm', got Tensor"),
+    Api("RNN(4, 4, bidirectional=True).step(torch.zeros(2, 4))", "step: expected a "
+        "unidirectional RNN (a reverse direction needs the whole sequence), got "
+        "bidirectional=True"),
+    Api(f"RNN(4, 4).step({X})", "x_t: expected a 2-D tensor (B, I=4), got shape (2, 3, 4)"),
+    # the architectures and the language model
+    Api("LanguageModel(0, 4)", "vocab_size: expected a positive int, got 0"),
+    Api("LanguageModel(10, 4)(torch.tensor([[1, 12]]))", "tokens: expected ids in 0..9, got "
+        "ids in 1..12"),
+    Api("LanguageModel(10, 4)(torch.tensor([[1.0, 2.0]]))", "tokens: expected a (B, T) int64 "
+        "tensor, got (1, 2) torch.float32"),
+    Api("list(LanguageModel(10, 4).generate([], 5))", "prompt: expected at least one token, "
+        "got an empty prompt"),
+    Api("list(LanguageModel(10, 4).generate([1], 5, temperature=0))", "temperature: expected "
+        "a number > 0, got 0"),
+    Api("list(LanguageModel(10, 4).generate([1], 5, top_k=0))", "top_k: expected an int >= 1 "
+        "or None, got 0"),
+    Api("list(LanguageModel(10, 4).generate([1], -1))", "length: expected an int >= 0, got -1"),
+    Api("list(LanguageModel(10, 4).generate([12], 3))", "tokens: expected ids in 0..9, got ids "
+        "in 12..12"),
+    Api("ManyToOne(4, 8, 2, pooling='median')", "pooling: expected one of ['last', 'max', "
+        "'mean'], got 'median'"),
+    Api("ManyToOne(4, 8, 2, vectors=[10])", "vectors: expected None or [rows, width] of a "
+        "piece table, got [10]"),
+    Api("EncoderDecoder(10, 12, 8, attention='dot')", "attention: expected one of"),
+    # Vocab
+    Api("Vocab([])", "vocab.tokens: expected a non-empty list of non-empty strings, got []"),
+    Api("Vocab(['a', 'a'])", "vocab.tokens: expected distinct tokens, got 'a' twice"),
+    Api("Vocab(['a'], level='byte')", "vocab.level: expected one of ['char', 'word'], got "
+        "'byte'"),
+    Api("Vocab(['a'], unk='?')", "vocab.unk: expected one of the tokens or None, got '?'"),
+    Api("Vocab(['a']).encode('b')", "text: expected tokens of the vocabulary, got 'b' at "
+        "token 0"),
+    Api("Vocab(['a']).decode([3])", "ids: expected ids in 0..0, got 3"),
+    Api("Vocab.from_dict([])", "vocab: expected a mapping with 'level', 'tokens' and 'unk', "
+        "got list"),
+    Api("Vocab.from_dict({'level': 'char'})", "vocab: expected a mapping with 'level', "
+        "'tokens' and 'unk', got ['level']"),
+    Api("Vocab.build('', unk=False)", "text: expected at least one token, got no tokens"),
+    # each task's predict, as elman serve calls it
+    Api('task("classify").predict([model("classify")], "a good film")', "inputs: expected a "
+        "list of texts, got one string"),
+    Api('task("tag").predict([model("tag")], "the cat")', "inputs: expected a list of "
+        "sentences, got one string"),
+    Api('task("forecast").predict([model("forecast")], [[1, 2]])', "history: expected a list "
+        "of at least the window of 12 finite numbers, got 2 values"),
+    Api('task("forecast").predict([model("forecast")], [[float("nan")] * 20])', "history: "
+        "expected a list of at least the window of 12 finite numbers, got a non-finite value"),
+    Api('task("music").predict([model("music")], [[200]])', "opening: expected MIDI pitches "
+        "21..108 (the piano), got 200 at the opening chord step 0"),
+    Api('task("music").predict([model("music")], [[60]], length=0)', "length: expected an int "
+        ">= 1, got 0"),
+    Api('task("lm").next_tokens([model("lm")], [5])', "inputs[0]: expected a string, got int"),
+    Api('task("lm").next_tokens([model("lm")], [""])', "inputs[0]: expected at least one "
+        "char, got ''"),
+    Api('list(task("lm").sample([model("lm")], "a", temperature=0))', "temperature: expected "
+        "a number > 0, got 0"),
+    Api('list(task("lm").sample([model("lm")], 5))', "input: expected a string, got int"),
+    Api('task("lm").next_tokens([model("lm"), model("lm")], ["a"])', "models: expected one "
+        "language model (they do not vote), got 2"),
+    Api('task("sort").predict([model("sort")], ["5 x"])', "input: expected integers in 0..9 "
+        "separated by spaces, got 'x' at input:1"),
+    Api('task("sort").predict([model("sort")], ["5 3"], beam=0)', "beam: expected an int >= 1 "
+        "(1: greedy), got 0"),
+    Api('task("translate").predict([model("translate")], [""])', "text: expected a sentence "
+        "to translate, got an empty one at input:1"),
+    Api('task("translate").predict([model("translate")], ["cold"], length_penalty=-1)',
+        "length_penalty: expected a number >= 0, got -1"),
+    Api('task("digits").predict([model("digits")], [np.zeros((2, 300))])', "wave: expected a "
+        "path or a 1-D array of finite samples at 8000 Hz, got shape (2, 300)"),
+    Api('task("digits").predict([model("digits")], [np.full(300, np.nan)])', "wave: expected "
+        "a path or a 1-D array of finite samples at 8000 Hz, got NaN or infinity"),
+    Api('task("digits").predict([model("digits")], [np.zeros(10)])', "wav: expected at least "
+        "one analysis window (200 samples at 8000 Hz), got a wave with 10"),
+    Api('task("digits").predict_wavs([model("digits")], ["{data}/wavs/3_bob_1.wav"])', "file: "
+        "expected WAV files' bytes, got str"),
+    Api('task("digit-sequences").predict([model("digit-sequences")], ["{bad}/text.wav"])',
+        "wav: expected a readable WAV file, got '{bad}/text.wav'"),
+    # the NumPy reference and runtime
+    Api("elman.reference.forward.rnn_forward(np.zeros((2, 3)), [], 'tanh')", "x: expected a 3-D "
+        "array (B, T, I) with T >= 1, got shape (2, 3)"),
+    Api("elman.reference.forward.rnn_forward(np.zeros((2, 3, 4)), [], 'tanh')",
+        "layers: expected a "
+        "non-empty list of dicts with W_F, W_R, b, got list"),
+    Api('runtime.load("{bad}/missing")', "checkpoint: expected a folder holding "
+        "model.safetensors, best/ or checkpoint/, got '{bad}/missing'"),
+    Api('runtime.load("{runs}/classify")(np.array([1.5]))', "x: expected a non-empty 1-D "
+        "array of token ids in 0..30, got shape (1,) float64"),
+    Api('runtime.load("{runs}/digits")(np.zeros((3, 5)))', "x: expected a (T, 8) array of "
+        "features, T >= 1, got shape (3, 5)"),
+]

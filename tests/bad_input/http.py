@@ -1,0 +1,91 @@
+"""Every HTTP route of ``elman serve`` (one server of all the fixture runs): bodies that are
+not JSON or too large, missing, unknown and mistyped fields, each route's params out of
+range and inputs its task cannot read, uploads that are not WAV files, unknown sessions,
+routes and methods. Each answer is a 4xx JSON ``{"error", "field"}``."""
+
+from .kinds import OK, Http
+
+NEXT, GEN, SESSION = "POST /v1/lm/next", "POST /v1/lm/generate", "POST /v1/lm/session"
+WAV = "{data}/wavs/3_bob_1.wav"
+INT = "an integer"
+
+CASES = [
+    # any route: the body, the route, the method
+    Http(NEXT, b"{not json", "body: expected a JSON object, got invalid JSON"),
+    Http(NEXT, b"x" * 1_000_001, "body: expected at most 1,000,000 bytes, got more",
+         status=413),
+    # lm: next
+    Http(NEXT, {"inputs": ["a"], "k": 51}, "k: expected an integer from 1 to 50, got 51"),
+    Http(NEXT, {"inputs": ["a"], "k": 0}, "k: expected an integer >= 1, got 0"),
+    Http(NEXT, {"inputs": [""]}, "inputs[0]: expected at least one char, got ''"),
+    Http(NEXT, {"inputs": [5]}, "inputs[0]: expected a string, got int"),
+    Http(NEXT, {"inputs": [["a"]]}, "inputs[0]: expected a string, got list"),
+    Http(NEXT, {"inputs": ["a" * 10_001]}, "inputs[0]: expected at most 10,000 characters, "
+         "got 10,001"),
+    Http("POST /v1/lm-word/next", {"inputs": ["!!!"]}, OK),
+    # lm: generate (a stream)
+    Http(GEN, {"input": "a", "length": 100_000}, "length: expected an integer from 0 to 2000, "
+         "got 100000"),
+    Http(GEN, {"input": "a", "length": -1}, "length: expected an integer >= 0, got -1"),
+    Http(GEN, {"input": "a", "temperature": 0}, "temperature: expected a number > 0, got 0.0"),
+    Http(GEN, {"input": "a", "top_k": 0}, "top_k: expected an integer >= 1, got 0"),
+    Http(GEN, {"input": "a", "seed": -1}, "seed: expected an integer >= 0, got -1"),
+    Http(GEN, {"input": 5}, "input: expected a string, got int"),
+    Http(GEN, {"input": "a" * 10_001}, "input: expected at most 10,000 characters, got 10,001"),
+    # lm: session
+    Http(SESSION, {"input": "a", "session": "nope"}, "session: expected the id of an open "
+         "session"),
+    Http(SESSION, {"input": ""}, "input: expected at least one char, got ''"),
+    Http(SESSION, {"input": "a", "k": 99}, "k: expected an integer from 1 to 50, got 99"),
+    Http(SESSION, {"input": ["a"]}, "input: expected a string, got list"),
+    Http("DELETE /v1/lm/session/nope", None, "session: expected the id of an open session"),
+    # classify, tag
+    # translate, sort, add
+    Http("POST /v1/translate/translate", {"inputs": [""]}, "text: expected a sentence to "
+         "translate, got an empty one at input:1"),
+    Http("POST /v1/translate/translate", {"inputs": ["cold"], "beam": 17}, "beam: expected "
+         "an integer from 1 to 16, got 17"),
+    Http("POST /v1/translate/translate", {"inputs": ["cold"], "length_penalty": -1},
+         "length_penalty: expected a number >= 0, got -1.0"),
+    Http("POST /v1/translate/translate", {"inputs": [" ".join(["cold"] * 60)]}, "text: "
+         "expected at most"),
+    Http("POST /v1/sort/predict", {"inputs": ["5 x 1"]}, "input: expected integers in 0..9 "
+         "separated by spaces, got 'x' at input:1"),
+    Http("POST /v1/sort/predict", {"inputs": ["1 2 3 4 5"]}, "input: expected at most 4 "
+         "integers (the longest the model was trained on), got 5 at input:1"),
+    Http("POST /v1/sort/predict", {"inputs": ["5 1"], "beam": 0}, "beam: expected an integer "
+         ">= 1, got 0"),
+    Http("POST /v1/add/predict", {"inputs": ["1 - 2"]}, "input: expected two numbers joined "
+         "by '+', such as 12 + 345, got '1 - 2' at input:1"),
+    # forecast, music
+    Http("POST /v1/forecast/forecast", {"inputs": [[1, 2]]}, "history: expected a list of at "
+         "least the window of 12 finite numbers, got 2 values"),
+    Http("POST /v1/forecast/forecast", {"inputs": [5]}, "history: expected a list of at least "
+         "the window of 12 finite numbers, got shape ()"),
+    Http("POST /v1/forecast/forecast", b'{"inputs": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, '
+         b'Infinity]]}', "history: expected a list of at least the window of 12 finite numbers, "
+         "got a non-finite value"),
+    Http("POST /v1/forecast-sunspots/forecast", {"inputs": [[1] * 11]}, "history: expected a "
+         "list of at least the window of 12 finite numbers, got 11 values"),
+    Http("POST /v1/music/generate", {"inputs": [[60]], "length": 0}, "length: expected an "
+         "integer >= 1, got 0"),
+    Http("POST /v1/music/generate", {"inputs": [[200]]}, "opening: expected MIDI pitches "
+         "21..108 (the piano), got 200 at the opening chord step 0"),
+    Http("POST /v1/music/generate", {"inputs": [[60]], "temperature": 0}, "temperature: "
+         "expected a number > 0, got 0.0"),
+    # digits, digit-sequences: uploads
+    Http("POST /v1/digits/transcribe", None, "wav: expected a readable WAV file, got file[0]",
+         files=(("x.wav", b"not a wav"),)),
+    Http("POST /v1/digits/transcribe", None, "wav: expected a WAV file with samples, got "
+         "file[0] with none", files=(("e.wav", "EMPTY_WAV"),)),
+    Http("POST /v1/digits/transcribe?beam=3", None, "beam: expected one of the params [], "
+         "got an unknown one", files=(("x.wav", "WAV"),)),
+    Http("POST /v1/digits/transcribe", None, "file: expected at most 64 files, got 65",
+         files=tuple(("x.wav", "WAV") for _ in range(65))),
+    Http("POST /v1/digit-sequences/transcribe?beam=0", None, "beam: expected an integer >= 1, "
+         "got 0", files=(("x.wav", "WAV"),)),
+    Http("POST /v1/digit-sequences/transcribe?beam=33", None, "beam: expected an integer from "
+         "1 to 32, got 33", files=(("x.wav", "WAV"),)),
+    Http("POST /v1/digit-sequences/transcribe?beam=x", None, f"beam: expected {INT}, got 'x'",
+         files=(("x.wav", "WAV"),)),
+]

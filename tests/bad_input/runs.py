@@ -1,0 +1,83 @@
+"""Run folders and checkpoints: a folder that is not a run, and broken copies of the fixture
+runs (a corrupt, missing or inconsistent file of best/ or checkpoint/), read by eval,
+generate, summary, serve, export, predict and train --resume, and by ``checkpoint.load``."""
+
+from .kinds import Api, Cli
+
+R = "{bad}/runs"
+CK = "checkpoint: expected"
+
+CASES = [
+    Cli("eval {data}", f"{CK} a folder holding model.safetensors, best/ or checkpoint/, got "
+        "'tests/fixtures/v0/data' with none of them"),
+    Cli("eval {data}/tiny.txt", f"{CK} a run folder or a checkpoint folder, got "
+        "'tests/fixtures/v0/data/tiny.txt'"),
+    Cli(f"eval {R}/lm-empty", f"{CK} a folder holding model.safetensors, best/ or "
+        "checkpoint/, got '{bad}/runs/lm-empty' with none of them"),
+    Cli(f"eval {R}/lm-int", f"{CK} output.bias as floating point, got torch.int64 in "
+        "'{bad}/runs/lm-int/best/model.safetensors'"),
+    Cli(f"eval {R}/lm-missing-tensor", f"{CK} the tensors of language_model in "
+        "'{bad}/runs/lm-missing-tensor/best/model.safetensors', got missing ['output.bias'], "
+        "unexpected []"),
+    Cli(f"eval {R}/lm-corrupt", f"{CK} a valid safetensors file at "
+        "'{bad}/runs/lm-corrupt/best/model.safetensors', got a corrupt file"),
+    Cli(f"generate {R}/lm-corrupt", f"{CK} a valid safetensors file at "
+        "'{bad}/runs/lm-corrupt/best/model.safetensors', got a corrupt file"),
+    Cli(f"eval {R}/lm-config-broken", f"{CK} valid JSON in "
+        "'{bad}/runs/lm-config-broken/best/config.json', got JSONDecodeError"),
+    Cli(f"eval {R}/lm-config-missing", f"{CK} a file config.json in "
+        "'{bad}/runs/lm-config-missing/best', got no such file"),
+    Cli(f"eval {R}/lm-no-architecture", f"{CK} the key 'architecture' in "
+        "'{bad}/runs/lm-no-architecture/best/config.json', got no such key"),
+    Cli(f"eval {R}/lm-architecture", f"{CK} a config.json that builds a model, got "
+        "architecture: expected one of"),
+    Cli(f"eval {R}/lm-arguments", f"{CK} a config.json that builds a model, got "
+        "hidden_sizes: expected a positive int or a non-empty list of positive ints, got [-1]"),
+    Cli(f"eval {R}/lm-arguments-key", f"{CK} a config.json that builds a model, got config: "
+        "expected the arguments of language_model"),
+    Cli(f"eval {R}/lm-shape", f"{CK} rnn.layers.0.W_F of shape (15, 4) (from config.json), "
+        "got shape (12, 4) in '{bad}/runs/lm-shape/best/model.safetensors'"),
+    Cli(f"eval {R}/lm-task", f"{CK} a run of one of the tasks"),
+    Cli(f"eval {R}/lm-vocab-missing", f"{CK} a file vocab.json in "
+        "'{bad}/runs/lm-vocab-missing/best', got no such file"),
+    Cli(f"eval {R}/lm-vocab-broken", f"{CK} valid JSON in "
+        "'{bad}/runs/lm-vocab-broken/best/vocab.json', got JSONDecodeError"),
+    Cli(f"eval {R}/lm-vocab-twice", f"{CK} a valid vocabulary in "
+        "'{bad}/runs/lm-vocab-twice/best/vocab.json', got vocab.tokens: expected distinct "
+        "tokens"),
+    Cli(f"eval {R}/lm-vocab-short", f"{CK} a vocabulary of 35 tokens in vocab.json, got 34 "
+        "tokens"),
+    Cli(f"eval {R}/lm-vocab-list", f"{CK} a valid vocabulary in "
+        "'{bad}/runs/lm-vocab-list/best/vocab.json', got vocab: expected a mapping with "
+        "'level', 'tokens' and 'unk', got list"),
+    Cli(f"eval {R}/digits-task --data {{data}}/wavs", f"{CK} a task.json with the feature "
+        "settings and normaliser (and the labels of a classifier), got KeyError: "
+        "'normaliser'"),
+    # train --resume
+    Cli(f"train --resume {R}/lm-state-missing --max-steps 6", f"{CK} a file "
+        "trainer_state.json in '{bad}/runs/lm-state-missing/checkpoint', got no such file"),
+    Cli(f"train --resume {R}/lm-optimizer --max-steps 6", f"{CK} a valid safetensors file at "
+        "'{bad}/runs/lm-optimizer/checkpoint/optimizer.safetensors', got a corrupt file"),
+    Cli(f"train --resume {R}/lm-stream --max-steps 6", f"{CK} a valid safetensors file at "
+        "'{bad}/runs/lm-stream/checkpoint/stream_state.safetensors', got a corrupt file"),
+    Cli(f"train --resume {R}/lm-no-checkpoint --max-steps 6", f"{CK} a run folder or a "
+        "checkpoint folder, got '{bad}/runs/lm-no-checkpoint/checkpoint'"),
+    Cli(f"train --resume {R}/lm-data --max-steps 6", "data: expected the text the resumed "
+        "run was trained on, got a different text from 'tests/fixtures/v0/data/pairs.tsv'"),
+    Cli(f"train --resume {R}/classify-average --max-steps 6", f"{CK} a file "
+        "average.safetensors in '{bad}/runs/classify-average/checkpoint' (the run keeps a "
+        "moving average, ema), got no such file"),
+    Cli(f"train --resume {R}/lm-nan/best --max-steps 6", f"{CK} a run folder or a checkpoint "
+        "folder, got '{bad}/runs/lm-nan/best/checkpoint'"),
+    # checkpoint.load in Python
+    Api(f'checkpoint.load("{R}/lm-corrupt")', f"{CK} a valid safetensors file"),
+    Api(f'checkpoint.load("{R}/lm-state-missing/checkpoint", training=True)', f"{CK} a file "
+        "trainer_state.json in '{bad}/runs/lm-state-missing/checkpoint', got no such file"),
+    Api('checkpoint.load("{bad}/missing")', f"{CK} a run folder or a checkpoint folder, got "
+        "'{bad}/missing'"),
+    Api('build("transformer", {})', "architecture: expected one of ['encoder_decoder', "
+        "'language_model', 'many_to_many', 'many_to_one', 'one_to_many', 'tagger'], got "
+        "'transformer'"),
+    Api('build("language_model", {"vocab_size": 5})', "config: expected the arguments of "
+        "language_model, got {'vocab_size': 5}"),
+]
