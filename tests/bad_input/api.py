@@ -2,7 +2,7 @@
 and the language model, ``Vocab``, the NumPy reference and runtime, and each task's
 ``predict`` (what ``elman serve`` calls) with inputs a program may pass."""
 
-from .kinds import Api
+from .kinds import OK, Api
 
 X = "torch.zeros(2, 3, 4)"
 SIZE = "layer widths whose weights fit in this machine's memory"
@@ -10,12 +10,25 @@ MODELS = "one of ['encoder_decoder', 'language_model', 'many_to_many', 'many_to_
 
 CASES = [
     # elman.RNN: construction
+    Api("RNN(4, [10**9])", f"hidden_sizes: expected {SIZE}",
+        fixed="torch tried to allocate 4 exabytes (RuntimeError, or the OOM killer); now a "
+        "check of the weights' bytes against the memory available, before allocating"),
+    Api("RNN(10**12, 4)", "input_size: expected an input size whose weights fit in this "
+        "machine's memory",
+        fixed="torch's allocator raised a RuntimeError (a traceback); now refused before "
+              "allocating"),
     Api("RNN(4, 0)", "hidden_sizes: expected a positive int or a non-empty list of positive "
         "ints, got 0"),
     Api("RNN(4, [])", "hidden_sizes: expected a positive int or a non-empty list of positive "
         "ints, got []"),
     Api("RNN(4, [4, -1])", "hidden_sizes: expected a positive int or a non-empty list of "
         "positive ints, got [4, -1]"),
+    Api("RNN(4, 4.5)", "hidden_sizes: expected a positive int or a non-empty list of positive "
+        "ints, got 4.5",
+        fixed="a TypeError traceback ('float' object is not iterable)"),
+    Api("RNN(4, [True])", "hidden_sizes: expected a positive int or a non-empty list of "
+        "positive ints, got [True]",
+        fixed='accepted: a layer of width True'),
     Api("RNN(0, 4)", "input_size: expected a positive int, got 0"),
     Api("RNN('4', 4)", "input_size: expected a positive int, got '4'"),
     Api("RNN(4, 4, cell='rnn')", "cell: expected one of ['elman', 'lstm', 'gru'], got 'rnn'"),
@@ -29,6 +42,17 @@ CASES = [
     Api("RNN(4, 4, backend='cuda')", "backend: expected one of ['auto', 'loop', 'fast'], got "
         "'cuda'"),
     # elman.RNN: inputs
+    Api(f"RNN(4, 4)({X}.double())", "x: expected a torch.float32 tensor (the weights' dtype; "
+        "convert it with x.to(torch.float32)), got torch.float64",
+        fixed="a float64 batch reached the matrix product (RuntimeError: mat1 and mat2 must "
+        "have the same dtype); now refused at the boundary"),
+    Api(f"RNN(4, 4)({X}.half())", "x: expected a torch.float32 tensor (the weights' dtype; "
+        "convert it with x.to(torch.float32)), got torch.float16",
+        fixed="a RuntimeError traceback (expected m1 and m2 to have the same dtype, but got: "
+              "c10::Hal)"),
+    Api(f"RNN(4, 4, backend='loop')({X}.double())", "x: expected a torch.float32 tensor",
+        fixed="a RuntimeError traceback (expected m1 and m2 to have the same dtype, but got: "
+              "double !)"),
     Api(f"RNN(4, 4)({X}.long())", "x: expected a floating-point tensor, got torch.int64"),
     Api("RNN(4, 4)(np.zeros((2, 3, 4)))", "x: expected a torch.Tensor of shape (B, T, I), got "
         "ndarray"),
@@ -40,6 +64,9 @@ CASES = [
         "got shape (0, 3, 4)"),
     Api("RNN(4, 4)(torch.full((2, 3, 4), float('nan')))", "x: expected finite values, got NaN "
         "or infinite entries"),
+    Api(f"RNN(4, 4)({X}, lengths=[7, 'x'])", "lengths: expected integers, one per sequence, "
+        "got [7, 'x']", fixed="torch.as_tensor raised a ValueError (too many dimensions "
+        "'str'); now refused at the boundary"),
     Api(f"RNN(4, 4)({X}, lengths=[1.5, 2])", "lengths: expected integers, got torch.float32"),
     Api(f"RNN(4, 4)({X}, lengths=[0, 3])", "lengths: expected values in 1..T=3, got values in "
         "0..3"),
@@ -48,6 +75,9 @@ CASES = [
     Api(f"RNN(4, 4)({X}, lengths=[3])", "lengths: expected shape (2,), one length per "
         "sequence, got shape (1,)"),
     Api(f"RNN(4, 4)({X}, lengths=[True, False])", "lengths: expected integers, got torch.bool"),
+    Api(f"RNN(4, 4)({X}, lengths='23')", "lengths: expected integers, one per sequence, got "
+        "'23'",
+        fixed="a TypeError traceback (new(): invalid data type 'str')"),
     Api(f"RNN(4, 4)({X}, state=[torch.zeros(2, 5)])", "state[0]: expected shape (2, 4), got "
         "(2, 5)"),
     Api(f"RNN(4, 4)({X}, state='zeros')", "state: expected a list of 1 per-layer states, got "
@@ -56,16 +86,29 @@ CASES = [
         "per-layer states, got 1 entries"),
     Api(f"RNN(4, 4, cell='lstm')({X}, state=[torch.zeros(2, 4)])", "state[0]: expected an "
         "(h, c) tuple for cell='lstm', got Tensor"),
+    Api(f"RNN(4, 4)({X}, state=[torch.zeros(2, 4).double()])", "state[0]: expected a "
+        "torch.float32 tensor (the weights' dtype), got torch.float64",
+        fixed='accepted: a float64 state beside float32 weights'),
     Api("RNN(4, 4, bidirectional=True).step(torch.zeros(2, 4))", "step: expected a "
         "unidirectional RNN (a reverse direction needs the whole sequence), got "
         "bidirectional=True"),
     Api(f"RNN(4, 4).step({X})", "x_t: expected a 2-D tensor (B, I=4), got shape (2, 3, 4)"),
+    Api("RNN(4, 4).step(torch.zeros(2, 4).double())", "x: expected a torch.float32 tensor",
+        fixed="a RuntimeError traceback (mat1 and mat2 must have the same dtype, but got Double"
+              " and F)"),
     # the architectures and the language model
     Api("LanguageModel(0, 4)", "vocab_size: expected a positive int, got 0"),
+    Api("LanguageModel(10, 4, embed_dim=10**12)", "embed_dim: expected an embedding that "
+        "fits in this machine's memory",
+        fixed="torch's allocator raised a RuntimeError (a traceback); now refused before "
+              "allocating"),
     Api("LanguageModel(10, 4)(torch.tensor([[1, 12]]))", "tokens: expected ids in 0..9, got "
         "ids in 1..12"),
     Api("LanguageModel(10, 4)(torch.tensor([[1.0, 2.0]]))", "tokens: expected a (B, T) int64 "
         "tensor, got (1, 2) torch.float32"),
+    Api("LanguageModel(10, 4)(torch.tensor([[1, 2]]), lengths=[7, 'x'])", "lengths: expected "
+        "integers, one per sequence, got [7, 'x']",
+        fixed="a TypeError traceback (new(): invalid data type 'str')"),
     Api("list(LanguageModel(10, 4).generate([], 5))", "prompt: expected at least one token, "
         "got an empty prompt"),
     Api("list(LanguageModel(10, 4).generate([1], 5, temperature=0))", "temperature: expected "
@@ -75,11 +118,61 @@ CASES = [
     Api("list(LanguageModel(10, 4).generate([1], -1))", "length: expected an int >= 0, got -1"),
     Api("list(LanguageModel(10, 4).generate([12], 3))", "tokens: expected ids in 0..9, got ids "
         "in 12..12"),
+    Api("list(LanguageModel(10, 4).generate([1], 20, temperature=1e-45))", OK,
+        fixed="torch.multinomial raised on the NaN probabilities of logits / 1e-45"),
+    Api("ManyToOne(4, 8, 2)(torch.zeros(2, 3, 4).double())", "x: expected a torch.float32 "
+        "tensor",
+        fixed="a RuntimeError traceback (expected m1 and m2 to have the same dtype, but got: "
+              "double !)"),
+    Api("ManyToOne(4, 8, 2, vocab_size=10)(torch.tensor([[1, 10]]))", "x: expected token ids "
+        "in 0..9, got ids in 1..10", fixed="an IndexError (index out of range in self) from "
+        "the embedding; now refused naming the ids"),
+    Api("ManyToOne(4, 8, 2, vocab_size=10)(torch.tensor([[1.0, 2.0]]))", "x: expected token "
+        "ids (an integer tensor), got torch.float32",
+        fixed="a RuntimeError traceback (Expected tensor for argument #1 'indices' to have one "
+              "of the)"),
+    Api("ManyToOne(4, 8, 2, vocab_size=10)(torch.tensor([[-1, 2]]))", "x: expected token ids "
+        "in 0..9, got ids in -1..2",
+        fixed='an IndexError traceback (index out of range in self)'),
+    Api("ManyToOne(4, 8, 2)(torch.zeros(2, 3, 4), lengths=[7, 'x'])", "lengths: expected "
+        "integers, one per sequence, got [7, 'x']",
+        fixed="a TypeError traceback (new(): invalid data type 'str')"),
     Api("ManyToOne(4, 8, 2, pooling='median')", "pooling: expected one of ['last', 'max', "
         "'mean'], got 'median'"),
+    Api("ManyToOne(4, 8, 2, pooling='mean')(torch.zeros(2, 3, 4), lengths=[7, 'x'])",
+        "lengths: expected integers, one per sequence, got [7, 'x']",
+        fixed="a TypeError traceback (new(): invalid data type 'str')"),
     Api("ManyToOne(4, 8, 2, vectors=[10])", "vectors: expected None or [rows, width] of a "
         "piece table, got [10]"),
+    Api("ManyToOne(4, 8, 2, vocab_size=10**12)", "input_size: expected an embedding that fits "
+        "in this machine's memory",
+        fixed="torch's allocator raised a RuntimeError (a traceback); now refused before "
+              "allocating"),
+    Api("ManyToMany(4, 8, 3)(torch.zeros(2, 3, 4).half())", "x: expected a torch.float32 "
+        "tensor",
+        fixed="a RuntimeError traceback (expected m1 and m2 to have the same dtype, but got: "
+              "c10::Hal)"),
+    Api("ManyToMany(4, 8, 3, vocab_size=5)(torch.tensor([[4, 5]]))", "x: expected token ids "
+        "in 0..4, got ids in 4..5",
+        fixed='an IndexError traceback (index out of range in self)'),
+    Api("Tagger(10, 4, 8, 3)(torch.tensor([[1, 12]]))", "ids: expected token ids in 0..9, got "
+        "ids in 1..12",
+        fixed='an IndexError traceback (index out of range in self)'),
+    Api("Tagger(10, 4, 8, 3, char_vocab_size=5)(torch.tensor([[1, 2]]), None, "
+        "torch.tensor([[[1, 9], [1, 2]]]), torch.tensor([[2, 2]]))", "chars: expected token "
+        "ids in 0..4, got ids in 1..9",
+        fixed='an IndexError traceback (index out of range in self)'),
+    Api("EncoderDecoder(10, 12, 8)(torch.tensor([[1, 10]]), torch.tensor([[1, 2]]))", "src: "
+        "expected token ids in 0..9, got ids in 1..10",
+        fixed='an IndexError traceback (index out of range in self)'),
+    Api("EncoderDecoder(10, 12, 8)(torch.tensor([[1, 2]]), torch.tensor([[1, 12]]))", "tokens: "
+        "expected token ids in 0..11, got ids in 1..12",
+        fixed='an IndexError traceback (index out of range in self)'),
     Api("EncoderDecoder(10, 12, 8, attention='dot')", "attention: expected one of"),
+    Api("OneToMany(4, 10, 8)(torch.zeros(2, 4).double(), torch.tensor([[1, 2], [1, 2]]))",
+        "x: expected a torch.float32 tensor",
+        fixed="a RuntimeError traceback (mat1 and mat2 must have the same dtype, but got Double"
+              " and F)"),
     # Vocab
     Api("Vocab([])", "vocab.tokens: expected a non-empty list of non-empty strings, got []"),
     Api("Vocab(['a', 'a'])", "vocab.tokens: expected distinct tokens, got 'a' twice"),

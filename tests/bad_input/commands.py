@@ -2,7 +2,7 @@
 config files, recipes, --resume), eval, generate, next, predict, translate, transcribe,
 forecast, export, summary, serve and recipes, and the command line itself."""
 
-from .kinds import Cli
+from .kinds import OK, Cli, Sub
 
 T = "train --data {data}/tiny.txt"          # a quick lm run to start
 SIZE = "layer widths whose weights fit in this machine's memory"
@@ -25,6 +25,15 @@ CASES = [
     Cli("train --hidden-sizes ,", "hidden_sizes: expected positive layer widths such as 256 "
         "or 256,256, got ','"),
     Cli("train --hidden-sizes -4", "hidden_sizes: expected positive layer widths"),
+    Cli(f"{T} --hidden-sizes 1000000000", f"hidden_sizes: expected {SIZE}",
+        fixed="torch's allocator raised a RuntimeError (a traceback); now a check of the "
+        "weights' bytes against the memory available, before allocating"),
+    Cli(f"{T} --hidden-sizes 4,1000000000", f"hidden_sizes: expected {SIZE}",
+        fixed="torch's allocator raised a RuntimeError (a traceback); now refused before "
+              "allocating"),
+    Cli(f"{T} --embed-dim 1000000000", "embed_dim: expected an embedding that fits in this "
+        "machine's memory", fixed="torch's allocator raised a RuntimeError for the "
+        "embedding table; now checked first"),
     Cli("train --embed-dim 0", "embed_dim: expected an integer >= 1, got 0"),
     Cli("train --embed-dim 2.5", "embed_dim: expected an integer, got '2.5'"),
     Cli("train --activation swish", "activation: expected one of ['identity', 'relu', "
@@ -233,6 +242,10 @@ CASES = [
     Cli("generate {runs}/lm --temperature hot", "temperature: expected a number, got 'hot'"),
     Cli("generate {runs}/lm --temperature inf", "temperature: expected a finite number, got "
         "inf"),
+    Cli("generate {runs}/lm --temperature 1e-45 --length 20 --seed 1", OK,
+        fixed="logits / 1e-45 overflowed to inf and torch.multinomial raised on NaN "
+        "probabilities; the sampler now divides the logits after subtracting their maximum"),
+    Sub("generate {runs}/lm --temperature 1e-45 --length 20 --seed 1", OK),
     Cli("generate {runs}/lm --top-k 0", "top_k: expected an integer >= 1, got 0"),
     Cli("generate {runs}/lm --top-k many", "top_k: expected an integer, got 'many'"),
     Cli("generate {runs}/lm --length -5", "length: expected an integer >= 0, got -5"),
@@ -331,6 +344,14 @@ CASES = [
         "got 0"),
     Cli("summary --input-size 3 --hidden-sizes 4,0", "hidden_sizes: expected positive layer "
         "widths such as 256 or 256,256, got [4, 0]"),
+    Cli("summary --input-size 3 --hidden-sizes 1000000000", f"hidden_sizes: expected {SIZE}",
+        fixed="torch's allocator failed with a RuntimeError (a traceback); now refused before "
+        "allocating"),
+    Sub("summary --input-size 3 --hidden-sizes 1000000000", f"hidden_sizes: expected {SIZE}"),
+    Cli("summary --input-size 1000000000 --hidden-sizes 1000", "input_size: expected an input "
+        "size whose weights fit in this machine's memory",
+        fixed="torch's allocator raised a RuntimeError (a traceback); now refused before "
+              "allocating"),
     Cli("summary --input-size 3 --hidden-sizes 4 --output-size 0", "output_size: expected an "
         "integer >= 1, got 0"),
     Cli("summary --input-size 3 --hidden-sizes 4 --cell rnn", "cell: expected one of"),

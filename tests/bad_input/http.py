@@ -28,6 +28,8 @@ CASES = [
          "got 100000"),
     Http(GEN, {"input": "a", "length": -1}, "length: expected an integer >= 0, got -1"),
     Http(GEN, {"input": "a", "temperature": 0}, "temperature: expected a number > 0, got 0.0"),
+    Http(GEN, {"input": "a", "temperature": 1e-45, "length": 5, "stream": False}, OK,
+         fixed="torch.multinomial raised on NaN probabilities: a 500 internal error"),
     Http(GEN, {"input": "a", "top_k": 0}, "top_k: expected an integer >= 1, got 0"),
     Http(GEN, {"input": "a", "seed": -1}, "seed: expected an integer >= 0, got -1"),
     Http(GEN, {"input": 5}, "input: expected a string, got int"),

@@ -2,7 +2,7 @@
 runs (a corrupt, missing or inconsistent file of best/ or checkpoint/), read by eval,
 generate, summary, serve, export, predict and train --resume, and by ``checkpoint.load``."""
 
-from .kinds import Api, Cli
+from .kinds import Api, Cli, Sub
 
 R = "{bad}/runs"
 CK = "checkpoint: expected"
@@ -35,6 +35,12 @@ CASES = [
         "hidden_sizes: expected a positive int or a non-empty list of positive ints, got [-1]"),
     Cli(f"eval {R}/lm-arguments-key", f"{CK} a config.json that builds a model, got config: "
         "expected the arguments of language_model"),
+    Cli(f"eval {R}/lm-huge", f"{CK} a config.json that builds a model, got hidden_sizes: "
+        "expected layer widths whose weights fit in this machine's memory",
+        fixed="torch's allocator raised a RuntimeError for the checkpoint's sizes; "
+        "now refused before allocating"),
+    Sub(f"eval {R}/lm-huge", f"{CK} a config.json that builds a model, got hidden_sizes: "
+        "expected layer widths whose weights fit in this machine's memory"),
     Cli(f"eval {R}/lm-shape", f"{CK} rnn.layers.0.W_F of shape (15, 4) (from config.json), "
         "got shape (12, 4) in '{bad}/runs/lm-shape/best/model.safetensors'"),
     Cli(f"eval {R}/lm-task", f"{CK} a run of one of the tasks"),
