@@ -137,3 +137,18 @@ def test_docs_errors_md_is_written_from_the_catalogue():
     assert docs.PATH.read_text(encoding="utf-8") == docs.render(), \
         "docs/errors.md is stale: python tests/bad_input"
 
+
+@pytest.mark.parametrize("name", ["lm", "lm-word"])
+def test_the_sampler_never_prints_the_unknown_token(name, root, monkeypatch):
+    """A language model whose unknown token (U+FFFD, <unk>) is by far the likeliest still
+    samples only text (issue 21: the character sampler printed U+FFFD)."""
+    import torch
+
+    from elman.cli import load_run
+    from elman.tasks.lm import generate
+    monkeypatch.chdir(root)
+    run, task = load_run(f"tests/fixtures/v0/runs/{name}")
+    with torch.no_grad():
+        run.model.output.bias[task.vocab.index[task.vocab.unk]] = 50.0
+    tokens = list(generate(run.model, task.vocab, "the", 200, 1.0, None, 0))
+    assert len(tokens) == 200 and not any(task.vocab.unk in t for t in tokens)

@@ -190,19 +190,33 @@ CASES = [
     # each task's predict, as elman serve calls it
     Api('task("classify").predict([model("classify")], "a good film")', "inputs: expected a "
         "list of texts, got one string"),
+    Api('task("classify").predict([model("classify")], [5])', "inputs[0]: expected a text "
+        "(a string), got int",
+        fixed="an AttributeError traceback ('int' object has no attribute 'split')"),
     Api('task("tag").predict([model("tag")], "the cat")', "inputs: expected a list of "
         "sentences, got one string"),
+    Api('task("tag").predict([model("tag")], [[1, 2]])', "inputs[0]: expected a sentence "
+        "(a string, or a list of words), got a list holding int",
+        fixed="a TypeError traceback ('int' object is not subscriptable)"),
     Api('task("forecast").predict([model("forecast")], [[1, 2]])', "history: expected a list "
         "of at least the window of 12 finite numbers, got 2 values"),
     Api('task("forecast").predict([model("forecast")], [[float("nan")] * 20])', "history: "
         "expected a list of at least the window of 12 finite numbers, got a non-finite value"),
+    Api('task("forecast").predict([model("forecast")], [["a"] * 20])', "history: expected a "
+        "list of at least the window of 12 finite numbers, got values that are not numbers",
+        fixed="a ValueError traceback (could not convert string to float: 'a')"),
     Api('task("music").predict([model("music")], [[200]])', "opening: expected MIDI pitches "
         "21..108 (the piano), got 200 at the opening chord step 0"),
     Api('task("music").predict([model("music")], [[60]], length=0)', "length: expected an int "
         ">= 1, got 0"),
+    Api('task("music").predict([model("music")], [60])', "opening: expected a list of MIDI "
+        "pitches 21..108 (a chord), got 60",
+        fixed="a TypeError traceback ('int' object is not iterable)"),
     Api('task("lm").next_tokens([model("lm")], [5])', "inputs[0]: expected a string, got int"),
     Api('task("lm").next_tokens([model("lm")], [""])', "inputs[0]: expected at least one "
         "char, got ''"),
+    Api('task("lm").next_tokens([model("lm")], ["a"], k=0)', "k: expected an int >= 1, got 0",
+        fixed='accepted: an empty list of suggestions'),
     Api('list(task("lm").sample([model("lm")], "a", temperature=0))', "temperature: expected "
         "a number > 0, got 0"),
     Api('list(task("lm").sample([model("lm")], 5))', "input: expected a string, got int"),
@@ -212,6 +226,8 @@ CASES = [
         "separated by spaces, got 'x' at input:1"),
     Api('task("sort").predict([model("sort")], ["5 3"], beam=0)', "beam: expected an int >= 1 "
         "(1: greedy), got 0"),
+    Api('task("sort").predict([model("sort")], [53])', "input: expected a string, got int",
+        fixed="an AttributeError traceback ('int' object has no attribute 'split')"),
     Api('task("translate").predict([model("translate")], [""])', "text: expected a sentence "
         "to translate, got an empty one at input:1"),
     Api('task("translate").predict([model("translate")], ["cold"], length_penalty=-1)',

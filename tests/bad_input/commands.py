@@ -43,11 +43,22 @@ CASES = [
     Cli("train --dropout -0.1", "dropout: expected a number in [0, 1), got -0.1"),
     Cli("train --dropout nan", "dropout: expected a finite number, got nan"),
     Cli("train --bidirectional maybe", "bidirectional: expected true or false, got 'maybe'"),
+    Cli(f"{T} --bidirectional true", "bidirectional: expected false for a language model (a "
+        "reverse direction would read the token it predicts), got True",
+        fixed="accepted and ignored: the run trained a one-way model; now refused"),
+    Cli("train --task music --data {data}/music.json --bidirectional true", "bidirectional: "
+        "expected false for the music task (a reverse direction would read the frame it "
+        "predicts), got True",
+        fixed='accepted and ignored: a one-way model was trained'),
     # train: data and training
     Cli("train --data {bad}/missing.txt", "data: expected an existing file, got "
         "'{bad}/missing.txt'"),
     Cli("train --data {bad}/wavs-empty", "data: expected an existing file, got "
         "'{bad}/wavs-empty'"),
+    Cli(f"{T} --valid {{bad}}/missing.txt", "valid: expected none for the lm task (it holds out "
+        "a seeded valid_fraction of --data, in split_blocks blocks), got '{bad}/missing.txt'",
+        fixed="--valid was ignored by the lm task (it validated on its own held-out blocks); "
+        "now refused"),
     Cli("train --valid-fraction 1", "valid_fraction: expected a number in [0, 1), got 1.0"),
     Cli("train --valid-fraction -0.5", "valid_fraction: expected a number in [0, 1), got -0.5"),
     Cli("train --split-seed -1", "split_seed: expected an integer >= 0, got -1"),
@@ -215,6 +226,12 @@ CASES = [
     Cli("eval {runs}/lm --seq-len x", "seq_len: expected an integer, got 'x'"),
     Cli("eval {runs}/lm --json yes", "arguments: expected options listed by --help, got "
         "unrecognized yes"),
+    Cli("eval {runs}/classify --data {data}/classify.tsv --plot {tmp}/missing/c.png",
+        "plot: expected a file in an existing folder, got '{tmp}/missing/c.png'",
+        fixed="the error named elman's temporary file (.c.png.XXXX.tmp); now the --plot path"),
+    Cli("eval {runs}/classify --data {data}/classify.tsv --plot {tmp}", "plot: expected a "
+        "file path, not a folder, got '{tmp}'",
+        fixed="an IsADirectoryError naming elman's temporary file"),
     Cli("eval {runs}/classify --data {data}/classify.tsv --ensemble {bad}/missing",
         "checkpoint: expected a run folder or a checkpoint folder, got '{bad}/missing'"),
     Cli("eval {runs}/classify --data {data}/classify.tsv --ensemble {runs}/lm", "ensemble: "
@@ -222,6 +239,9 @@ CASES = [
         "tag_field, got 'tests/fixtures/v0/runs/lm', which differs"),
     Cli("eval {runs}/classify --split test", "split: expected valid (the classify task keeps "
         "no test split; score a held-out file with --data PATH), got 'test'"),
+    Cli("eval {runs}/digits --data {data}/wavs --plot {tmp}/missing/c.png", "plot: expected a "
+        "file in an existing folder, got '{tmp}/missing/c.png'",
+        fixed="the error named elman's temporary file (.NAME.XXXX.tmp), not the path given"),
     Cli("eval {runs}/sort --seed -1", "seed: expected an integer >= 0, got -1"),
     Cli("eval {runs}/sort --seed 3 --data {bad}/sort-long.txt", "seed: expected no --seed "
         "with --data (the file's inputs are scored), got 3"),
@@ -259,6 +279,10 @@ CASES = [
         "(--out song.mid), got None"),
     Cli("generate {runs}/music --out {tmp}/song.wav", "out: expected a MIDI file to write, "
         "ending in .mid (--out song.mid), got '{tmp}/song.wav'"),
+    Cli("generate {runs}/music --out {tmp}/missing/song.mid", "out: expected a file in an "
+        "existing folder, got '{tmp}/missing/song.mid'",
+        fixed="the error named elman's temporary file (.song.mid.XXXX.tmp); now the --out "
+        "path, checked before sampling"),
     Cli("generate {runs}/music --out {tmp}/song.mid --length 0", "length: expected an integer "
         ">= 1, got 0"),
     Cli("generate {runs}/music --out {tmp}/song.mid --tempo 0", "tempo: expected a number > 0, "
@@ -280,6 +304,13 @@ CASES = [
         "classify run, got none"),
     Cli("predict {runs}/classify --input {bad}/missing.tsv", "input: expected an existing "
         "file, got '{bad}/missing.tsv'"),
+    Cli("predict {runs}/classify --input {data}/classify.tsv --output {tmp}/missing/out.tsv",
+        "output: expected a file in an existing folder, got '{tmp}/missing/out.tsv'",
+        fixed="the error named elman's temporary file (.out.tsv.XXXX.tmp); now the --output "
+        "path, checked before predicting"),
+    Cli("predict {runs}/classify --input {data}/classify.tsv --output {tmp}", "output: "
+        "expected a file path, not a folder, got '{tmp}'",
+        fixed="an IsADirectoryError naming elman's temporary file"),
     Cli("predict {runs}/classify --input - ", "input: expected some text on stdin, got "
         "nothing", stdin=b""),
     Cli("predict {runs}/classify --input -", "input: expected UTF-8 text on stdin, got byte "
@@ -301,6 +332,9 @@ CASES = [
     Cli("predict {runs}/sort '5 3' --beam 0", "beam: expected an integer >= 1, got 0"),
     Cli("predict {runs}/sort '5 3' --length-penalty x", "length_penalty: expected a number, "
         "got 'x'"),
+    Cli("predict {runs}/sort '5 3' --output {tmp}/missing/out.txt", "output: expected a file "
+        "in an existing folder, got '{tmp}/missing/out.txt'",
+        fixed="the error named elman's temporary file (.NAME.XXXX.tmp), not the path given"),
     Cli("predict {runs}/add '12 - 7'", "input: expected two numbers joined by '+', such as "
         "12 + 345, got '12 - 7' at <text>:1"),
     Cli("predict {runs}/add '123 + 4'", "input: expected numbers of at most 2 digits (the "
@@ -318,6 +352,12 @@ CASES = [
         "got 0"),
     Cli("translate {runs}/translate 'I am cold.' --input {bad}/long-sentence.txt", "input: "
         "expected either a text argument or --input FILE, got both"),
+    Cli("translate {runs}/translate 'I am cold.' --attention-plot {tmp}/missing/a.png",
+        "attention_plot: expected a file in an existing folder, got '{tmp}/missing/a.png'",
+        fixed="the error named elman's temporary file (.NAME.XXXX.tmp), not the path given"),
+    Cli("translate {runs}/translate 'I am cold.' --output {tmp}/missing/out.txt", "output: "
+        "expected a file in an existing folder, got '{tmp}/missing/out.txt'",
+        fixed="the error named elman's temporary file (.NAME.XXXX.tmp), not the path given"),
     Cli("translate {runs}/sort '5 3'", "run: expected a run of a task with the translate "
         "command (translate), got a sort run"),
     # transcribe
@@ -332,9 +372,22 @@ CASES = [
     Cli("forecast {runs}/forecast --steps x", "steps: expected an integer, got 'x'"),
     Cli("forecast {runs}/forecast --steps 3 --origin middle", "origin: expected one of "
         "['valid', 'end'], got 'middle'"),
+    Cli("forecast {runs}/forecast --steps 3 --plot {tmp}/missing/f.png", "plot: expected a "
+        "file in an existing folder, got '{tmp}/missing/f.png'",
+        fixed="the error named elman's temporary file (.NAME.XXXX.tmp), not the path given"),
     # export
     Cli("export {runs}/lm --format tflite", "format: expected one of ['onnx', 'numpy'], got "
         "'tflite'"),
+    Cli("export {runs}/lm --out {data}", "out: expected a new folder, an empty one or an "
+        "earlier export (it is replaced whole), got 'tests/fixtures/v0/data', which holds "
+        "other files", fixed="export replaced the whole folder, whatever it held: --out "
+        "tests/fixtures/v0/data deleted the data; now refused"),
+    Cli("export {runs}/lm --out {data}/tiny.txt", "out: expected a folder to write the export "
+        "in, got 'tests/fixtures/v0/data/tiny.txt', which is a file",
+        fixed='accepted: the export replaced the file with a folder'),
+    Cli("export {runs}/classify --format numpy --out {runs}/classify/best", "out: expected a "
+        "new folder, an empty one or an earlier export",
+        fixed="accepted: the export replaced the run's best/ checkpoint"),
     # summary
     Cli("summary", "summary: expected a RUN folder, or --input-size and --hidden-sizes, got "
         "neither"),

@@ -42,6 +42,22 @@ CASES = [
     Http(SESSION, {"input": ["a"]}, "input: expected a string, got list"),
     Http("DELETE /v1/lm/session/nope", None, "session: expected the id of an open session"),
     # classify, tag
+    Http("POST /v1/classify/classify", {"inputs": [5]}, "inputs[0]: expected a text (a "
+         "string), got int", fixed="an AttributeError in the task: a 500 internal error"),
+    Http("POST /v1/classify/classify", {"inputs": [""]}, "inputs[0]: expected a text with "
+         "some words, got ''",
+        fixed="answered 'data: expected sequences of at least one token', naming no field of "
+              "the request"),
+    Http("POST /v1/tag/tag", {"inputs": [[1, 2]]}, "inputs[0]: expected a sentence (a string, "
+         "or a list of words), got a list holding int",
+        fixed='a 500 internal error (an exception in the task)'),
+    Http("POST /v1/tag/tag", {"inputs": [{"a": 1}]}, "inputs[0]: expected a sentence (a "
+         "string, or a list of words), got dict",
+        fixed='accepted: the dict read as a sentence of its keys'),
+    Http("POST /v1/tag/tag", {"inputs": [""]}, "inputs[0]: expected a sentence with some "
+         "words, got ''",
+        fixed="answered 'data: expected sequences of at least one token', naming no field of "
+              "the request"),
     # translate, sort, add
     Http("POST /v1/translate/translate", {"inputs": [""]}, "text: expected a sentence to "
          "translate, got an empty one at input:1"),
@@ -51,17 +67,24 @@ CASES = [
          "length_penalty: expected a number >= 0, got -1.0"),
     Http("POST /v1/translate/translate", {"inputs": [" ".join(["cold"] * 60)]}, "text: "
          "expected at most"),
+    Http("POST /v1/translate/translate", {"inputs": [7]}, "input: expected a string, got int",
+        fixed='a 500 internal error (an exception in the task)'),
     Http("POST /v1/sort/predict", {"inputs": ["5 x 1"]}, "input: expected integers in 0..9 "
          "separated by spaces, got 'x' at input:1"),
     Http("POST /v1/sort/predict", {"inputs": ["1 2 3 4 5"]}, "input: expected at most 4 "
          "integers (the longest the model was trained on), got 5 at input:1"),
     Http("POST /v1/sort/predict", {"inputs": ["5 1"], "beam": 0}, "beam: expected an integer "
          ">= 1, got 0"),
+    Http("POST /v1/sort/predict", {"inputs": [53]}, "input: expected a string, got int",
+         fixed="an AttributeError in the task: a 500 internal error"),
     Http("POST /v1/add/predict", {"inputs": ["1 - 2"]}, "input: expected two numbers joined "
          "by '+', such as 12 + 345, got '1 - 2' at input:1"),
     # forecast, music
     Http("POST /v1/forecast/forecast", {"inputs": [[1, 2]]}, "history: expected a list of at "
          "least the window of 12 finite numbers, got 2 values"),
+    Http("POST /v1/forecast/forecast", {"inputs": [["a"] * 20]}, "history: expected a list of "
+         "at least the window of 12 finite numbers, got",
+        fixed='a 500 internal error (an exception in the task)'),
     Http("POST /v1/forecast/forecast", {"inputs": [5]}, "history: expected a list of at least "
          "the window of 12 finite numbers, got shape ()"),
     Http("POST /v1/forecast/forecast", b'{"inputs": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, '
@@ -73,6 +96,9 @@ CASES = [
          "integer >= 1, got 0"),
     Http("POST /v1/music/generate", {"inputs": [[200]]}, "opening: expected MIDI pitches "
          "21..108 (the piano), got 200 at the opening chord step 0"),
+    Http("POST /v1/music/generate", {"inputs": [60]}, "opening: expected a list of MIDI "
+         "pitches",
+        fixed='a 500 internal error (an exception in the task)'),
     Http("POST /v1/music/generate", {"inputs": [[60]], "temperature": 0}, "temperature: "
          "expected a number > 0, got 0.0"),
     # digits, digit-sequences: uploads

@@ -2,7 +2,7 @@
 --input and transcribe, refused with the file (and for text formats the line) named, and
 ``Task.load`` in Python."""
 
-from .kinds import Api, Cli
+from .kinds import Api, Cli, Sub
 
 EMPTY = "a file with some text, got '{bad}/empty.txt', which is empty"
 LATIN1 = ("a UTF-8 text file, got '{bad}/latin1.txt' with byte 0xe9 at offset 3 that is not "
@@ -69,6 +69,9 @@ CASES = [
     Api('fresh("classify").load(None)', "data: expected a file (--data FILE) for the classify "
         "task, got none"),
     # tag: CoNLL-U
+    Cli(f"{TT} {{bad}}/no-tag.conllu", "data: expected a UPOS tag, got '_' at "
+        "{bad}/no-tag.conllu:3", fixed="'_' in the UPOS column was learned as a tag named _; "
+        "now the FILE:LINE error for a missing tag"),
     Cli(f"{TT} {{bad}}/nine-columns.conllu", "data: expected a CoNLL-U line of 10 "
         "tab-separated columns, got 9 at {bad}/nine-columns.conllu:1"),
     Cli(f"{TT} {{bad}}/bad-id.conllu", "data: expected a valid CoNLL-U line, got"),
@@ -84,9 +87,24 @@ CASES = [
     Cli("eval {runs}/tag --data {bad}/new-tag.conllu", "data: expected labels the model knows "
         "(ADJ, ADV, DET, NOUN, PUNCT, VERB), got 'XYZ' at "
         "{bad}/new-tag.conllu:2"),
+    Cli("eval {runs}/tag --data {bad}/no-tag.conllu", "data: expected a UPOS tag, got '_' at "
+        "{bad}/no-tag.conllu:3",
+        fixed="'_' was read as a tag the model does not know"),
     Cli("predict {runs}/tag --input {bad}/nine-columns.conllu", "data: expected a CoNLL-U "
         "line of 10 tab-separated columns, got 9 at {bad}/nine-columns.conllu:1"),
+    Api('fresh("tag").load("{bad}/no-tag.conllu")', "data: expected a UPOS tag, got '_' at "
+        "{bad}/no-tag.conllu:3",
+        fixed="'_' was read as a tag named _"),
     # forecast: CSV series
+    Cli(f"{TF} {{bad}}/inf.csv", "column: expected finite numbers in column 'value', got inf "
+        "on line 42", fixed="an infinite value passed the reader and training stopped at "
+        "a NaN loss, after the run folder was made; now the reader refuses it, naming the "
+        "line"),
+    Sub(f"{TF} {{bad}}/inf.csv", "column: expected finite numbers in column 'value', got inf "
+        "on line 42"),
+    Cli(f"{TF} {{bad}}/huge.csv", "column: expected finite numbers in column 'value', got "
+        "inf on line 42",
+        fixed='accepted: read as infinity, which reached training'),
     Cli(f"{TF} {{bad}}/text-value.csv --column value", "column: expected numbers in column "
         "'value', got "
         "'abc' on line 4 (1 such values)"),
@@ -112,6 +130,9 @@ CASES = [
     Cli(f"{TF} {{bad}}/missing.csv", "data: expected an existing CSV file, got "
         "'{bad}/missing.csv'"),
     Cli(f"{TF} {{bad}}/latin1.txt", f"data: expected {CSV}"),
+    Cli("eval {runs}/forecast --data {bad}/inf.csv", "column: expected finite numbers in "
+        "column 'value', got inf on line 42",
+        fixed='accepted: scored with an infinite value'),
     Cli("eval {runs}/forecast --data {bad}/short.csv", "window: expected window + horizon"),
     Api('fresh("forecast", column="value").load("{bad}/text-value.csv")',
         "column: expected numbers in column "

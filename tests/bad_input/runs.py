@@ -59,6 +59,9 @@ CASES = [
     Cli(f"eval {R}/digits-task --data {{data}}/wavs", f"{CK} a task.json with the feature "
         "settings and normaliser (and the labels of a classifier), got KeyError: "
         "'normaliser'"),
+    Cli(f"forecast {R}/forecast-scaler --steps 2", f"{CK} a task.json with the scaler's mean "
+        "and std (numbers), got mean 'high', std 7.152779548861101", fixed="a NumPy "
+        "UFuncTypeError when forecasting; now refused on loading"),
     # train --resume
     Cli(f"train --resume {R}/lm-state-missing --max-steps 6", f"{CK} a file "
         "trainer_state.json in '{bad}/runs/lm-state-missing/checkpoint', got no such file"),
