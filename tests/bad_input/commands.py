@@ -14,8 +14,16 @@ CASES = [
         "transcribe, forecast, translate, serve, recipes, summary (see elman --help), got none"),
     Cli("bogus", "command: expected one of train, eval, generate, next, export, predict, "
         "transcribe, forecast, translate, serve, recipes, summary, got 'bogus'"),
+    Cli("eval", "RUN: expected a run folder (elman eval RUN), got none",
+        fixed="argparse's 'the following arguments are required' was not in the form; "
+        "now RUN: expected ..."),
+    Cli("generate", "RUN: expected a run folder (elman generate RUN), got none",
+        fixed="argparse's message, not in the form: 'generate: the following arguments are "
+              "required: RUN'"),
     Cli("train --bogus 1", "arguments: expected options listed by --help, got unrecognized "
         "--bogus 1"),
+    Cli("train --lr", "lr: expected a value after --lr, got none",
+        fixed="argparse's 'argument --lr: expected one argument' was not in the form"),
     Cli("recipes NOPE", "recipe: expected one of"),
     # train: the model
     Cli("train --cell rnn", "cell: expected one of ['elman', 'lstm', 'gru'], got 'rnn'"),
@@ -72,6 +80,8 @@ CASES = [
     Cli("train --lr 0", "lr: expected a number > 0, got 0.0"),
     Cli("train --lr inf", "lr: expected a finite number, got inf"),
     Cli("train --lr nan", "lr: expected a finite number, got nan"),
+    Cli(f"{T} --lr 1e38", f"lr: expected {LR}, got 1e+38",
+        fixed="Adam's first step overflowed the weights to inf and NaN; now refused"),
     Cli("train --momentum 1", "momentum: expected a number in [0, 1), got 1.0"),
     Cli("train --weight-decay -1", "weight_decay: expected a number >= 0, got -1.0"),
     Cli("train --lr-schedule linear", "lr_schedule: expected one of ['constant', 'cosine', "
@@ -104,6 +114,8 @@ CASES = [
     Cli("train --task nope", "task: expected one of"),
     Cli("train --task tag --vectors wordllama", "arguments: expected options listed by --help, "
         "got unrecognized --vectors wordllama"),
+    Cli("train --s 3", "arguments: expected one option, not a prefix of several",
+        fixed="argparse's 'ambiguous option' message, not in the form"),
     Cli("train --task sort --data {data}/tiny.txt", "data: expected none: the sort task "
         "generates its data"),
     Cli("train --task classify", "data: expected a file (--data FILE) for the classify task, "
@@ -136,6 +148,8 @@ CASES = [
         "{bad}/tag-vectors.yaml"),
     Cli("train --resume {bad}/missing", "checkpoint: expected a run folder or a checkpoint "
         "folder, got '{bad}/missing/checkpoint'"),
+    Cli("train --resume {bad}/runs/lm-step --recipe main", "recipe: expected none when resuming "
+        "(--resume keeps the run's settings), got 'main'"),
     Cli("train --resume {bad}/runs/lm-step --seq-len 32", "seq_len: expected the resumed "
         "run's value 16 (it is fixed on resume), got 32"),
     Cli("train --resume {bad}/runs/lm-step --hidden-sizes 8", "hidden_sizes: expected the "
@@ -226,12 +240,19 @@ CASES = [
     Cli("eval {runs}/lm --seq-len x", "seq_len: expected an integer, got 'x'"),
     Cli("eval {runs}/lm --json yes", "arguments: expected options listed by --help, got "
         "unrecognized yes"),
+    Cli("eval {runs}/lm --split", "split: expected a value after --split, got none",
+        fixed="argparse's 'eval RUN: argument --split: expected one argument' was not in the "
+        "form"),
     Cli("eval {runs}/classify --data {data}/classify.tsv --plot {tmp}/missing/c.png",
         "plot: expected a file in an existing folder, got '{tmp}/missing/c.png'",
         fixed="the error named elman's temporary file (.c.png.XXXX.tmp); now the --plot path"),
     Cli("eval {runs}/classify --data {data}/classify.tsv --plot {tmp}", "plot: expected a "
         "file path, not a folder, got '{tmp}'",
         fixed="an IsADirectoryError naming elman's temporary file"),
+    Cli("eval {runs}/classify --data {data}/classify.tsv --ensemble", "ensemble: expected at "
+        "least one value after --ensemble, got none",
+        fixed="argparse's message, not in the form: 'eval RUN: argument --ensemble: expected at"
+              " least one argument'"),
     Cli("eval {runs}/classify --data {data}/classify.tsv --ensemble {bad}/missing",
         "checkpoint: expected a run folder or a checkpoint folder, got '{bad}/missing'"),
     Cli("eval {runs}/classify --data {data}/classify.tsv --ensemble {runs}/lm", "ensemble: "
@@ -297,6 +318,9 @@ CASES = [
     Cli("next {runs}/lm-word ''", "prompt: expected at least one word, got ''"),
     Cli("next {runs}/lm-word 'the' -k 0", "k: expected an integer >= 1, got 0"),
     Cli("next {runs}/lm-word 'the' -k x", "k: expected an integer, got 'x'"),
+    Cli("next {runs}/lm-word", "prompt: expected a value (elman next RUN prompt), got none",
+        fixed="argparse's message, not in the form: 'next RUN: the following arguments are "
+              "required: prompt'"),
     Cli("next {runs}/sort '5 3'", "run: expected a run of a task with the next command (lm), "
         "got a sort run (its commands: eval, predict, export)"),
     # predict
@@ -363,11 +387,18 @@ CASES = [
     # transcribe
     Cli("transcribe {runs}/digits {bad}/missing.wav", "wav: expected an existing WAV file, "
         "got '{bad}/missing.wav'"),
+    Cli("transcribe {runs}/digits", "FILE.wav: expected a value (elman transcribe RUN "
+        "FILE.wav), got none",
+        fixed="argparse's message, not in the form: 'transcribe RUN: the following arguments "
+              "are required: FILE.wav'"),
     Cli("transcribe {runs}/digits {data}/wavs/3_bob_1.wav --beam 0", "beam: expected an "
         "integer >= 1, got 0"),
     Cli("transcribe {runs}/digit-sequences {data}/wavs/3_bob_1.wav --beam x", "beam: expected "
         "an integer, got 'x'"),
     # forecast
+    Cli("forecast {runs}/forecast", "steps: expected a value (--steps is required), got none",
+        fixed="argparse's message, not in the form: 'forecast RUN: the following arguments are "
+              "required: --steps'"),
     Cli("forecast {runs}/forecast --steps 0", "steps: expected an integer >= 1, got 0"),
     Cli("forecast {runs}/forecast --steps x", "steps: expected an integer, got 'x'"),
     Cli("forecast {runs}/forecast --steps 3 --origin middle", "origin: expected one of "
@@ -416,6 +447,8 @@ CASES = [
         "got '{bad}/missing'"),
     # serve (flags checked before serving)
     Cli("serve {runs}/lm --port 0", "port: expected an integer >= 1, got 0"),
+    Cli("serve {runs}/lm --port 70000", "port: expected an integer from 1 to 65535, got 70000",
+        fixed='accepted: the server started and failed to bind (an OverflowError traceback)'),
     Cli("serve {runs}/lm --max-batch 0", "max_batch: expected an integer >= 1, got 0"),
     Cli("serve {runs}/lm --request-seconds -1", "request_seconds: expected a number > 0, got "
         "-1.0"),
@@ -424,4 +457,7 @@ CASES = [
         "names are the URLs), got 'lm' twice"),
     Cli("serve {bad}/missing", "checkpoint: expected a run folder or a checkpoint folder, got "
         "'{bad}/missing'"),
+    Cli("serve", "RUN: expected a value (elman serve RUN), got none",
+        fixed="argparse's message, not in the form: 'serve: the following arguments are "
+              "required: RUN'"),
 ]

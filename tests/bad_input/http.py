@@ -12,38 +12,96 @@ INT = "an integer"
 CASES = [
     # any route: the body, the route, the method
     Http(NEXT, b"{not json", "body: expected a JSON object, got invalid JSON"),
+    Http(NEXT, b"", "body: expected a JSON object, got",
+        fixed="pydantic's 'body: Field required', not in the form"),
+    Http(NEXT, [1, 2], "body: expected a JSON object, got [1, 2]",
+        fixed="pydantic's 'body: Input should be a valid dictionary or object to extract fields"
+              " from', not in the form"),
     Http(NEXT, b"x" * 1_000_001, "body: expected at most 1,000,000 bytes, got more",
          status=413),
+    Http("POST /v1/nothing/here", {"inputs": ["a"]}, "path: expected a route of this server "
+         "(GET /v1/models lists them), got POST /v1/nothing/here", status=404,
+         fixed="404 and 405 answered {\"error\": \"Not Found\"}, not naming the path; now in "
+         "the form"),
+    Http("GET /v1/lm/next", None, "method: expected POST for /v1/lm/next, got GET",
+         status=405,
+        fixed='answered {"error": "Method Not Allowed", "field": null}'),
+    Http("POST /health", {}, "method: expected GET for /health, got POST", status=405,
+        fixed='answered {"error": "Method Not Allowed", "field": null}'),
+    Http("DELETE /v1/models", None, "method: expected GET for /v1/models, got DELETE",
+         status=405,
+        fixed='answered {"error": "Method Not Allowed", "field": null}'),
     # lm: next
     Http(NEXT, {"inputs": ["a"], "k": 51}, "k: expected an integer from 1 to 50, got 51"),
     Http(NEXT, {"inputs": ["a"], "k": 0}, "k: expected an integer >= 1, got 0"),
+    Http(NEXT, {"inputs": ["a"], "k": "many"}, f"k: expected {INT}, got 'many'",
+         fixed="pydantic's 'k: Input should be a valid integer, ...' was not in the form; "
+         "every validation error now reads ARGUMENT: expected ..., got ..."),
+    Http(NEXT, {"inputs": ["a"], "k": 2.5}, f"k: expected {INT}, got 2.5",
+        fixed="pydantic's 'k: Input should be a valid integer, got a number with a fractional "
+              "part', not in the form"),
+    Http(NEXT, {"inputs": ["a"], "k": None}, f"k: expected {INT}, got null",
+        fixed="pydantic's 'k: Input should be a valid integer', not in the form"),
     Http(NEXT, {"inputs": [""]}, "inputs[0]: expected at least one char, got ''"),
     Http(NEXT, {"inputs": [5]}, "inputs[0]: expected a string, got int"),
     Http(NEXT, {"inputs": [["a"]]}, "inputs[0]: expected a string, got list"),
+    Http(NEXT, {"inputs": []}, "inputs: expected at least 1 item, got 0",
+        fixed="pydantic's 'inputs: List should have at least 1 item after validation, not 0', "
+              "not in the form"),
+    Http(NEXT, {"inputs": ["a"] * 65}, "inputs: expected at most 64 items, got 65",
+        fixed="pydantic's 'inputs: List should have at most 64 items after validation, not 65',"
+              " not in the form"),
+    Http(NEXT, {"inputs": "a"}, "inputs: expected a list, got 'a'",
+        fixed="pydantic's 'inputs: Input should be a valid list', not in the form"),
     Http(NEXT, {"inputs": ["a" * 10_001]}, "inputs[0]: expected at most 10,000 characters, "
          "got 10,001"),
+    Http(NEXT, {"inputs": ["a"], "bogus": 1}, "bogus: expected one of the fields inputs, k, "
+         "got an unknown field",
+        fixed="pydantic's 'bogus: Extra inputs are not permitted', not in the form"),
+    Http(NEXT, {"prompt": "a"}, "inputs: expected a value (the field is required), got none",
+        fixed="pydantic's 'inputs: Field required', not in the form"),
     Http("POST /v1/lm-word/next", {"inputs": ["!!!"]}, OK),
+    Http("POST /v1/lm-word/next", {"inputs": ["   "]}, "inputs[0]: expected at least one "
+         "word, got '   '",
+        fixed="the message squeezed the input's spaces ('   ' shown as ' ')"),
     # lm: generate (a stream)
     Http(GEN, {"input": "a", "length": 100_000}, "length: expected an integer from 0 to 2000, "
          "got 100000"),
     Http(GEN, {"input": "a", "length": -1}, "length: expected an integer >= 0, got -1"),
     Http(GEN, {"input": "a", "temperature": 0}, "temperature: expected a number > 0, got 0.0"),
+    Http(GEN, {"input": "a", "temperature": "hot"}, "temperature: expected a number, got "
+         "'hot'",
+        fixed="pydantic's 'temperature: Input should be a valid number, unable to parse string "
+              "as a number', not in the form"),
     Http(GEN, {"input": "a", "temperature": 1e-45, "length": 5, "stream": False}, OK,
          fixed="torch.multinomial raised on NaN probabilities: a 500 internal error"),
     Http(GEN, {"input": "a", "top_k": 0}, "top_k: expected an integer >= 1, got 0"),
     Http(GEN, {"input": "a", "seed": -1}, "seed: expected an integer >= 0, got -1"),
     Http(GEN, {"input": 5}, "input: expected a string, got int"),
+    Http(GEN, {"input": "a", "stream": "maybe"}, "stream: expected a boolean (true or false), "
+         "got 'maybe'",
+        fixed="pydantic's 'stream: Input should be a valid boolean, unable to interpret input',"
+              " not in the form"),
     Http(GEN, {"input": "a" * 10_001}, "input: expected at most 10,000 characters, got 10,001"),
+    Http(GEN, {"inputs": ["a"]}, "inputs: expected one of the fields input, stream, length, "
+         "temperature, top_k, seed, got an unknown field",
+        fixed="pydantic's 'inputs: Extra inputs are not permitted', not in the form"),
     # lm: session
     Http(SESSION, {"input": "a", "session": "nope"}, "session: expected the id of an open "
          "session"),
     Http(SESSION, {"input": ""}, "input: expected at least one char, got ''"),
     Http(SESSION, {"input": "a", "k": 99}, "k: expected an integer from 1 to 50, got 99"),
+    Http(SESSION, {"session": None}, "input: expected a value (the field is required), got "
+         "none",
+        fixed="pydantic's 'input: Field required', not in the form"),
     Http(SESSION, {"input": ["a"]}, "input: expected a string, got list"),
     Http("DELETE /v1/lm/session/nope", None, "session: expected the id of an open session"),
     # classify, tag
     Http("POST /v1/classify/classify", {"inputs": [5]}, "inputs[0]: expected a text (a "
          "string), got int", fixed="an AttributeError in the task: a 500 internal error"),
+    Http("POST /v1/classify/classify", {"inputs": ["a"], "k": 3}, "k: expected one of the "
+         "fields inputs, got an unknown field",
+        fixed="pydantic's 'k: Extra inputs are not permitted', not in the form"),
     Http("POST /v1/classify/classify", {"inputs": [""]}, "inputs[0]: expected a text with "
          "some words, got ''",
         fixed="answered 'data: expected sequences of at least one token', naming no field of "
@@ -101,11 +159,18 @@ CASES = [
         fixed='a 500 internal error (an exception in the task)'),
     Http("POST /v1/music/generate", {"inputs": [[60]], "temperature": 0}, "temperature: "
          "expected a number > 0, got 0.0"),
+    Http("POST /v1/music/generate", {"inputs": [[60]], "seed": "x"}, f"seed: expected {INT}, "
+         "got 'x'",
+        fixed="pydantic's 'seed: Input should be a valid integer, unable to parse string as an "
+              "integer', not in the form"),
     # digits, digit-sequences: uploads
     Http("POST /v1/digits/transcribe", None, "wav: expected a readable WAV file, got file[0]",
          files=(("x.wav", b"not a wav"),)),
     Http("POST /v1/digits/transcribe", None, "wav: expected a WAV file with samples, got "
          "file[0] with none", files=(("e.wav", "EMPTY_WAV"),)),
+    Http("POST /v1/digits/transcribe", None, "file: expected a value (the field is required), "
+         "got none",
+        fixed="pydantic's 'file: Field required', not in the form"),
     Http("POST /v1/digits/transcribe?beam=3", None, "beam: expected one of the params [], "
          "got an unknown one", files=(("x.wav", "WAV"),)),
     Http("POST /v1/digits/transcribe", None, "file: expected at most 64 files, got 65",
@@ -116,4 +181,7 @@ CASES = [
          "1 to 32, got 33", files=(("x.wav", "WAV"),)),
     Http("POST /v1/digit-sequences/transcribe?beam=x", None, f"beam: expected {INT}, got 'x'",
          files=(("x.wav", "WAV"),)),
+    Http("POST /v1/digit-sequences/transcribe", {"inputs": ["a"]}, "file: expected a value "
+         "(the field is required), got none",
+        fixed="pydantic's 'file: Field required', not in the form"),
 ]

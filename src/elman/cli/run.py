@@ -3,7 +3,7 @@ its task's command of that name, parse the command's own flags and run it."""
 
 from pathlib import Path
 
-from ..errors import ElmanError, bad
+from ..errors import bad
 from ..tasks import TASKS, commands_of
 
 
@@ -41,7 +41,7 @@ def cmd_run(argv: tuple, verb: str, parser_class) -> int:
     run's task."""
     path, rest = argv
     if path is None:
-        raise ElmanError(f"{verb}: the following arguments are required: RUN")
+        raise bad("RUN", f"a run folder (elman {verb} RUN)", "none")
     if path in ("-h", "--help"):
         print(f"usage: elman {verb} RUN [flags]\n\n{verb}: a command of {verb_help(verb)}")
         return 0

@@ -6,7 +6,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..errors import bad
-from ..options import parse_positive, parse_positive_int
+from ..options import parse_int_range, parse_positive, parse_positive_int
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -59,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..extras import require
     require("fastapi", "serve")
     uvicorn = require("uvicorn", "serve")
-    port = parse_positive_int("port", args.port)
+    port = parse_int_range(1, 65535)("port", args.port)
     limits = limits_of(args)
     if args.threads is not None:
         import torch

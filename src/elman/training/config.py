@@ -48,6 +48,19 @@ CELLS = ("elman", "lstm", "gru")          # elman.nn.cells.CELLS, without import
 DEFAULT_TASK = "lm"
 
 
+MAX_LR = 1000.0
+
+
+def parse_lr(name, v):
+    """A learning rate: > 0 and at most MAX_LR (Adam moves each weight by about lr a step:
+    past this the first steps overflow float32 weights to inf and NaN)."""
+    v = parse_positive(name, v)
+    if v > MAX_LR:
+        raise bad(name, f"a number > 0 and at most {MAX_LR:g} (larger steps overflow the "
+                  "weights)", f"{v:g}")
+    return v
+
+
 @dataclass
 class ModelConfig:
     """The network: cell, layer widths, embedding width, activation, dropout, directions."""
@@ -80,7 +93,7 @@ class TrainConfig:
                     "truncated: stateful streams, state carried across windows; full: "
                     "shuffled independent windows, state reset every batch")
     optimizer: str = opt("adam", parse_choice(("adam", "sgd")), "optimizer")
-    lr: float = opt(2e-3, parse_positive, "learning rate")
+    lr: float = opt(2e-3, parse_lr, "learning rate")
     momentum: float = opt(0.9, parse_fraction, "SGD momentum")
     weight_decay: float = opt(0.0, parse_nonneg, "L2 weight decay")
     lr_schedule: str = opt("plateau", parse_choice(("constant", "cosine", "step", "plateau")),
