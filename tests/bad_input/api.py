@@ -250,6 +250,18 @@ CASES = [
         "non-empty list of dicts with W_F, W_R, b, got list"),
     Api('runtime.load("{bad}/missing")', "checkpoint: expected a folder holding "
         "model.safetensors, best/ or checkpoint/, got '{bad}/missing'"),
+    Api('runtime.load("{bad}/runs/lm-corrupt")', "checkpoint: expected a valid safetensors "
+        "file at '{bad}/runs/lm-corrupt/best/model.safetensors', got a corrupt file",
+        fixed="safetensors' own SafetensorError; now a checkpoint error, as elman.io's"),
+    Api('runtime.load("{bad}/runs/lm-config-broken")', "checkpoint: expected a readable JSON "
+        "file '{bad}/runs/lm-config-broken/best/config.json', got JSONDecodeError",
+        fixed='a JSONDecodeError traceback (Expecting value: line 1 column 18 (char 17))'),
+    Api('runtime.load("{bad}/runs/lm-nan")', "checkpoint: expected finite weights in "
+        "'{bad}/runs/lm-nan/best/model.safetensors', got NaN or infinite values in "
+        "rnn.layers.0.W_R",
+        fixed='accepted: NaN weights loaded'),
+    Api('(lambda m: m.step(35, m.initial_state()))(runtime.load("{runs}/lm"))', "token: "
+        "expected a token id in 0..34, got 35", fixed="an IndexError from NumPy"),
     Api('runtime.load("{runs}/classify")(np.array([1.5]))', "x: expected a non-empty 1-D "
         "array of token ids in 0..30, got shape (1,) float64"),
     Api('runtime.load("{runs}/digits")(np.zeros((3, 5)))', "x: expected a (T, 8) array of "

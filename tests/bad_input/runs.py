@@ -14,6 +14,19 @@ CASES = [
         "'tests/fixtures/v0/data/tiny.txt'"),
     Cli(f"eval {R}/lm-empty", f"{CK} a folder holding model.safetensors, best/ or "
         "checkpoint/, got '{bad}/runs/lm-empty' with none of them"),
+    Cli(f"eval {R}/lm-nan", f"{CK} finite weights in '{{bad}}/runs/lm-nan/best/model."
+        "safetensors', got NaN or infinite values in rnn.layers.0.W_R",
+        fixed="a NaN weight loaded, and the first call failed with 'x: expected finite "
+        "values' as if the user's input were wrong; now the checkpoint is refused, naming "
+        "the file"),
+    Sub(f"eval {R}/lm-nan", f"{CK} finite weights in '{{bad}}/runs/lm-nan/best/model."
+        "safetensors', got NaN or infinite values in rnn.layers.0.W_R"),
+    Cli(f"generate {R}/lm-inf --length 3", f"{CK} finite weights in '{{bad}}/runs/lm-inf/best/"
+        "model.safetensors', got NaN or infinite values in output.bias",
+        fixed='torch.multinomial raised on NaN probabilities (a RuntimeError)'),
+    Cli(f"summary {R}/lm-nan", f"{CK} finite weights in '{{bad}}/runs/lm-nan/best/model."
+        "safetensors', got NaN or infinite values in rnn.layers.0.W_R",
+        fixed='accepted: a summary of NaN weights'),
     Cli(f"eval {R}/lm-int", f"{CK} output.bias as floating point, got torch.int64 in "
         "'{bad}/runs/lm-int/best/model.safetensors'"),
     Cli(f"eval {R}/lm-missing-tensor", f"{CK} the tensors of language_model in "
@@ -27,6 +40,10 @@ CASES = [
         "'{bad}/runs/lm-config-broken/best/config.json', got JSONDecodeError"),
     Cli(f"eval {R}/lm-config-missing", f"{CK} a file config.json in "
         "'{bad}/runs/lm-config-missing/best', got no such file"),
+    Cli(f"eval {R}/lm-config-list", f"{CK} a JSON object in "
+        "'{bad}/runs/lm-config-list/best/config.json', got list",
+        fixed="an AttributeError ('list' object has no attribute 'get'); now a checkpoint "
+        "error naming the file"),
     Cli(f"eval {R}/lm-no-architecture", f"{CK} the key 'architecture' in "
         "'{bad}/runs/lm-no-architecture/best/config.json', got no such key"),
     Cli(f"eval {R}/lm-architecture", f"{CK} a config.json that builds a model, got "
@@ -44,6 +61,10 @@ CASES = [
     Cli(f"eval {R}/lm-shape", f"{CK} rnn.layers.0.W_F of shape (15, 4) (from config.json), "
         "got shape (12, 4) in '{bad}/runs/lm-shape/best/model.safetensors'"),
     Cli(f"eval {R}/lm-task", f"{CK} a run of one of the tasks"),
+    Cli(f"eval {R}/lm-setting", f"{CK} settings in '{{bad}}/runs/lm-setting/best/config.json' "
+        "that elman accepts, got lr: expected a number > 0, got -1.0",
+        fixed="the bad setting was reported as if given on the command line (lr: ...); "
+        "now as the checkpoint's, naming its config.json"),
     Cli(f"eval {R}/lm-vocab-missing", f"{CK} a file vocab.json in "
         "'{bad}/runs/lm-vocab-missing/best', got no such file"),
     Cli(f"eval {R}/lm-vocab-broken", f"{CK} valid JSON in "
@@ -56,15 +77,46 @@ CASES = [
     Cli(f"eval {R}/lm-vocab-list", f"{CK} a valid vocabulary in "
         "'{bad}/runs/lm-vocab-list/best/vocab.json', got vocab: expected a mapping with "
         "'level', 'tokens' and 'unk', got list"),
+    Cli(f"export {R}/lm-nan", f"{CK} finite weights in '{{bad}}/runs/lm-nan/best/model."
+        "safetensors', got NaN or infinite values in rnn.layers.0.W_R",
+        fixed='accepted: NaN weights exported'),
+    Cli(f"serve {R}/lm-nan", f"{CK} finite weights in '{{bad}}/runs/lm-nan/best/model."
+        "safetensors', got NaN or infinite values in rnn.layers.0.W_R",
+        fixed='accepted: NaN weights served'),
+    Cli(f"predict {R}/classify-labels --input {{data}}/classify.tsv", f"{CK} a file task.json "
+        "in '{bad}/runs/classify-labels/best' (what the classify task keeps beside the "
+        "model), got no such file", fixed="a TypeError in predict (the labels were None); now "
+        "refused on loading, for every task that keeps a task.json"),
     Cli(f"eval {R}/digits-task --data {{data}}/wavs", f"{CK} a task.json with the feature "
         "settings and normaliser (and the labels of a classifier), got KeyError: "
         "'normaliser'"),
     Cli(f"forecast {R}/forecast-scaler --steps 2", f"{CK} a task.json with the scaler's mean "
         "and std (numbers), got mean 'high', std 7.152779548861101", fixed="a NumPy "
         "UFuncTypeError when forecasting; now refused on loading"),
+    Cli(f"translate {R}/translate-task 'I am cold.'", f"{CK} a file task.json in "
+        "'{bad}/runs/translate-task/best' (what the translate task keeps beside the model), "
+        "got no such file",
+        fixed="a TypeError traceback (unsupported operand type(s) for *: 'int' and 'NoneType')"),
     # train --resume
+    Cli(f"train --resume {R}/lm-step --max-steps 6", f"{CK} a complete trainer_state.json in "
+        "'{bad}/runs/lm-step/checkpoint', got step: expected an integer >= 0, got 'ten'",
+        fixed="the string reached the training loop, a TypeError traceback; now every "
+        "field of trainer_state.json is checked on resume"),
+    Sub(f"train --resume {R}/lm-step --max-steps 6", f"{CK} a complete trainer_state.json in "
+        "'{bad}/runs/lm-step/checkpoint', got step: expected an integer >= 0, got 'ten'"),
+    Cli(f"train --resume {R}/lm-best-score --max-steps 6", f"{CK} a complete "
+        "trainer_state.json in '{bad}/runs/lm-best-score/checkpoint', got best_score: "
+        "expected a number or null, got 'low'",
+        fixed="a TypeError traceback ('<' not supported between instances of 'float' and 'str')"),
+    Cli(f"train --resume {R}/lm-rng --max-steps 6", f"{CK} a complete trainer_state.json in "
+        "'{bad}/runs/lm-rng/checkpoint', got rng: expected a saved random generator state "
+        "(base64), got 'not base64!'"),
+    Cli(f"train --resume {R}/lm-no-step --max-steps 6", f"{CK} a complete trainer_state.json "
+        "in '{bad}/runs/lm-no-step/checkpoint', got step: expected a value, got none"),
     Cli(f"train --resume {R}/lm-state-missing --max-steps 6", f"{CK} a file "
         "trainer_state.json in '{bad}/runs/lm-state-missing/checkpoint', got no such file"),
+    Cli(f"train --resume {R}/lm-state-list --max-steps 6", f"{CK} a JSON object in "
+        "'{bad}/runs/lm-state-list/checkpoint/trainer_state.json', got list"),
     Cli(f"train --resume {R}/lm-optimizer --max-steps 6", f"{CK} a valid safetensors file at "
         "'{bad}/runs/lm-optimizer/checkpoint/optimizer.safetensors', got a corrupt file"),
     Cli(f"train --resume {R}/lm-stream --max-steps 6", f"{CK} a valid safetensors file at "
@@ -79,6 +131,10 @@ CASES = [
     Cli(f"train --resume {R}/lm-nan/best --max-steps 6", f"{CK} a run folder or a checkpoint "
         "folder, got '{bad}/runs/lm-nan/best/checkpoint'"),
     # checkpoint.load in Python
+    Api(f'checkpoint.load("{R}/lm-nan")', f"{CK} finite weights in "
+        "'{bad}/runs/lm-nan/best/model.safetensors', got NaN or infinite values in "
+        "rnn.layers.0.W_R",
+        fixed='accepted: NaN weights loaded'),
     Api(f'checkpoint.load("{R}/lm-corrupt")', f"{CK} a valid safetensors file"),
     Api(f'checkpoint.load("{R}/lm-state-missing/checkpoint", training=True)', f"{CK} a file "
         "trainer_state.json in '{bad}/runs/lm-state-missing/checkpoint', got no such file"),

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from .. import recipes
-from ..errors import bad
+from ..errors import ElmanError, bad
 from ..options import (
     field_names,
     make,
@@ -266,10 +266,21 @@ def from_dict(d: dict) -> RunConfig:
     return build(task, values)
 
 
-def resumed(saved: dict, run, overrides: dict | None = None) -> RunConfig:
+def from_saved(d: dict, where) -> RunConfig:
+    """``from_dict`` of a checkpoint's config.json (at ``where``): a setting it refuses is a
+    checkpoint error naming the file, not one the user seems to have given."""
+    try:
+        return from_dict(d)
+    except ElmanError as e:
+        raise bad("checkpoint", f"settings in {str(where)!r} that elman accepts",
+                  str(e)) from None
+
+
+def resumed(saved: dict, run, overrides: dict | None = None, where="config.json"
+            ) -> RunConfig:
     """The config of the run to resume (``saved``: its checkpoint's config.json) with the
     allowed overrides (budget, evaluation, output); changing a fixed setting is an error."""
-    config = from_dict(saved)
+    config = from_saved(saved, where)
     options = type(config.options)
     given = sort_keys(overrides or {}, "the flags", config.task, options)
     if task_of(overrides or {}) not in (None, config.task):
