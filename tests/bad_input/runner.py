@@ -141,16 +141,25 @@ def fill_json(value, places: Places):
     return value
 
 
-def fingerprint(*folders: Path) -> dict[str, str]:
-    """{path: sha256} of every file under the folders (what a row must leave as it was)."""
+def fingerprint(*folders: Path) -> dict[str, object]:
+    """{path: (size, mtime, inode, sha256)} of every file under the folders, "folder" for a
+    folder: what a row must leave as it was. A file's hash is computed again only when its
+    size, mtime or inode changed (a write changes them), so a row costs a walk of stats."""
     out = {}
     for folder in folders:
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
-            elif p.is_dir():
-                out[str(p)] = "folder"
+        for top, dirs, names in os.walk(folder):
+            out.update((os.path.join(top, d), "folder") for d in dirs)
+            for name in names:
+                path = os.path.join(top, name)
+                st = os.stat(path)
+                key = (path, st.st_size, st.st_mtime_ns, st.st_ino)
+                if key not in HASHES:
+                    HASHES[key] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+                out[path] = key[1:] + (HASHES[key],)
     return out
+
+
+HASHES: dict[tuple, str] = {}
 
 
 def watched(places: Places) -> tuple[Path, ...]:
