@@ -12,7 +12,7 @@ INT = "an integer"
 CASES = [
     # any route: the body, the route, the method
     Http(NEXT, b"{not json", "body: expected a JSON object, got invalid JSON"),
-    Http(NEXT, b"", "body: expected a JSON object, got",
+    Http(NEXT, b"", "body: expected a JSON object, got nothing",
         fixed="pydantic's 'body: Field required', not in the form"),
     Http(NEXT, [1, 2], "body: expected a JSON object, got [1, 2]",
         fixed="pydantic's 'body: Input should be a valid dictionary or object to extract fields"
@@ -171,8 +171,8 @@ CASES = [
     Http("POST /v1/digits/transcribe", None, "file: expected a value (the field is required), "
          "got none",
         fixed="pydantic's 'file: Field required', not in the form"),
-    Http("POST /v1/digits/transcribe?beam=3", None, "beam: expected one of the params [], "
-         "got an unknown one", files=(("x.wav", "WAV"),)),
+    Http("POST /v1/digits/transcribe?beam=3", None, "beam: expected no params (this route takes "
+         "none), got an unknown one", fixed="'expected one of the params []'", files=(("x.wav", "WAV"),)),
     Http("POST /v1/digits/transcribe", None, "file: expected at most 64 files, got 65",
          files=tuple(("x.wav", "WAV") for _ in range(65))),
     Http("POST /v1/digit-sequences/transcribe?beam=0", None, "beam: expected an integer >= 1, "

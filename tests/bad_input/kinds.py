@@ -69,18 +69,23 @@ class Http(Row):
     request: str              # "POST /v1/lm/next"
     body: object              # a JSON value, bytes sent as they are, or None
     expect: str | None
-    files: tuple = ()         # (name, bytes) per uploaded file (multipart field "file")
+    files: tuple = ()         # (name, bytes, or a name of UPLOADS) per file (field "file")
     status: int = 422
 
     @property
     def shown(self) -> str:
         if self.files:
-            what = " ".join(f"file={name}: {short(data)}" for name, data in self.files)
+            what = " ".join(f"file={name}: {UPLOADS.get(data) or short(data)}"
+                            for name, data in self.files[:3])
+            what += f" ... ({len(self.files)} files)" if len(self.files) > 3 else ""
         elif isinstance(self.body, bytes):
             what = short(self.body)
         else:
             what = "" if self.body is None else json.dumps(self.body, ensure_ascii=False)
         return f"{self.request} {what}".strip()
+
+
+UPLOADS = {"WAV": "a fixture recording", "EMPTY_WAV": "BAD/empty.wav"}   # runner.upload
 
 
 def short(data: bytes) -> str:

@@ -196,7 +196,8 @@ def add_upload(e: Endpoint) -> Batcher:
             raise bad("file", f"at most {limits.max_inputs} files", len(file))
         unknown = sorted(set(request.query_params) - set(names))
         if unknown:
-            raise bad(unknown[0], f"one of the params {names}", "an unknown one")
+            raise bad(unknown[0], f"one of the params {', '.join(names)}" if names else
+                      "no params (this route takes none)", "an unknown one")
         params = e.params(request.query_params)
         blobs = [await f.read() for f in file]
         return {"outputs": await within(batcher.submit(blobs, params), limits)}
