@@ -182,7 +182,7 @@ ERRORS = [
     (["generate", "{run}", "--top-k", "0"], "top_k: expected an integer >= 1, got 0"),
     (["generate", "{run}", "--length", "-5"], "length: expected an integer >= 0, got -5"),
     (["generate", "{root}/corrupt"], "checkpoint: expected a valid safetensors file"),
-    (["generate"], "generate: the following arguments are required: RUN"),
+    (["generate"], "RUN: expected a run folder (elman generate RUN), got none"),
     (["summary"], "summary: expected a RUN folder, or --input-size and --hidden-sizes, got neither"),
     (["summary", "--input-size", "3", "--hidden-sizes", "5", "--cell", "rnn"], "cell: expected one of"),
     ([], "command: expected one of train, eval, generate, next, export, predict, transcribe, forecast, "

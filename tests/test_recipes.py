@@ -122,7 +122,7 @@ def test_a_time_cap_before_the_steps_says_so_on_the_last_line(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--recipe", "nope"], "recipe: expected one of main, "),
-    (["--recipe", "sort", "--resume", "x"], "recipe: expected no --recipe with --resume"),
+    (["--recipe", "sort", "--resume", "x"], "recipe: expected none when resuming"),
 ])
 def test_recipe_errors_are_one_line(argv, message, capsys):
     assert main(["train", *argv]) == 2

@@ -358,7 +358,7 @@ def test_transcribe_refuses_bad_input(wavs, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "--task", "digits", "--data", str(wavs), *FLAGS, "--max-steps", "2",
                  "--eval-every", "2", "--out", str(run)]) == 0
-    assert "transcribe RUN: the following arguments are required: FILE.wav" in \
+    assert "FILE.wav: expected a value (elman transcribe RUN FILE.wav), got none" in \
         error_of(["transcribe", str(run)], capsys)
     soundfile.write(tmp_path / "short.wav", np.zeros(150, np.float32), RATE)
     assert "wav: expected at least one analysis window (320 samples at 8000 Hz), got" in \

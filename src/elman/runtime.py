@@ -112,19 +112,22 @@ class NumpyLanguageModel:
     def load(cls, path) -> "NumpyLanguageModel":
         """Load a run folder (its best/ or checkpoint/) or a checkpoint folder."""
         d = _checkpoint_dir(Path(path))
-        config = json.loads((d / "config.json").read_text(encoding="utf-8"))
+        config = _json(d / "config.json")
         if config.get("architecture") != "language_model":
             raise bad("checkpoint", "a language_model checkpoint", config.get("architecture"))
         if config["arguments"].get("bidirectional"):
             raise bad("checkpoint", "a unidirectional model for streaming", "bidirectional")
-        vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
-        return cls(config, load_file(str(d / "model.safetensors")), vocab["tokens"])
+        vocab = _json(d / "vocab.json")
+        return cls(config, _tensors(d / "model.safetensors"), vocab["tokens"])
 
     def initial_state(self) -> list:
         return [layer.zero_state() for layer in self.layers]
 
     def step(self, token: int, state: list):
         """token id, state -> (logits (V,), new state)."""
+        if isinstance(token, bool) or not isinstance(token, (int, np.integer)) or \
+                not 0 <= token < len(self.table):
+            raise bad("token", f"a token id in 0..{len(self.table) - 1}", repr(token))
         new, x = [], None
         for l, layer in enumerate(self.layers):
             xz = self.table[token] if l == 0 else layer.W_F @ x + layer.b
@@ -197,13 +200,40 @@ def load(path) -> NumpyLanguageModel | NumpySequenceModel:
     """A run, checkpoint or ``elman export --format numpy`` folder as the NumPy model of its
     architecture (one of ``ARCHITECTURES``)."""
     d = _checkpoint_dir(Path(path))
-    config = json.loads((d / "config.json").read_text(encoding="utf-8"))
+    config = _json(d / "config.json")
     architecture = config.get("architecture")
     if architecture == "language_model":
         return NumpyLanguageModel.load(d)
     if architecture not in ARCHITECTURES:
         raise bad("checkpoint", f"a model of one of {list(ARCHITECTURES)}", architecture)
-    return NumpySequenceModel(config, load_file(str(d / "model.safetensors")))
+    return NumpySequenceModel(config, _tensors(d / "model.safetensors"))
+
+
+def _json(path: Path) -> dict:
+    """A JSON object of a checkpoint folder (config.json, vocab.json), or a checkpoint error."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise bad("checkpoint", f"a readable JSON file {str(path)!r}",
+                  f"{type(e).__name__}: {e}") from None
+    if not isinstance(value, dict):
+        raise bad("checkpoint", f"a JSON object in {str(path)!r}", type(value).__name__)
+    return value
+
+
+def _tensors(path: Path) -> dict[str, np.ndarray]:
+    """The weights of model.safetensors, all finite, or a checkpoint error naming the file."""
+    try:
+        tensors = load_file(str(path))
+    except Exception as e:    # safetensors raises its own error types for corrupt files
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise bad("checkpoint", f"a valid safetensors file at {str(path)!r}",
+                  f"a corrupt file ({first})") from None
+    for name, t in tensors.items():
+        if np.issubdtype(t.dtype, np.floating) and not np.isfinite(t).all():
+            raise bad("checkpoint", f"finite weights in {str(path)!r}",
+                      f"NaN or infinite values in {name}")
+    return tensors
 
 
 def _checkpoint_dir(p: Path) -> Path:

@@ -37,7 +37,7 @@ EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
 
 
 def one_line(e: BaseException) -> str:
-    return " ".join(str(e).split()) or type(e).__name__
+    return " ".join(str(e).splitlines()) or type(e).__name__
 
 
 def main(argv=None) -> int:

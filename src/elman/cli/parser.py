@@ -16,18 +16,43 @@ from .train import cmd_train
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that raises ElmanError instead of printing usage and exiting."""
+    """argparse that raises ElmanError instead of printing usage and exiting, its messages
+    turned into the standard ``ARGUMENT: expected ..., got ...``."""
 
     def error(self, message):
-        if message.startswith("unrecognized arguments: "):
-            raise bad("arguments", "options listed by --help",
-                      f"unrecognized {message.split(': ', 1)[1]}")
-        choice = re.fullmatch(r"argument (\w+): invalid choice: (.+?) \(choose from (.+)\)",
-                              message)
-        if choice:
-            name, got, options = choice.groups()
-            raise bad(name.lower(), f"one of {options.replace(chr(39), '')}", got)
-        raise ElmanError(f"{self.prog.split(' ', 1)[-1]}: {message}")
+        raise parse_error(message, self.prog)
+
+
+def parse_error(message: str, prog: str) -> ElmanError:
+    """An argparse error message as the standard one-line error."""
+    if message.startswith("unrecognized arguments: "):
+        return bad("arguments", "options listed by --help",
+                   f"unrecognized {message.split(': ', 1)[1]}")
+    choice = re.fullmatch(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)",
+                          message)
+    if choice:
+        name, got, options = choice.groups()
+        return bad(name.lstrip("-").replace("-", "_").lower(),
+                   f"one of {options.replace(chr(39), '')}", got)
+    required = re.fullmatch(r"the following arguments are required: ([^,]+).*", message)
+    if required:
+        name = required.group(1)
+        if name.startswith("-"):
+            return bad(name.lstrip("-").replace("-", "_"), f"a value ({name} is required)",
+                       "none")
+        return bad(name, f"a value ({prog} {name})", "none")
+    value = re.fullmatch(r"argument (\S+?)(?:/\S+)?: expected (one|at least one) argument",
+                         message)
+    if value:
+        name, how = value.groups()
+        what = "a value" if how == "one" else "at least one value"
+        return bad(name.lstrip("-").replace("-", "_"), f"{what} after {name}", "none")
+    ambiguous = re.fullmatch(r"ambiguous option: (\S+?)(?:=\S*)? could match (.+)", message)
+    if ambiguous:
+        option, matches = ambiguous.groups()
+        return bad("arguments", f"one option, not a prefix of several ({matches})",
+                   f"the ambiguous {option}")
+    return bad("arguments", f"arguments as {prog} --help lists them", message)
 
 
 def flag_name(name: str) -> str:

@@ -11,7 +11,7 @@ def task_name(path) -> str:
     """The task of a run or checkpoint folder, read from its config.json alone."""
     from ..io import checkpoint
     from ..training.config import DEFAULT_TASK, task_of
-    config = checkpoint.read_json(checkpoint.find(path) / checkpoint.CONFIG)
+    config = checkpoint.read_object(checkpoint.find(path) / checkpoint.CONFIG)
     name = task_of(config) or DEFAULT_TASK
     if name not in TASKS:
         raise bad("checkpoint", f"a run of one of the tasks {sorted(TASKS)}",
@@ -23,11 +23,21 @@ def load_run(path):
     """(Run, its Task restored from the checkpoint) of a run or checkpoint folder."""
     from ..io import checkpoint
     from ..tasks import get_task
-    from ..tasks.base import Run
-    from ..training.config import from_dict
+    from ..tasks.base import Run, Task
+    from ..training.config import from_saved
     ck = checkpoint.load(path)
-    config = from_dict(ck.config)
-    task = get_task(config.task)(config.options, vocab=ck.vocab, meta=ck.meta)
+    config = from_saved(ck.config, ck.path / checkpoint.CONFIG)
+    cls = get_task(config.task)
+    if ck.meta is None and cls.meta is not Task.meta:        # the task keeps a task.json
+        raise bad("checkpoint", f"a file {checkpoint.META} in {str(ck.path)!r} (what the "
+                  f"{config.task} task keeps beside the model)", "no such file")
+    try:
+        task = cls(config.options, vocab=ck.vocab, meta=ck.meta)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        if isinstance(e, ElmanError):
+            raise
+        raise bad("checkpoint", f"a {checkpoint.META} readable by the {config.task} task "
+                  f"at {str(ck.path)!r}", f"{type(e).__name__}: {e}") from None
     return Run(Path(path), ck.path, config, ck.model, lambda other: load_run(other)[0]), task
 
 
@@ -41,7 +51,7 @@ def cmd_run(argv: tuple, verb: str, parser_class) -> int:
     run's task."""
     path, rest = argv
     if path is None:
-        raise ElmanError(f"{verb}: the following arguments are required: RUN")
+        raise bad("RUN", f"a run folder (elman {verb} RUN)", "none")
     if path in ("-h", "--help"):
         print(f"usage: elman {verb} RUN [flags]\n\n{verb}: a command of {verb_help(verb)}")
         return 0

@@ -7,7 +7,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..errors import bad
-from ..options import parse_positive, parse_positive_int
+from ..options import parse_int_range, parse_positive, parse_positive_int
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -60,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..extras import require
     require("fastapi", "serve")
     uvicorn = require("uvicorn", "serve")
-    port = parse_positive_int("port", args.port)
+    port = parse_int_range(1, 65535)("port", args.port)
     limits = limits_of(args)
     threads = max(1, (os.cpu_count() or 2) - 1) if args.threads is None else \
         parse_positive_int("threads", args.threads)

@@ -45,7 +45,7 @@ def cmd_train(argv: list[str]) -> int:
     from ..training.trainer import resume_config, train
     if parsed.resume:
         if parsed.recipe:
-            raise bad("recipe", "no --recipe with --resume (the run keeps its settings)",
+            raise bad("recipe", "none when resuming (--resume keeps the run's settings)",
                       repr(parsed.recipe))
         if parsed.config:
             values = {**load_file(parsed.config, parsed.data_root), **values}

@@ -46,7 +46,7 @@ def parse_conllu(text: str, name: str, field: str = "upos",
         token = _token(line, name, i + 1)
         if not isinstance(token["id"], int):
             continue                                  # multi-word token or empty node
-        tag = token[field]
+        tag = None if token[field] in (None, "_") else token[field]
         if tag is None and require_tags:
             raise bad("data", f"a {field.upper()} tag", f"'_' at {name}:{i + 1}")
         words.append(token["form"])

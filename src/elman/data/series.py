@@ -2,7 +2,8 @@
 bundled with statsmodels), the chronological split, standard scaling and window batches.
 
 Reading checks, with one-line errors naming the argument: the file parses, the column exists
-and is numeric (a value that is not a number is an error naming its line), the times (when a
+and is numeric (a value that is not a number, or is infinite, is an error naming its line;
+the series is read before the run folder is made), the times (when a
 time column is given) parse and are distinct. Missing values are an error, or with
 ``missing="interpolate"`` filled by linear interpolation in time order (values missing at
 either end take the nearest known value).
@@ -95,7 +96,13 @@ def numeric(col, name: str) -> np.ndarray:
         i = int(np.flatnonzero(wrong.to_numpy())[0])
         raise bad("column", f"numbers in column {name!r}",
                   f"{_show(col.iloc[i])} on line {i + 2} ({int(wrong.sum())} such values)")
-    return values.to_numpy(dtype=np.float64)
+    values = values.to_numpy(dtype=np.float64)
+    infinite = np.isinf(values)
+    if infinite.any():
+        i = int(np.flatnonzero(infinite)[0])
+        raise bad("column", f"finite numbers in column {name!r}",
+                  f"{_show(col.iloc[i])} on line {i + 2} ({int(infinite.sum())} such values)")
+    return values
 
 
 def parse_times(frame, time_column: str) -> tuple[np.ndarray, np.ndarray]:

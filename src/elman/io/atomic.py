@@ -19,6 +19,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..errors import bad
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -43,10 +45,15 @@ def _fsync_dir(path: Path):
         os.close(fd)
 
 
-def write_bytes(path, data: bytes):
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, os.replace."""
+def write_bytes(path, data: bytes, argument: str | None = None):
+    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, os.replace.
+    A failure names ``path``, not the temporary file: an OSError, or with ``argument`` (a
+    path the user gave) the one-line error naming it."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise failed(e, path, argument) from None
     try:
         os.chmod(tmp, 0o666 & ~UMASK)
         with os.fdopen(fd, "wb") as f:
@@ -54,14 +61,27 @@ def write_bytes(path, data: bytes):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise failed(e, path, argument) from None
         raise
     _fsync_dir(path.parent)
 
 
-def write_text(path, text: str):
-    write_bytes(path, text.encode("utf-8"))
+def failed(e: OSError, path: Path, argument: str | None) -> Exception:
+    """The error of a failed write of ``path``: ``e`` naming ``path``, or the one-line error
+    naming ``argument`` and ``path``."""
+    if argument is not None:
+        return bad(argument, "a file path elman can write",
+                   f"{str(path)!r} ({e.strerror or e})")
+    if e.filename is not None:
+        e.filename, e.filename2 = str(path), None
+    return e
+
+
+def write_text(path, text: str, argument: str | None = None):
+    write_bytes(path, text.encode("utf-8"), argument)
 
 
 def backup_of(target: Path) -> Path:

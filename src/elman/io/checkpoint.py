@@ -18,8 +18,9 @@ average.safetensors      the moving average of the weights (resume only, with ``
 
 Every file is written atomically and the folder is swapped in whole (``elman.io.atomic``).
 Loading reads only JSON and safetensors (no pickle, so no code runs from a file) and checks
-every file, tensor name and shape against the architecture in config.json; any problem is one
-``checkpoint: expected ..., got ...`` error.
+every file, tensor name and shape against the architecture in config.json, and that every
+weight is finite; any problem is one ``checkpoint: expected ..., got ...`` error naming the
+file.
 """
 
 import json
@@ -128,7 +129,7 @@ def load(path, training: bool = False, map_location: str = "cpu") -> Checkpoint:
     """Load and check a checkpoint folder (or a run folder: its best model). ``training``
     also reads the optimizer, trainer and stream state needed to resume."""
     d = find(path)
-    config = read_json(d / CONFIG)
+    config = read_object(d / CONFIG)
     for key in ("architecture", "arguments"):
         if key not in config:
             raise bad("checkpoint", f"the key {key!r} in {str(d / CONFIG)!r}", "no such key")
@@ -143,10 +144,10 @@ def load(path, training: bool = False, map_location: str = "cpu") -> Checkpoint:
     if reads_tokens and embedding.num_embeddings != len(vocab):
         raise bad("checkpoint", f"a vocabulary of {embedding.num_embeddings} tokens in {VOCAB}",
                   f"{len(vocab)} tokens")
-    meta = read_json(d / META) if (d / META).exists() else None
+    meta = read_object(d / META) if (d / META).exists() else None
     ck = Checkpoint(d, model.to(map_location), vocab, config, meta=meta)
     if training:
-        ck.trainer_state = read_json(d / TRAINER)
+        ck.trainer_state = read_object(d / TRAINER)
         ck.optimizer = read_tensors(d / OPTIMIZER)
         ck.stream = read_tensors(d / STREAM) if (d / STREAM).exists() else None
         ck.average = read_tensors(d / AVERAGE) if (d / AVERAGE).exists() else None
@@ -161,6 +162,14 @@ def read_json(path: Path):
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise bad("checkpoint", f"valid JSON in {str(path)!r}",
                   f"{type(e).__name__}: {e}") from None
+
+
+def read_object(path: Path) -> dict:
+    """A JSON file that must hold an object (config.json, task.json, trainer_state.json)."""
+    value = read_json(path)
+    if not isinstance(value, dict):
+        raise bad("checkpoint", f"a JSON object in {str(path)!r}", type(value).__name__)
+    return value
 
 
 def read_tensors(path: Path) -> dict[str, torch.Tensor]:
@@ -197,6 +206,9 @@ def load_weights(model: nn.Module, tensors: dict[str, torch.Tensor], where: Path
                       f"shape {tuple(t.shape)} in {str(where)!r}")
         if not t.is_floating_point():
             raise bad("checkpoint", f"{name} as floating point", f"{t.dtype} in {str(where)!r}")
+        if not bool(torch.isfinite(t).all()):
+            raise bad("checkpoint", f"finite weights in {str(where)!r}",
+                      f"NaN or infinite values in {name}")
     model.load_state_dict(tensors)
 
 

@@ -1,7 +1,9 @@
 """What commands read and write: input text from a file or stdin, one input per line, and
 output to stdout or atomically to a file."""
 
+import os
 import sys
+from pathlib import Path
 
 from ..errors import bad
 from .atomic import write_text
@@ -34,9 +36,23 @@ def input_lines(text: str | None, path: str | None) -> tuple[list[str], str]:
     return [line for line in text.splitlines() if line.strip()], name
 
 
-def write_output(out: str, path: str | None):
+def writable(path, argument: str) -> Path:
+    """``path`` as a file a command will write, checked before the command does its work: not
+    a folder, and in a folder that exists (else an error naming ``argument`` and the path
+    given, not the temporary file the write goes through)."""
+    p = Path(path)
+    if p.is_dir():
+        raise bad(argument, "a file path, not a folder", repr(str(path)))
+    if not p.parent.is_dir():
+        raise bad(argument, "a file in an existing folder", repr(str(path)))
+    if not os.access(p.parent, os.W_OK):
+        raise bad(argument, "a file in a folder elman may write to", repr(str(path)))
+    return p
+
+
+def write_output(out: str, path: str | None, argument: str = "output"):
     """``out`` to stdout, or atomically to the file ``path``."""
     if path:
-        write_text(path, out)
+        write_text(path, out, argument)
     else:
         sys.stdout.write(out)

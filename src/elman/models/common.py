@@ -8,16 +8,44 @@ from torch import nn
 
 from ..errors import bad
 from ..nn import RNN
+from ..nn.memory import check_fits
 
 
-def front_end(input_size: int, vocab_size: int | None) -> nn.Module:
+class Lookup(nn.Embedding):
+    """nn.Embedding that checks its ids first: an integer tensor of ids in 0..V-1, else a
+    one-line error naming the input (``name``); and a table that fits in memory, else an
+    error naming the width (``width``, the constructor argument of the model)."""
+
+    def __init__(self, vocab_size: int, dim: int, name: str = "x", width: str = "embed_dim"):
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise bad(width, "a positive int", repr(dim))
+        check_fits(vocab_size * dim, width, "an embedding that fits",
+                   f"{vocab_size:,} x {dim:,}")
+        super().__init__(vocab_size, dim)
+        self.name = name
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        if not isinstance(ids, torch.Tensor) or ids.is_floating_point() or \
+                ids.dtype == torch.bool or ids.is_complex():
+            raise bad(self.name, "token ids (an integer tensor)",
+                      getattr(ids, "dtype", type(ids).__name__))
+        V = self.num_embeddings
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= V):
+            raise bad(self.name, f"token ids in 0..{V - 1}",
+                      f"ids in {int(ids.min())}..{int(ids.max())}")
+        return super().forward(ids)
+
+
+def front_end(input_size: int, vocab_size: int | None, name: str = "x",
+              width: str = "input_size") -> nn.Module:
     """Token ids (B, T) -> embeddings (B, T, input_size) when vocab_size is set; else features
-    (B, T, input_size) pass through unchanged."""
+    (B, T, input_size) pass through unchanged. ``name``, ``width``: the input and the width
+    argument as errors name them."""
     if vocab_size is None:
         return nn.Identity()
-    if not isinstance(vocab_size, int) or vocab_size < 1:
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 1:
         raise bad("vocab_size", "a positive int or None", repr(vocab_size))
-    return nn.Embedding(vocab_size, input_size)
+    return Lookup(vocab_size, input_size, name, width)
 
 
 class WordDropout(nn.Module):

@@ -19,12 +19,18 @@ def greedy(logits: torch.Tensor) -> torch.Tensor:
 
 def sample(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
            generator: torch.Generator | None = None) -> torch.Tensor:
-    """Draw token ids (B,) from softmax(logits / temperature), keeping only the top_k logits."""
-    logits = logits / temperature
-    if top_k is not None and top_k < logits.shape[-1]:
-        kth = logits.topk(top_k, dim=-1).values[..., -1:]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    probs = torch.softmax(logits.float(), dim=-1)
+    """Draw token ids (B,) from softmax(logits / temperature), keeping only the top_k logits.
+
+    Where a tiny temperature (1e-45) overflows logits / temperature to infinity, the logits
+    are divided after their maximum is subtracted: the likeliest token is drawn, as greedy
+    takes it."""
+    scaled = logits / temperature
+    if torch.isinf(scaled).any():
+        scaled = (logits - logits.amax(dim=-1, keepdim=True)) / temperature   # max 0, rest <= 0
+    if top_k is not None and top_k < scaled.shape[-1]:
+        kth = scaled.topk(top_k, dim=-1).values[..., -1:]
+        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+    probs = torch.softmax(scaled.float(), dim=-1)
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
 

@@ -57,7 +57,7 @@ class EncoderDecoder(Summarized, nn.Module):
                            input_size=input_size, embed_dim=embed_dim, cell=cell,
                            activation=activation, bidirectional=bidirectional, dropout=dropout,
                            attention=attention)
-        self.embedding = front_end(input_size, src_vocab)
+        self.embedding = front_end(input_size, src_vocab, "src")
         self.drop = nn.Dropout(dropout)
         self.encoder = RNN(input_size, hidden_sizes, cell, activation, bidirectional, dropout)
         widths = [self.encoder.num_directions * h for h in self.encoder.hidden_sizes]

@@ -7,7 +7,7 @@ from torch import nn
 
 from ..errors import bad
 from ..nn import RNN
-from .common import Summarized
+from .common import Lookup, Summarized
 from .decoding import check_sampling, sample
 
 
@@ -21,11 +21,11 @@ class LanguageModel(Summarized, nn.Module):
     def __init__(self, vocab_size: int, hidden_sizes: int | Sequence[int], embed_dim: int = 64,
                  cell: str = "elman", activation="tanh", dropout: float = 0.0):
         super().__init__()
-        if not isinstance(vocab_size, int) or vocab_size < 1:
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 1:
             raise bad("vocab_size", "a positive int", repr(vocab_size))
         self.config = dict(vocab_size=vocab_size, hidden_sizes=hidden_sizes, embed_dim=embed_dim,
                            cell=cell, activation=activation, dropout=dropout)
-        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.embedding = Lookup(vocab_size, embed_dim, "tokens", "embed_dim")
         self.rnn = RNN(embed_dim, hidden_sizes, cell=cell, activation=activation, dropout=dropout)
         self.drop = nn.Dropout(dropout)
         self.output = nn.Linear(self.rnn.output_size, vocab_size)
@@ -44,8 +44,9 @@ class LanguageModel(Summarized, nn.Module):
     @torch.no_grad()
     def generate(self, prompt: Sequence[int], length: int, temperature: float = 1.0,
                  top_k: int | None = None, generator: torch.Generator | None = None,
-                 state=None) -> Iterator[int]:
-        """Yield ``length`` new token ids one at a time, after reading ``prompt`` (non-empty)."""
+                 state=None, never: int | None = None) -> Iterator[int]:
+        """Yield ``length`` new token ids one at a time, after reading ``prompt`` (non-empty);
+        ``never``: an id never sampled (the unknown token, which is no text)."""
         check_sampling(temperature, top_k)
         if len(prompt) == 0:
             raise bad("prompt", "at least one token", "an empty prompt")
@@ -58,6 +59,10 @@ class LanguageModel(Summarized, nn.Module):
             logits, state = self(torch.tensor([list(prompt)], device=device), state=state)
             for _ in range(length):
                 token = sample(logits[:, -1], temperature, top_k, generator)
+                if never is not None and int(token) == never:      # draw again without it
+                    token = sample(logits[:, -1].index_fill(
+                        -1, torch.tensor([never], device=device), float("-inf")),
+                        temperature, top_k, generator)
                 yield int(token)
                 logits, state = self(token.view(1, 1), state=state)
         finally:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ..errors import bad
 from .common import Summarized
 from .decoding import decode
 from .language_model import LanguageModel
@@ -31,6 +32,13 @@ class OneToMany(Summarized, nn.Module):
 
     def initial_state(self, x: torch.Tensor) -> list:
         """x (B, I) -> the decoder's initial state, one (B, H_l) per layer."""
+        W = self.init.weight
+        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != W.shape[1]:
+            raise bad("x", f"a (B, I={W.shape[1]}) tensor",
+                      f"shape {tuple(getattr(x, 'shape', ()))}")
+        if x.dtype != W.dtype:
+            raise bad("x", f"a {W.dtype} tensor (the weights' dtype; convert it with "
+                      f"x.to({W.dtype}))", x.dtype)
         parts = torch.tanh(self.init(x)).split(self.decoder.rnn.hidden_sizes, dim=-1)
         if self.decoder.rnn.cell == "lstm":
             return [(h, torch.zeros_like(h)) for h in parts]

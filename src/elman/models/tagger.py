@@ -42,10 +42,10 @@ class Tagger(Summarized, nn.Module):
                            char_dim=char_dim, char_hidden=char_hidden,
                            word_dropout=word_dropout, unk=unk)
         self.word_drop = WordDropout(word_dropout, unk)
-        self.embedding = front_end(embed_dim, vocab_size)
+        self.embedding = front_end(embed_dim, vocab_size, "ids", "embed_dim")
         width = embed_dim
         if char_vocab_size is not None:
-            self.char_embedding = front_end(char_dim, char_vocab_size)
+            self.char_embedding = front_end(char_dim, char_vocab_size, "chars", "char_dim")
             self.char_rnn = RNN(char_dim, char_hidden, cell, activation, bidirectional=True)
             width += 2 * char_hidden
         self.embed_drop = nn.Dropout(embed_dropout)

@@ -27,6 +27,7 @@ from torch import nn
 from ..errors import bad
 from . import fast
 from .cells import Cell, make_cell
+from .memory import check_fits, rnn_parameters
 from .validate import check_inputs
 
 BACKENDS = ("auto", "loop", "fast")
@@ -100,12 +101,15 @@ class RNN(nn.Module):
         if backend not in BACKENDS:
             raise bad("backend", f"one of {list(BACKENDS)}", repr(backend))
         self.backend = backend
-        sizes = [hidden_sizes] if isinstance(hidden_sizes, int) else list(hidden_sizes)
-        if not sizes or any(not isinstance(h, int) or h < 1 for h in sizes):
+        sizes = [hidden_sizes] if isinstance(hidden_sizes, int) else \
+            list(hidden_sizes) if isinstance(hidden_sizes, (list, tuple)) else None
+        if not sizes or any(isinstance(h, bool) or not isinstance(h, int) or h < 1
+                            for h in sizes):
             raise bad("hidden_sizes", "a positive int or a non-empty list of positive ints",
                       repr(hidden_sizes))
-        if not isinstance(input_size, int) or input_size < 1:
+        if isinstance(input_size, bool) or not isinstance(input_size, int) or input_size < 1:
             raise bad("input_size", "a positive int", repr(input_size))
+        check_size(input_size, sizes, cell, bidirectional)
         acts = [activation] * len(sizes) if isinstance(activation, str) else list(activation)
         if len(acts) != len(sizes):
             raise bad("activation", f"one name or {len(sizes)} names (one per layer)", acts)
@@ -193,6 +197,15 @@ class RNN(nn.Module):
 
     def extra_repr(self):
         return f"cell={self.cell!r}, bidirectional={self.bidirectional}"
+
+
+def check_size(input_size: int, sizes: list[int], cell: str, bidirectional: bool):
+    """Refuse sizes whose weights do not fit in memory (``elman.nn.memory``), naming
+    input_size when its weights are most of them, else hidden_sizes."""
+    first, total = rnn_parameters(input_size, sizes, cell, bidirectional)
+    if 2 * first > total:
+        check_fits(total, "input_size", "an input size whose weights fit", input_size)
+    check_fits(total, "hidden_sizes", "layer widths whose weights fit", sizes)
 
 
 def _join(states: list):

@@ -18,6 +18,10 @@ def check_inputs(rnn, x, lengths, state):
         raise bad("x", f"{rnn.input_size} features in the last dimension", f"{I} (shape {tuple(x.shape)})")
     if not x.is_floating_point():
         raise bad("x", "a floating-point tensor", x.dtype)
+    dtype = rnn.layers[0].W_F.dtype
+    if x.dtype != dtype:
+        raise bad("x", f"a {dtype} tensor (the weights' dtype; convert it with x.to({dtype}))",
+                  x.dtype)
     values = not torch.compiler.is_compiling()  # a check of values would stop a compiled graph
     if values and not bool(torch.isfinite(x.detach().sum())) and not bool(torch.isfinite(x).all()):
         raise bad("x", "finite values", "NaN or infinite entries")  # sum first: one cheap pass
@@ -27,7 +31,11 @@ def check_inputs(rnn, x, lengths, state):
 
 
 def _check_lengths(lengths, B: int, T: int, device, values: bool) -> torch.Tensor:
-    lengths = torch.as_tensor(lengths, device=device)
+    given = lengths
+    try:
+        lengths = torch.as_tensor(lengths, device=device)
+    except (TypeError, ValueError, RuntimeError):
+        raise bad("lengths", "integers, one per sequence", _show(given)) from None
     if lengths.shape != (B,):
         raise bad("lengths", f"shape ({B},), one length per sequence", f"shape {tuple(lengths.shape)}")
     if lengths.is_floating_point() or lengths.dtype == torch.bool:
@@ -37,6 +45,11 @@ def _check_lengths(lengths, B: int, T: int, device, values: bool) -> torch.Tenso
         if lo < 1 or hi > T:
             raise bad("lengths", f"values in 1..T={T}", f"values in {lo}..{hi}")
     return lengths.long()
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_state(rnn, state, B: int):
@@ -53,3 +66,6 @@ def _check_state(rnn, state, B: int):
             if not isinstance(p, torch.Tensor) or tuple(p.shape) != want:
                 got = tuple(p.shape) if isinstance(p, torch.Tensor) else type(p).__name__
                 raise bad(f"state[{l}]", f"shape {want}", got)
+            if p.dtype != rnn.layers[0].W_F.dtype:
+                raise bad(f"state[{l}]", f"a {rnn.layers[0].W_F.dtype} tensor (the weights' "
+                          "dtype)", p.dtype)

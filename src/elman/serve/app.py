@@ -4,7 +4,8 @@ run's ``GET /v1/NAME/architecture`` and the page at ``/`` (``static/``, files of
 
 Every model call runs on one model thread, so the event loop keeps accepting requests while a
 batch runs and no two calls share a model at once. Bad input is a 4xx JSON error naming the
-field, ``{"error": "field: expected ..., got ...", "field": "field"}``; a full queue is 503
+field, ``{"error": "field: expected ..., got ...", "field": "field"}`` (pydantic's complaints,
+an unknown route or method too); a full queue is 503
 with Retry-After, a request over its time 504; an unexpected failure is a 500 with no detail.
 """
 
@@ -58,7 +59,8 @@ def build_app(served: list[Served], limits: Limits = Limits(), *,
                                   initializer=None if threads is None else torch.set_num_threads,
                                   initargs=() if threads is None else (threads,))
     app.add_middleware(BodyLimit, max_body=limits.max_body)
-    add_error_handlers(app)
+    fields: dict[str, list[str]] = {}           # path: the fields its body may hold
+    add_error_handlers(app, fields)
 
     batchers: dict[str, Batcher] = {}
 
@@ -80,7 +82,7 @@ def build_app(served: list[Served], limits: Limits = Limits(), *,
         for route in s.task.routes:
             if route.kind not in KINDS:
                 raise bad("route", f"one of the kinds {sorted(KINDS)}", repr(route.kind))
-            endpoint = Endpoint(app, s, route, executor, limits)
+            endpoint = Endpoint(app, s, route, executor, limits, fields)
             batcher = KINDS[route.kind](endpoint)
             if batcher is not None:
                 batchers[endpoint.path] = batcher
@@ -129,6 +131,7 @@ class Endpoint:
     route: Any              # elman.tasks.base.Route
     executor: Executor
     limits: Limits
+    fields: dict                # path: the fields of its body, for errors (build_app's)
 
     @property
     def path(self) -> str:
@@ -153,6 +156,7 @@ class Endpoint:
         """The pydantic model of a request body: ``fields`` and the route's params."""
         params = {p.name: (p.kind, Field(p.default, description=p.help))
                   for p in self.route.params}
+        self.fields[self.path] = [*fields, *params]
         name = "".join(w.title() for w in self.path.replace("-", " ").split("/"))
         return create_model(name, __config__=CONFIG, **fields, **params)
 
@@ -236,7 +240,8 @@ def add_upload(e: Endpoint) -> Batcher:
             raise bad("file", f"at most {limits.max_inputs} files", len(file))
         unknown = sorted(set(request.query_params) - set(names))
         if unknown:
-            raise bad(unknown[0], f"one of the params {names}", "an unknown one")
+            raise bad(unknown[0], f"one of the params {', '.join(names)}" if names else
+                      "no params (this route takes none)", "an unknown one")
         params = e.params(request.query_params)
         blobs = [await f.read() for f in file]
         return {"outputs": await within(batcher.submit(blobs, params), limits)}
@@ -292,7 +297,7 @@ async def sse(first, events, executor):
             event = await next_event(events, executor)
     except Exception as e:                       # after the 200: an error event, no detail
         log.exception("stream failed after %d events", count)
-        message = " ".join(str(e).split()) if isinstance(e, ElmanError) else "internal error"
+        message = " ".join(str(e).splitlines()) if isinstance(e, ElmanError) else "internal error"
         yield f"event: error\ndata: {json.dumps({'error': message})}\n\n"
         return
     yield f"event: end\ndata: {json.dumps({'events': count})}\n\n"
@@ -303,23 +308,80 @@ def error(status: int, message: str, field: str | None = None, headers=None) -> 
                         headers=headers)
 
 
-def add_error_handlers(app: FastAPI):
+# what a pydantic error type means a field should be
+EXPECTED = {"int_parsing": "an integer", "int_type": "an integer", "int_from_float": "an integer",
+            "float_parsing": "a number", "float_type": "a number",
+            "bool_parsing": "a boolean (true or false)", "bool_type": "a boolean (true or false)",
+            "string_type": "a string", "list_type": "a list", "dict_type": "a JSON object",
+            "model_type": "a JSON object", "model_attributes_type": "a JSON object"}
+
+
+def shown(value) -> str:
+    """A JSON value for a message: null, true, 'text', [1, 2] (shortened)."""
+    if value is None or isinstance(value, bool):
+        text = {None: "null", True: "true", False: "false"}[value]
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def location(loc) -> str:
+    """A pydantic error's location as elman names fields: inputs[0], body."""
+    out = ""
+    for part in loc:
+        if part == "body":
+            continue
+        out += f"[{part}]" if isinstance(part, int) else f"{'.' if out else ''}{part}"
+    return out or "body"
+
+
+def validation_error(first: dict, fields: list[str] | None) -> tuple[str, str]:
+    """(field, message) of pydantic's first complaint about a request, as the standard
+    ``field: expected ..., got ...``."""
+    kind, ctx = first.get("type"), first.get("ctx") or {}
+    where, got = location(first.get("loc", ())), shown(first.get("input"))
+    if kind == "json_invalid":
+        where, expected = "body", "a JSON object"
+        got = f"invalid JSON ({ctx.get('error', 'unreadable')})"
+    elif kind == "missing":
+        expected, got = ("a JSON object", "nothing") if where == "body" else \
+            ("a value (the field is required)", "none")
+    elif kind == "extra_forbidden":
+        expected = f"one of the fields {', '.join(fields)}" if fields else \
+            "a field of this route (the API page /docs lists them)"
+        got = "an unknown field"
+    elif kind in ("too_short", "too_long"):
+        bound = ("at least", ctx.get("min_length")) if kind == "too_short" else \
+            ("at most", ctx.get("max_length"))
+        expected = f"{bound[0]} {bound[1]} item{'' if bound[1] == 1 else 's'}"
+        got = f"{ctx.get('actual_length')}"
+    else:
+        message = str(first.get("msg", "a valid value"))
+        expected = EXPECTED.get(kind) or message.removeprefix("Input should be ").split(",")[0]
+    return where, f"{where}: expected {expected}, got {got}"
+
+
+def add_error_handlers(app: FastAPI, fields: dict[str, list[str]]):
     @app.exception_handler(ElmanError)
     async def bad_input(request: Request, e: ElmanError):
-        message = " ".join(str(e).split())
+        message = " ".join(str(e).splitlines())
         return error(422, message, message.split(":", 1)[0])
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, e: RequestValidationError):
-        first = e.errors()[0]
-        if first.get("type") == "json_invalid":
-            return error(422, f"body: expected a JSON object, got invalid JSON "
-                         f"({first.get('ctx', {}).get('error', 'unreadable')})", "body")
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
-        return error(422, f"{where}: {first.get('msg', 'invalid')}", where)
+        where, message = validation_error(e.errors()[0], fields.get(request.url.path))
+        return error(422, message, where)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, e: HTTPException):
+        method, path = request.method, request.url.path
+        if e.status_code == 404:
+            return error(404, "path: expected a route of this server (GET /v1/models lists "
+                         f"them), got {method} {path}", "path")
+        if e.status_code == 405:
+            allowed = (e.headers or {}).get("Allow", "another method")
+            return error(405, f"method: expected {allowed} for {path}, got {method}",
+                         "method", headers=e.headers)
         return error(e.status_code, str(e.detail), headers=getattr(e, "headers", None))
 
     @app.exception_handler(Busy)

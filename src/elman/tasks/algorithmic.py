@@ -29,7 +29,7 @@ from ..data import synthetic
 from ..data.pairs import Pair, PairBatches
 from ..data.vocab import Vocab
 from ..errors import bad
-from ..io.inputs import input_lines, read_input, write_output
+from ..io.inputs import input_lines, read_input, writable, write_output
 from ..options import opt, parse_count, parse_optional, parse_positive_int
 from .base import TEST, Command, Route, Scored, eval_command, export_command, flag, print_metrics
 from .seq2seq import (
@@ -235,6 +235,8 @@ class AlgorithmicTask(Seq2SeqTask):
 
     def parse(self, line: str, where: str, argument: str = "input") -> list[str]:
         """A user's source -> tokens, checked against what the model was trained on."""
+        if not isinstance(line, str):
+            raise bad(argument, "a string", type(line).__name__)
         tokens = synthetic.split_source(self.name, line)
         if not tokens:
             raise bad(argument, f"a non-empty {self.name} input", f"an empty one at {where}")
@@ -271,6 +273,8 @@ class AlgorithmicTask(Seq2SeqTask):
     def cmd_predict(self, run, args) -> int:
         lines, name = input_lines(args.text, args.input)
         beam, penalty = beam_flags(args)
+        if args.output:
+            writable(args.output, "output")
         found = self.answers(run.model, lines, name, beam, penalty, run.config.train.batch_size)
         write_output("".join(f"{line}\n" for line in found), args.output)
         return 0

@@ -322,7 +322,7 @@ class Task:
         from ..export import bundle
         from ..models import architecture_of
         fmt = parse_choice(FORMATS)("format", args.format)
-        out = Path(args.out) if args.out else run.folder / f"export-{fmt}"
+        out = export_folder(args.out) if args.out else run.folder / f"export-{fmt}"
         manifest = {"task": self.name, "architecture": architecture_of(run.model),
                     "options": asdict(self.options), "usage": self.export_usage()}
         files = {"vocab.json": self.vocab.to_dict() if self.vocab is not None else None,
@@ -333,6 +333,18 @@ class Task:
             path = bundle.write_numpy(out, run.model, manifest, files)
         print(f"{path}: {', '.join(sorted(p.name for p in path.iterdir()))}")
         return 0
+
+
+def export_folder(path: str) -> Path:
+    """The --out of ``export``, which is replaced whole: a new folder, an empty one or an
+    earlier export (it holds export.json), never a file or a folder of other files."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise bad("out", "a folder to write the export in", f"{path!r}, which is a file")
+    if out.is_dir() and any(out.iterdir()) and not (out / "export.json").is_file():
+        raise bad("out", "a new folder, an empty one or an earlier export (it is replaced "
+                  "whole)", f"{path!r}, which holds other files")
+    return out
 
 
 def print_metrics(metrics: dict, args: argparse.Namespace, report: Callable[[dict], str],

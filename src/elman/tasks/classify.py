@@ -127,6 +127,11 @@ class ClassifyTask(labeled.LabeledTask):
         mean probability, "probabilities": {label: mean probability}}."""
         if isinstance(inputs, str):
             raise bad("inputs", "a list of texts", "one string")
+        for i, text in enumerate(inputs):
+            if not isinstance(text, str):
+                raise bad(f"inputs[{i}]", "a text (a string)", type(text).__name__)
+            if not text.split():
+                raise bad(f"inputs[{i}]", "a text with some words", repr(text))
         rows = [Row(text, None, i + 1) for i, text in enumerate(inputs)]
         found, probabilities = self.vote(models, rows, "<inputs>", batch_size)
         return [{"label": self.labels[i], "probabilities": dict(zip(self.labels, p))}

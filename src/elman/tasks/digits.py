@@ -17,6 +17,7 @@ from torch import nn
 
 from ..data.features import FrameBatches, collate
 from ..errors import bad
+from ..io.inputs import writable
 from ..losses import cross_entropy
 from ..models import ManyToOne
 from ..models.many_to_one import POOLINGS
@@ -180,6 +181,8 @@ class DigitsTask(SpeechTask):
         """Accuracy, per-digit scores and the confusion matrix of --data, the run's --valid
         folder or its validation split."""
         train = run.config.train
+        if args.plot:
+            writable(args.plot, "plot")
         recordings, scored = self.scored_data(run, args)
         gold, found = self.gold_and_predicted(run.model, recordings)
         name = args.data or train.valid or f"the validation split of {train.data}"

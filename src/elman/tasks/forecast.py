@@ -25,6 +25,7 @@ from torch import nn
 from .. import baselines
 from ..data.series import SUNSPOTS, Scaler, Series, Windows, load_series, split_points
 from ..errors import bad
+from ..io.inputs import writable
 from ..losses import mse
 from ..models import ManyToMany, ManyToOne
 from ..options import (
@@ -144,6 +145,10 @@ class ForecastTask(Task):
 
     def __init__(self, options, *, vocab=None, meta: dict | None = None):
         super().__init__(options, vocab=None, meta=meta)   # real values in: there are no tokens
+        if meta and not all(isinstance(meta.get(k), (int, float)) and not
+                            isinstance(meta.get(k), bool) for k in ("mean", "std")):
+            raise bad("checkpoint", "a task.json with the scaler's mean and std (numbers)",
+                      f"mean {meta.get('mean')!r}, std {meta.get('std')!r}")
         self.scaler = Scaler(meta["mean"], meta["std"]) if meta else None
         self.column = meta.get("column") if meta else None
 
@@ -339,7 +344,11 @@ class ForecastTask(Task):
         T, h = self.options.window, self.options.horizon
         out = []
         for history in inputs:
-            values = np.asarray(history, dtype=np.float64)
+            try:
+                values = np.asarray(history, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise bad("history", f"a list of at least the window of {T} finite numbers",
+                          "values that are not numbers") from None
             if values.ndim != 1 or len(values) < T or not np.isfinite(values).all():
                 raise bad("history", f"a list of at least the window of {T} finite numbers",
                           f"shape {values.shape}" if values.ndim != 1 else
@@ -421,6 +430,8 @@ class ForecastTask(Task):
         from ..io.plots import plot_forecast
         steps = parse_positive_int("steps", args.steps)
         where = parse_choice(("valid", "end"))("origin", args.origin)
+        if args.plot:
+            writable(args.plot, "plot")
         train = run.config.train
         series = self.load(train.data)
         origin = self.split(series, train)[0] if where == "valid" else len(series.values)

@@ -18,7 +18,7 @@ from ..data.sequences import Example, Inputs, SequenceBatches
 from ..data.text import read_text
 from ..data.vocab import Vocab
 from ..errors import bad
-from ..io.inputs import read_input, write_output
+from ..io.inputs import read_input, writable, write_output
 from ..losses import cross_entropy
 from ..models import ManyToOne
 from ..options import opt, parse_flag, parse_fraction, parse_positive_int
@@ -149,6 +149,8 @@ class LabeledTask(Task):
     def cmd_eval(self, run: Run, args) -> int:
         """Accuracy, per-class precision, recall and F1 and the confusion matrix of the run's
         model (or of an ensemble's vote) on --data or the run's validation data."""
+        if args.plot:
+            writable(args.plot, "plot")
         models = self.members(run, args.ensemble)
         batches, scored = self.scored_data(run, args)
         name = self.valid_name if args.data is None else data_name(args.data)
@@ -168,6 +170,8 @@ class LabeledTask(Task):
         """The labels of --input, written as ``predict_text`` makes them."""
         if args.input is None:
             raise bad("input", f"--input FILE (or - for stdin) for a {self.name} run", "none")
+        if args.output:
+            writable(args.output, "output")
         models = self.members(run, args.ensemble)
         read = self.load(args.input, "input", labelled=False)
         out = self.predict_text(models, read, run.config.train.batch_size)

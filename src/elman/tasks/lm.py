@@ -119,6 +119,9 @@ class LanguageModelTask(Task):
 
     def setup(self, train: "TrainConfig"):
         o = self.options
+        if train.valid is not None:
+            raise bad("valid", "none for the lm task (it holds out a seeded valid_fraction of "
+                      "--data, in split_blocks blocks)", repr(train.valid))
         text = self.load(train.data)
         self.source = train.data or DEFAULT_CORPUS
         self.fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -154,6 +157,9 @@ class LanguageModelTask(Task):
                 f"vocabulary of {len(self.vocab)}")
 
     def build_model(self, model: "ModelConfig") -> LanguageModel:
+        if model.bidirectional:
+            raise bad("bidirectional", "false for a language model (a reverse direction would "
+                      "read the token it predicts)", model.bidirectional)
         return LanguageModel(len(self.vocab), model.hidden_sizes, model.embed_dim, model.cell,
                              model.activation, model.dropout)
 
@@ -216,6 +222,7 @@ class LanguageModelTask(Task):
         """Per prompt, [[token, probability], ...] of the ``k`` likeliest next tokens: the
         prompts right-padded into one batch, each read at its own last token."""
         model = one_model(models)
+        check_k(k)
         ids = [self.prompt_ids(p, f"inputs[{i}]") for i, p in enumerate(inputs)]
         lengths = torch.tensor([len(i) for i in ids])
         x = torch.zeros(len(ids), int(lengths.max()), dtype=torch.long)
@@ -241,6 +248,7 @@ class LanguageModelTask(Task):
         """Read ``text`` after the session's ``state`` (None: a new session); (the new state,
         {"next": the k likeliest next tokens, "tokens": how many tokens ``text`` was})."""
         model = one_model(models)
+        check_k(k)
         ids = self.prompt_ids(text)
         with evaluating(model):
             logits, state = model(torch.tensor([ids], device=device_of(model)), state=state)
@@ -381,14 +389,18 @@ def next_words(model: LanguageModel, vocab: Vocab, prompt: str, k: int = 5,
                lowercase: bool = False) -> list[tuple[str, float]]:
     """The ``k`` likeliest next tokens after ``prompt`` with their probabilities (the unknown
     token left out), likeliest first."""
-    if not isinstance(k, int) or k < 1:
-        raise bad("k", "an int >= 1", repr(k))
+    check_k(k)
     ids = vocab.encode(token_text(prompt, vocab.level, lowercase))
     if not ids:
         raise bad("prompt", "at least one word", repr(prompt))
     with evaluating(model):
         logits, _ = model(torch.tensor([ids], device=device_of(model)))
     return [tuple(pair) for pair in top_tokens(logits[0, -1], vocab, k)]
+
+
+def check_k(k):
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise bad("k", "an int >= 1", repr(k))
 
 
 def top_tokens(logits: torch.Tensor, vocab: Vocab, k: int) -> list[list]:
@@ -426,7 +438,7 @@ def generate(model: LanguageModel, vocab: Vocab, prompt: str, length: int,
              temperature: float = 1.0, top_k: int | None = None,
              seed: int | None = None, lowercase: bool = False) -> Iterator[str]:
     """Yield ``length`` sampled characters (or space-led words), one at a time, continuing
-    ``prompt``.
+    ``prompt``; never the unknown token (U+FFFD or <unk>), which is no text.
 
     An empty prompt starts after a newline (or the first token when there is none)."""
     if not isinstance(length, int) or length < 0:
@@ -436,5 +448,6 @@ def generate(model: LanguageModel, vocab: Vocab, prompt: str, length: int,
     g = None
     if seed is not None:
         g = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
-    for token in model.generate(ids, length, temperature, top_k, generator=g):
+    unk = vocab.index[vocab.unk] if vocab.unk is not None and len(vocab) > 1 else None
+    for token in model.generate(ids, length, temperature, top_k, generator=g, never=unk):
         yield vocab.tokens[token] if vocab.level == "char" else " " + vocab.tokens[token]

@@ -27,6 +27,7 @@ from torch import nn
 
 from ..data.music import KEYS, FrameBatches, Frames, piano_roll, pitches, read_pieces
 from ..errors import bad
+from ..io.inputs import writable
 from ..losses import binary_cross_entropy
 from ..models import ManyToMany
 from ..options import (
@@ -165,6 +166,9 @@ class MusicTask(Task):
     # --- model -----------------------------------------------------------------------------
 
     def build_model(self, model: "ModelConfig") -> ManyToMany:
+        if model.bidirectional:
+            raise bad("bidirectional", "false for the music task (a reverse direction would "
+                      "read the frame it predicts)", model.bidirectional)
         return ManyToMany(KEYS, model.hidden_sizes, KEYS, model.cell, model.activation,
                           dropout=model.dropout, embed_dropout=self.options.embed_dropout)
 
@@ -187,6 +191,9 @@ class MusicTask(Task):
         """A piece of ``length`` frames sampled from the (first) model after each opening
         chord (a list of MIDI pitches 21..108), as the list of pitches sounding at every
         step (the opening first)."""
+        for opening in inputs:
+            if not isinstance(opening, (list, tuple)):
+                raise bad("opening", "a list of MIDI pitches 21..108 (a chord)", repr(opening))
         return [[pitches(frame) for frame in generate(models[0], list(opening), length,
                                                       temperature, seed)]
                 for opening in inputs]
@@ -226,6 +233,7 @@ class MusicTask(Task):
         if not args.out or not args.out.lower().endswith((".mid", ".midi")):
             raise bad("out", "a MIDI file to write, ending in .mid (--out song.mid)",
                       repr(args.out))
+        writable(args.out, "out")
         length = parse_positive_int("length", args.length)
         tempo = parse_positive("tempo", args.tempo)
         opening = random.Random(seed).choice(self.openings)

@@ -35,6 +35,25 @@ class Options(labeled.LabeledOptions):
     char_hidden: int = opt(32, parse_positive_int, "width per direction of that encoder")
 
 
+def sentence_words(sentence, name: str) -> list[str]:
+    """The words of a sentence given to ``predict``: a string split on whitespace, or a list
+    of words (strings); ``name`` says which input it is in errors."""
+    kind = "a sentence (a string, or a list of words)"
+    if isinstance(sentence, str):
+        words = sentence.split()
+    elif isinstance(sentence, (list, tuple)):
+        odd = next((w for w in sentence if not isinstance(w, str) or not w.strip()), None)
+        if odd is not None or not sentence:
+            raise bad(name, kind, f"a list holding {type(odd).__name__}" if odd is not None
+                      and not isinstance(odd, str) else repr(sentence))
+        words = list(sentence)
+    else:
+        raise bad(name, kind, type(sentence).__name__)
+    if not words:
+        raise bad(name, "a sentence with some words", repr(sentence))
+    return words
+
+
 class TagTask(labeled.LabeledTask):
     """Many-to-many tagging of CoNLL-U sentences. ``--data``: a CoNLL-U file."""
 
@@ -113,8 +132,8 @@ class TagTask(labeled.LabeledTask):
         tags, one per word."""
         if isinstance(inputs, str):
             raise bad("inputs", "a list of sentences", "one string")
-        sents = [Sentence(s.split() if isinstance(s, str) else list(s), [], [], 0)
-                 for s in inputs]
+        sents = [Sentence(sentence_words(s, f"inputs[{i}]"), [], [], 0)
+                 for i, s in enumerate(inputs)]
         return self.tags(models, sents, "<inputs>", batch_size)
 
     def predict_text(self, models: list, read: labeled.Read, batch_size: int) -> str:

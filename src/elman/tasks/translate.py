@@ -39,7 +39,7 @@ from ..data.pairs import (
 from ..data.tokenizers import Pieces, Words
 from ..data.vocab import Vocab
 from ..errors import bad
-from ..io.inputs import input_lines, read_input, write_output
+from ..io.inputs import input_lines, read_input, writable, write_output
 from ..options import opt, parse_flag, parse_optional, parse_positive_int
 from .base import Command, Route, data_name, eval_command, export_command, flag, print_metrics
 from .labeled import word_vocab
@@ -274,6 +274,8 @@ class TranslateTask(Seq2SeqTask):
 
     def source_ids(self, line: str, where: str) -> tuple[list[int], list[str], list[str]]:
         """(ids, tokens, tokens outside the vocabulary) of a sentence to translate."""
+        if not isinstance(line, str):
+            raise bad("input", "a string", type(line).__name__)
         tokens = self.src_tok.tokens(line)
         if not tokens:
             raise bad("text", "a sentence to translate", f"an empty one at {where}")
@@ -314,6 +316,9 @@ class TranslateTask(Seq2SeqTask):
         from ..io.plots import plot_attention
         lines, name = input_lines(args.text, args.input)
         beam, penalty = beam_flags(args)
+        for path, argument in ((args.output, "output"), (args.attention_plot, "attention_plot")):
+            if path:
+                writable(path, argument)
         found = self.translate(run.model, lines, name, beam, penalty,
                                run.config.train.batch_size)
         unknown = sorted({t for f in found for t in f.unknown})

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from .. import recipes
-from ..errors import bad
+from ..errors import ElmanError, bad
 from ..options import (
     field_names,
     make,
@@ -46,6 +46,19 @@ from ..tasks import TASKS, options_class
 
 CELLS = ("elman", "lstm", "gru")          # elman.nn.cells.CELLS, without importing torch
 DEFAULT_TASK = "lm"
+
+
+MAX_LR = 1000.0
+
+
+def parse_lr(name, v):
+    """A learning rate: > 0 and at most MAX_LR (Adam moves each weight by about lr a step:
+    past this the first steps overflow float32 weights to inf and NaN)."""
+    v = parse_positive(name, v)
+    if v > MAX_LR:
+        raise bad(name, f"a number > 0 and at most {MAX_LR:g} (larger steps overflow the "
+                  "weights)", f"{v:g}")
+    return v
 
 
 @dataclass
@@ -80,7 +93,7 @@ class TrainConfig:
                     "truncated: stateful streams, state carried across windows; full: "
                     "shuffled independent windows, state reset every batch")
     optimizer: str = opt("adam", parse_choice(("adam", "sgd")), "optimizer")
-    lr: float = opt(2e-3, parse_positive, "learning rate")
+    lr: float = opt(2e-3, parse_lr, "learning rate")
     momentum: float = opt(0.9, parse_fraction, "SGD momentum")
     weight_decay: float = opt(0.0, parse_nonneg, "L2 weight decay")
     lr_schedule: str = opt("plateau", parse_choice(("constant", "cosine", "step", "plateau")),
@@ -253,10 +266,21 @@ def from_dict(d: dict) -> RunConfig:
     return build(task, values)
 
 
-def resumed(saved: dict, run, overrides: dict | None = None) -> RunConfig:
+def from_saved(d: dict, where) -> RunConfig:
+    """``from_dict`` of a checkpoint's config.json (at ``where``): a setting it refuses is a
+    checkpoint error naming the file, not one the user seems to have given."""
+    try:
+        return from_dict(d)
+    except ElmanError as e:
+        raise bad("checkpoint", f"settings in {str(where)!r} that elman accepts",
+                  str(e)) from None
+
+
+def resumed(saved: dict, run, overrides: dict | None = None, where="config.json"
+            ) -> RunConfig:
     """The config of the run to resume (``saved``: its checkpoint's config.json) with the
     allowed overrides (budget, evaluation, output); changing a fixed setting is an error."""
-    config = from_dict(saved)
+    config = from_saved(saved, where)
     options = type(config.options)
     given = sort_keys(overrides or {}, "the flags", config.task, options)
     if task_of(overrides or {}) not in (None, config.task):

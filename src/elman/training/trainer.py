@@ -85,6 +85,41 @@ def _bytes_tensor(text: str) -> torch.Tensor:
     return torch.frombuffer(bytearray(base64.b64decode(text, validate=True)), dtype=torch.uint8)
 
 
+COUNTS = ("step", "epoch", "index", "best_step", "bad_evals")
+
+
+def checked_state(s: dict, where: Path) -> dict:
+    """A saved trainer_state.json (of the checkpoint folder ``where``) with every field the
+    resumed run reads checked, so a wrong one is a checkpoint error naming it, not a
+    TypeError in the training loop."""
+    def wrong(name: str, expected: str, got: str):
+        return bad("checkpoint", f"a complete {checkpoint.TRAINER} in {str(where)!r}",
+                   f"{name}: expected {expected}, got {got}")
+    for name in (*COUNTS, "best_score", "lr_scale", "elapsed", "rng", "scheduler",
+                 "optimizer", "data_sha256"):
+        if name not in s:
+            raise wrong(name, "a value", "none")
+    for name in COUNTS:
+        if isinstance(s[name], bool) or not isinstance(s[name], int) or s[name] < 0:
+            raise wrong(name, "an integer >= 0", repr(s[name]))
+    for name, nullable in (("lr_scale", False), ("elapsed", False), ("best_score", True)):
+        v = s[name]
+        if not (v is None and nullable) and (isinstance(v, bool) or not isinstance(
+                v, (int, float)) or not math.isfinite(v)):
+            raise wrong(name, "a number or null" if nullable else "a number", repr(v))
+    for name in ("rng", "cuda_rng"):
+        if name in s:
+            try:
+                _bytes_tensor(s[name])
+            except (TypeError, ValueError):
+                raise wrong(name, "a saved random generator state (base64)",
+                            repr(s[name])[:40]) from None
+    for name in ("scheduler", "optimizer"):
+        if not isinstance(s[name], dict):
+            raise wrong(name, "a JSON object", type(s[name]).__name__)
+    return s
+
+
 def lr_factor(cfg: TrainConfig, elapsed=lambda: 0.0):
     """Multiplier of the base learning rate at a step: linear warmup, then the schedule.
     The cosine reaches 0 at ``max_steps`` or at the ``max_minutes`` budget (``elapsed()``
@@ -154,8 +189,8 @@ def new_run_dir(out: str | None) -> Path:
 
 def resume_config(run, overrides: dict | None = None) -> RunConfig:
     """The config of the run to resume, with allowed overrides (budget, evaluation, output)."""
-    saved = checkpoint.read_json(checkpoint.find(Path(run) / "checkpoint") / checkpoint.CONFIG)
-    return resumed(saved, run, overrides)
+    where = checkpoint.find(Path(run) / "checkpoint") / checkpoint.CONFIG
+    return resumed(checkpoint.read_object(where), run, overrides, where)
 
 
 @dataclass
@@ -224,7 +259,7 @@ class Trainer:
                 "scheduler": self.scheduler.state_dict(), "data_sha256": self.task.fingerprint}
 
     def _restore(self, ck):
-        s = ck.trainer_state
+        s = checked_state(ck.trainer_state, ck.path)
         try:
             if s["data_sha256"] != self.task.fingerprint:
                 raise bad("data", "the text the resumed run was trained on",
@@ -241,7 +276,7 @@ class Trainer:
         except (KeyError, TypeError, ValueError, RuntimeError) as e:
             if isinstance(e, ElmanError):
                 raise
-            raise bad("checkpoint", f"a complete {checkpoint.TRAINER}",
+            raise bad("checkpoint", f"a complete {checkpoint.TRAINER} in {str(ck.path)!r}",
                       f"{type(e).__name__}: {e}") from None
         self.state = tensors_state({k: v.to(self.device) for k, v in (ck.stream or {}).items()})
         if self.average is not None:

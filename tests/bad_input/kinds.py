@@ -1,0 +1,94 @@
+"""The kinds of row of the bad-input catalogue.
+
+A row is one bad input and the one-line error it must get:
+
+- ``Cli(argv, expect)``: ``elman ARGV``, run in-process from the repository root, exits
+  with 2 and prints exactly one line on stderr, ``elman: error: EXPECT...``, and nothing on
+  stdout. A ``train`` row starts with ``--out TMP/run --max-steps 1 --quiet`` (its own flags
+  win; not when it resumes), and the run folder must not exist afterwards;
+- ``Sub(argv, expect)``: the same in a real ``python -m elman.cli`` process (no traceback
+  reaches stderr);
+- ``Api(call, expect)``: the Python expression ``call`` raises ``ElmanError`` whose message
+  starts with ``expect``;
+- ``Http(request, body, expect)``: ``elman serve`` of the fixture runs answers with a 4xx
+  JSON ``{"error": EXPECT..., "field": ARGUMENT}``.
+
+Every message must read ``ARGUMENT: expected ..., got ...`` on one line, and the fixture runs,
+their data and the broken copies must be byte for byte what they were. ``fixed`` says what a
+row found wrong and what was changed (issue 21). ``OK`` as ``expect`` marks an odd input that
+must be handled, not refused (exit 0, HTTP 200).
+
+Placeholders in argv, calls, bodies and messages: ``{runs}`` the committed fixture runs
+(tests/fixtures/v0/runs), ``{data}`` their data, ``{bad}`` the generated broken files and run
+copies (``files.py``), ``{tmp}`` an empty folder of the row's own.
+"""
+
+import json
+from dataclasses import dataclass
+
+OK = None            # ``expect`` of a row whose input must be handled, not refused
+
+
+@dataclass(frozen=True, kw_only=True)
+class Row:
+    fixed: str = ""           # the defect this row found, and what was changed (issue 21)
+    area: str = ""            # set when the areas are gathered
+
+
+@dataclass(frozen=True)
+class Cli(Row):
+    argv: str
+    expect: str | None
+    stdin: bytes | None = None
+
+    @property
+    def shown(self) -> str:
+        return f"elman {self.argv}" + ("" if self.stdin is None else
+                                       f" < {short(self.stdin)}")
+
+
+@dataclass(frozen=True)
+class Sub(Cli):
+    @property
+    def shown(self) -> str:
+        return f"{super().shown} (a real process)"
+
+
+@dataclass(frozen=True)
+class Api(Row):
+    call: str
+    expect: str | None
+
+    @property
+    def shown(self) -> str:
+        return self.call
+
+
+@dataclass(frozen=True)
+class Http(Row):
+    request: str              # "POST /v1/lm/next"
+    body: object              # a JSON value, bytes sent as they are, or None
+    expect: str | None
+    files: tuple = ()         # (name, bytes, or a name of UPLOADS) per file (field "file")
+    status: int = 422
+
+    @property
+    def shown(self) -> str:
+        if self.files:
+            what = " ".join(f"file={name}: {UPLOADS.get(data) or short(data)}"
+                            for name, data in self.files[:3])
+            what += f" ... ({len(self.files)} files)" if len(self.files) > 3 else ""
+        elif isinstance(self.body, bytes):
+            what = short(self.body)
+        else:
+            what = "" if self.body is None else json.dumps(self.body, ensure_ascii=False)
+        return f"{self.request} {what}".strip()
+
+
+UPLOADS = {"WAV": "a fixture recording", "EMPTY_WAV": "BAD/empty.wav"}   # runner.upload
+
+
+def short(data: bytes) -> str:
+    """Bytes, shortened for the docs."""
+    text = repr(data)
+    return text if len(text) <= 50 else f"{len(data):,} bytes {text[:36]}...'"
