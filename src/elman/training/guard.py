@@ -6,8 +6,8 @@ previous evaluation) with the running median of the run's good training losses: 
 its first batch (the untrained model's, so a run that blows up before its first evaluation
 is caught too) and the training loss of every earlier evaluation that was not suspect. The
 evaluation is *suspect* when its loss is not finite or more than ``diverge_factor`` times
-that median; ``diverge_evals`` suspect evaluations in a row stop the
-run with ``Diverged``, a one-line error naming the step and the loss. A suspect evaluation
+that median; ``diverge_evals`` suspect evaluations in a row stop the run with ``Diverged``,
+a one-line error naming the step and the loss. A suspect evaluation
 writes neither ``checkpoint/`` nor ``best/``, so the last good checkpoint stays (a run whose
 loss comes back below the line carries on and checkpoints again). A non-finite loss of a
 single batch stops the run at once, before the optimizer step, unless ``skip_bad_batches``:
