@@ -62,6 +62,39 @@ def test_resume(text_file, tmp_path, capsys):
     assert capsys.readouterr().err.startswith("elman: error: seq_len: expected the resumed")
 
 
+def test_resume_before_the_first_checkpoint_starts_over(text_file, trained, tmp_path, capsys):
+    import shutil
+
+    import safetensors.torch
+    import torch
+
+    from elman.training import resolve
+    from elman.training.trainer import trainer
+    args = ["--data", str(text_file), *TINY, "--max-steps", "4", "--eval-every", "2"]
+    whole, out = tmp_path / "whole", tmp_path / "run"
+    assert main(["train", "--out", str(whole), *args]) == 0
+    given = [a for a in args if a != "--quiet"]
+    flags = dict(zip([a[2:].replace("-", "_") for a in given[::2]], given[1::2]))
+    trainer(resolve(None, {**flags, "out": str(out)}), log=lambda *a: None)   # then stopped
+    shutil.copytree(trained / "best", out / "best")      # best/ written, checkpoint/ not yet
+    assert sorted(p.name for p in out.iterdir()) == ["best", "config.json", "metrics.jsonl"]
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out)]) == 0
+    assert f"run: {out} (started over: it stopped before its first checkpoint)" in \
+        capsys.readouterr().out
+    for folder in ("checkpoint", "best"):
+        a, b = (safetensors.torch.load_file(str(r / folder / "model.safetensors"))
+                for r in (whole, out))
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["train", "--resume", str(empty)]) == 2
+    assert capsys.readouterr().err == (
+        f"elman: error: resume: expected a run folder holding checkpoint/ or config.json, got "
+        f"'{empty}' with neither (it stopped before writing its config; train it again with "
+        f"--out '{empty}')\n")
+
+
 def test_eval(trained, text_file, capsys):
     assert main(["eval", str(trained)]) == 0
     own = capsys.readouterr().out.splitlines()
@@ -173,7 +206,7 @@ ERRORS = [
     (["train", "--config", "{root}/bad.yaml"], "config: expected settings of the lm task (see elman train --task lm --help), got unknown key 'learning_rate'"),
     (["train", "--bogus", "1"], "arguments: expected options listed by --help, got unrecognized --bogus 1"),
     (["bogus"], "command: expected one of train, eval, generate, next, export, predict, transcribe, forecast, translate, serve, recipes, summary, got 'bogus'"),
-    (["train", "--resume", "{root}/nothing"], "checkpoint: expected a run folder or a checkpoint folder, got '{root}/nothing/checkpoint'"),
+    (["train", "--resume", "{root}/nothing"], "resume: expected a run folder, got '{root}/nothing' (no such folder)"),
     (["eval", "{root}/corrupt"], "checkpoint: expected a valid safetensors file at '{root}/corrupt/best/model.safetensors', got a corrupt file"),
     (["eval", "{root}/mismatched"], "checkpoint: expected rnn.layers.0.W_F of shape (51, 8) (from config.json), got shape (48, 8)"),
     (["eval", "{run}", "--data", "{root}/latin1.txt"], "data: expected a UTF-8 text file"),

@@ -103,6 +103,16 @@ def parse_positive(name, v):
     return v
 
 
+def parse_above(lo: float):
+    """A parser of numbers > lo."""
+    def parse_above(name, v):
+        v = parse_number(name, v)
+        if not v > lo:
+            raise bad(name, f"a number > {lo:g}", v)
+        return v
+    return parse_above
+
+
 def parse_nonneg(name, v):
     v = parse_number(name, v)
     if v < 0:

@@ -146,8 +146,8 @@ CASES = [
     Cli("train --config {bad}/tag-vectors.yaml", "config: expected settings of the tag task "
         "(see elman train --task tag --help), got unknown key 'vectors' from "
         "{bad}/tag-vectors.yaml"),
-    Cli("train --resume {bad}/missing", "checkpoint: expected a run folder or a checkpoint "
-        "folder, got '{bad}/missing/checkpoint'"),
+    Cli("train --resume {bad}/missing", "resume: expected a run folder, got '{bad}/missing' "
+        "(no such folder)"),
     Cli("train --resume {bad}/runs/lm-step --recipe main", "recipe: expected none when resuming "
         "(--resume keeps the run's settings), got 'main'"),
     Cli("train --resume {bad}/runs/lm-step --seq-len 32", "seq_len: expected the resumed "

@@ -121,15 +121,13 @@ CASES = [
         "'{bad}/runs/lm-optimizer/checkpoint/optimizer.safetensors', got a corrupt file"),
     Cli(f"train --resume {R}/lm-stream --max-steps 6", f"{CK} a valid safetensors file at "
         "'{bad}/runs/lm-stream/checkpoint/stream_state.safetensors', got a corrupt file"),
-    Cli(f"train --resume {R}/lm-no-checkpoint --max-steps 6", f"{CK} a run folder or a "
-        "checkpoint folder, got '{bad}/runs/lm-no-checkpoint/checkpoint'"),
     Cli(f"train --resume {R}/lm-data --max-steps 6", "data: expected the text the resumed "
         "run was trained on, got a different text from 'tests/fixtures/v0/data/pairs.tsv'"),
     Cli(f"train --resume {R}/classify-average --max-steps 6", f"{CK} a file "
         "average.safetensors in '{bad}/runs/classify-average/checkpoint' (the run keeps a "
         "moving average, ema), got no such file"),
-    Cli(f"train --resume {R}/lm-nan/best --max-steps 6", f"{CK} a run folder or a checkpoint "
-        "folder, got '{bad}/runs/lm-nan/best/checkpoint'"),
+    Cli(f"train --resume {R}/lm-nan/best --max-steps 6", "resume: expected a run folder (the "
+        "one holding checkpoint/ and best/), got the checkpoint folder '{bad}/runs/lm-nan/best'"),
     # checkpoint.load in Python
     Api(f'checkpoint.load("{R}/lm-nan")', f"{CK} finite weights in "
         "'{bad}/runs/lm-nan/best/model.safetensors', got NaN or infinite values in "

@@ -15,8 +15,11 @@
 
 ``elman train`` with no arguments is the main job: a character language model of Python's
 built-in documentation, trained for about four minutes, then a sample and the validation bits
-per character. Every error is one line ``elman: error: ...`` on stderr and exit code 2;
-Ctrl-C exits with 130 and leaves the last complete checkpoint.
+per character. Every error is one line ``elman: error: ...`` on stderr and exit code 2 (3:
+training diverged, ``elman.training.guard``). SIGINT (Ctrl-C) and SIGTERM stop ``elman
+train`` at its next safe point with a complete checkpoint and one line, exit code 130 and 143
+(``elman.training.stop``); a second signal stops it at once. Other commands stop where the
+signal lands, with the same line and codes.
 
 Modules: ``parser`` (the commands and their flags), ``train``, ``run`` (the commands of
 trained runs: each is declared by the run's task, ``elman.tasks.base.Command``) and
@@ -28,12 +31,16 @@ import os
 import sys
 
 from ..errors import ElmanError
+from ..training import stop
+from ..training.guard import Diverged
 from .parser import build_parser, dispatch
 from .run import load_run
 
 __all__ = ["main", "build_parser", "load_run"]
 
-EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
+EXIT_ERROR, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130   # 143: SIGTERM (128 + 15)
+AGAIN = "elman: interrupted again ({signal}): stopped at once; the last complete checkpoint " \
+    "(if any) is kept"
 
 
 def one_line(e: BaseException) -> str:
@@ -41,10 +48,25 @@ def one_line(e: BaseException) -> str:
 
 
 def main(argv=None) -> int:
-    """Run the command line; return the exit code (0, 2 on an error, 130 on Ctrl-C)."""
+    """Run the command line; return the exit code (0; 2 on an error; 3 when training
+    diverged; 130 on Ctrl-C, 143 on SIGTERM). Called without ``argv`` (the program) it keeps
+    noting signals after it returns, so one that comes while the process exits changes
+    nothing."""
+    program = argv is None
+    with stop.on_signals(restore=not program, hard=True, message=AGAIN):
+        return run_command(sys.argv[1:] if program else list(argv))
+
+
+def run_command(argv: list[str]) -> int:
+    """One command, its errors as one line on stderr and its exit code. Commands run where a
+    signal raises at once; ``elman train`` notes it and stops at its next safe point."""
     try:
-        func, args = dispatch(sys.argv[1:] if argv is None else list(argv))
-        return func(args)
+        with stop.raising():
+            func, args = dispatch(argv)
+            return func(args)
+    except Diverged as e:
+        print(f"elman: error: {one_line(e)}", file=sys.stderr)
+        return EXIT_DIVERGED
     except ElmanError as e:
         print(f"elman: error: {one_line(e)}", file=sys.stderr)
     except (OSError, UnicodeError) as e:
@@ -52,7 +74,12 @@ def main(argv=None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
         print(f"elman: error: {type(e).__name__}: {one_line(e)}", file=sys.stderr)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        if isinstance(e, stop.Interrupted):
+            print(f"elman: interrupted by {stop.name(e.signum)} {one_line(e)}"
+                  if e.detail else f"elman: interrupted by {stop.name(e.signum)}; the last "
+                  "complete checkpoint (if any) is kept", file=sys.stderr)
+            return e.exit_code
         print("elman: interrupted; the last complete checkpoint (if any) is kept",
               file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -7,11 +7,13 @@ from ..errors import ElmanError, bad
 from ..tasks import TASKS, commands_of
 
 
-def task_name(path) -> str:
-    """The task of a run or checkpoint folder, read from its config.json alone."""
+def task_name(path, config_file=None) -> str:
+    """The task of a run or checkpoint folder, read from its config.json alone (or from
+    ``config_file``)."""
     from ..io import checkpoint
     from ..training.config import DEFAULT_TASK, task_of
-    config = checkpoint.read_object(checkpoint.find(path) / checkpoint.CONFIG)
+    config = checkpoint.read_object(Path(config_file) if config_file else
+                                    checkpoint.find(path) / checkpoint.CONFIG)
     name = task_of(config) or DEFAULT_TASK
     if name not in TASKS:
         raise bad("checkpoint", f"a run of one of the tasks {sorted(TASKS)}",

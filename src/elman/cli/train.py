@@ -5,16 +5,17 @@ task, then with the settings of that task's ``Options`` added. Without --task, -
 --config or --resume the run starts from the recipe ``main``, the built-in main job."""
 
 import sys
-from pathlib import Path
+import warnings
 
 from ..errors import bad
+from ..training import stop
 
 
 def chosen_task(argv: list[str]) -> tuple[str | None, bool]:
     """(the task named by --task, a --config file, a --recipe or the resumed run; whether it
     was named at all)."""
     from .. import recipes
-    from ..training.config import load_file, task_of
+    from ..training.config import load_file, resume_file, task_of
     from .parser import Parser
     from .run import task_name
     pre = Parser(add_help=False)
@@ -26,11 +27,21 @@ def chosen_task(argv: list[str]) -> tuple[str | None, bool]:
     if known.task or named:
         return known.task or named[-1], True
     if known.resume:
-        return task_name(Path(known.resume) / "checkpoint"), True
+        return task_name(known.resume, resume_file(known.resume)), True
     return None, False
 
 
 def cmd_train(argv: list[str]) -> int:
+    """Train, noting SIGINT and SIGTERM for the trainer's safe points (``elman.training.stop``)
+    and keeping library warnings (torch's, numpy's) off the terminal."""
+    with stop.deferring(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = train_command(argv)
+        stop.check(lambda: "after the run; checkpoint/ and best/ are complete")
+        return code
+
+
+def train_command(argv: list[str]) -> int:
     from ..recipes import MAIN
     from ..tasks import TASKS, options_class
     from ..training.config import DEFAULT_TASK, load_file, resolve

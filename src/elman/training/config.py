@@ -25,10 +25,12 @@ import yaml
 
 from .. import recipes
 from ..errors import ElmanError, bad
+from ..io import atomic
 from ..options import (
     field_names,
     make,
     opt,
+    parse_above,
     parse_choice,
     parse_count,
     parse_flag,
@@ -129,6 +131,18 @@ class TrainConfig:
     patience: int | None = opt(None, parse_optional(parse_positive_int), "stop after N "
                                "evaluations without a better monitored figure (none: never)",
                                fixed=False)
+    diverge_factor: float | None = opt(10.0, parse_optional(parse_above(1)), "stop the run "
+                                       "as diverged when the training loss of diverge_evals "
+                                       "evaluations in a row is over this many times the "
+                                       "running median of the earlier evaluations' (none: "
+                                       "only a loss that is not finite stops it)", fixed=False)
+    diverge_evals: int = opt(3, parse_positive_int, "suspect evaluations in a row that stop "
+                             "the run (a suspect one writes neither checkpoint/ nor best/)",
+                             fixed=False)
+    skip_bad_batches: bool = opt(False, parse_flag, "skip a batch whose loss or gradient norm "
+                                 "is not finite, or whose loss is over diverge_factor times "
+                                 "the running median, instead of stopping (an evaluation with "
+                                 "more than half its batches skipped is suspect)", fixed=False)
     seed: int = opt(0, parse_count, "seed of initialisation, dropout and batch order")
     out: str | None = opt(None, parse_optional(parse_text), "run folder (default: "
                           "runs/<time>)", "DIR", fixed=False)
@@ -298,6 +312,26 @@ def resumed(saved: dict, run, overrides: dict | None = None, where="config.json"
     return RunConfig(config.task, config.model,
                      replace(config.train, **given["train"], out=str(run)),
                      replace(config.options, **given["task"]))
+
+
+def resume_file(run) -> Path:
+    """The config.json that resuming the run folder ``run`` reads: its checkpoint's or, for
+    a run stopped before its first checkpoint, the folder's own (the run starts over)."""
+    run = Path(run)
+    saved = atomic.resolve(run / "checkpoint")
+    if saved.is_dir():
+        return saved / "config.json"
+    if (run / "model.safetensors").is_file():
+        raise bad("resume", "a run folder (the one holding checkpoint/ and best/)",
+                  f"the checkpoint folder {str(run)!r}")
+    if (run / "config.json").is_file():
+        return run / "config.json"
+    if not run.is_dir():
+        raise bad("resume", "a run folder", f"{str(run)!r} (no such folder)" if not
+                  run.exists() else f"the file {str(run)!r}")
+    raise bad("resume", "a run folder holding checkpoint/ or config.json", f"{str(run)!r} "
+              "with neither (it stopped before writing its config; train it again with "
+              f"--out {str(run)!r})")
 
 
 def field_of(cls, name: str):

@@ -7,7 +7,11 @@ Every ``eval_every`` steps: validate, log a metrics line, save ``checkpoint/`` (
 resume) and, when the monitored validation figure (``monitor``: the loss, or the task's own
 score such as accuracy, exact match or BLEU) improved, ``best/`` (the model). Training stops at
 ``max_steps``, at the time budget ``max_minutes``, after ``patience`` evaluations without
-improvement, or on Ctrl-C (KeyboardInterrupt propagates; the last complete checkpoint stays).
+improvement, when the loss diverges (``elman.training.guard``: ``Diverged``, and the last good
+checkpoint stays), or on a signal noted by ``elman.training.stop`` (SIGINT, SIGTERM): then
+it stops after the step under way, writes checkpoint/ at that step and raises
+``Interrupted``. A KeyboardInterrupt raised anywhere else propagates; the last complete
+checkpoint stays.
 With ``ema``, an exponential moving average of the weights is kept beside them (updated after
 every optimizer step, saved with the checkpoint) and is what validation and best/ see.
 
@@ -22,8 +26,10 @@ per epoch (``elman.data.batching``), so a resumed run continues exactly where it
 
 import base64
 import math
+import shutil
 import sys
 import time
+import warnings
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -35,10 +41,12 @@ from tqdm import tqdm
 
 from ..errors import ElmanError, bad
 from ..io import checkpoint
-from ..io.atomic import write_text
+from ..io.atomic import backup_of, resolve, write_text
 from ..io.plots import plot_losses
 from ..tasks import get_task
-from .config import RunConfig, TrainConfig, resumed
+from . import stop
+from .config import RunConfig, TrainConfig, resume_file, resumed
+from .guard import Diverged, Guard
 from .metrics import PLOT, MetricsLog
 
 
@@ -187,10 +195,25 @@ def new_run_dir(out: str | None) -> Path:
     return run
 
 
+def has_checkpoint(run) -> bool:
+    """Whether a run folder holds checkpoint/ (or the backup of an interrupted swap)."""
+    return resolve(Path(run) / "checkpoint").is_dir()
+
+
 def resume_config(run, overrides: dict | None = None) -> RunConfig:
-    """The config of the run to resume, with allowed overrides (budget, evaluation, output)."""
-    where = checkpoint.find(Path(run) / "checkpoint") / checkpoint.CONFIG
+    """The config of the run to resume, with allowed overrides (budget, evaluation, output):
+    its checkpoint's or, for a run stopped before its first checkpoint, the run folder's
+    config.json (the run starts over)."""
+    where = resume_file(run)
     return resumed(checkpoint.read_object(where), run, overrides, where)
+
+
+def start_over(run: Path):
+    """Clear what a run that stopped before its first checkpoint left besides its config:
+    best/ (written just before the first checkpoint) and the plot."""
+    for folder in (run / "best", backup_of(run / "best")):
+        shutil.rmtree(folder, ignore_errors=True)
+    (run / PLOT).unlink(missing_ok=True)
 
 
 @dataclass
@@ -222,9 +245,17 @@ class Trainer:
         task.setup(cfg)
         self.monitor = monitored(cfg, self.task)
         self.model = (ck.model if ck else task.build_model(config.model)).to(self.device)
+        self.started_over = resume is not None and ck is None
+        stop.check(lambda: "before the run started" + (
+            f"; checkpoint/ keeps step {ck.trainer_state['step']:,}" if ck else
+            "; nothing was written" if resume is None else ""))
         self.run_dir = Path(resume) if resume else new_run_dir(cfg.out)   # once all is valid
         self.cfg = cfg = replace(cfg, out=str(self.run_dir))
         self.config = replace(config, train=cfg)
+        if not ck:
+            if self.started_over:
+                start_over(self.run_dir)
+            write_text(self.run_dir / "config.json", self.config.to_json())
         self.optimizer = make_optimizer(self.model, cfg)
         self.average = None if cfg.ema is None else AveragedModel(
             self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema))
@@ -235,11 +266,12 @@ class Trainer:
             self.optimizer, lambda step: self.factor(step) * self.lr_scale)
         self.step = self.epoch = self.index = self.bad_evals = self.best_step = 0
         self.best, self.best_weights, self.state, self.last_bpc = math.inf, None, None, "-"
+        self.losses, self.skipped, self.saved = [], 0, None   # since the last evaluation
         if ck:
             self._restore(ck)
-        else:
-            write_text(self.run_dir / "config.json", self.config.to_json())
         self.metrics = MetricsLog(self.run_dir, self.step if ck else None)
+        self.guard = Guard(cfg.diverge_factor, cfg.diverge_evals, cfg.skip_bad_batches)
+        self.guard.replay(ck.trainer_state.get("first_loss") if ck else None, self.metrics.rows)
 
     # --- resume ---------------------------------------------------------------------------
 
@@ -253,7 +285,8 @@ class Trainer:
         return {**extra, "step": self.step, "epoch": self.epoch, "index": self.index,
                 "best_score": None if math.isinf(self.best) else self.best,
                 "best_step": self.best_step, "bad_evals": self.bad_evals,
-                "lr_scale": self.lr_scale,
+                "lr_scale": self.lr_scale, "losses": self.losses, "skipped": self.skipped,
+                "first_loss": self.guard.first,
                 "elapsed": self.elapsed_before + self.clock(),
                 "rng": base64.b64encode(rng).decode("ascii"),
                 "scheduler": self.scheduler.state_dict(), "data_sha256": self.task.fingerprint}
@@ -268,7 +301,8 @@ class Trainer:
             self.best = math.inf if s["best_score"] is None else s["best_score"]
             self.best_step, self.bad_evals = s["best_step"], s["bad_evals"]
             self.lr_scale = s["lr_scale"]
-            self.elapsed_before = s["elapsed"]
+            self.losses, self.skipped = list(s.get("losses", [])), s.get("skipped", 0)
+            self.elapsed_before, self.saved = s["elapsed"], self.step
             checkpoint.load_optimizer(self.optimizer, ck.optimizer, s["optimizer"])
             self.scheduler.load_state_dict(s["scheduler"])
             rng = _bytes_tensor(s["rng"])
@@ -298,6 +332,7 @@ class Trainer:
                         self.config.to_dict(), self._trainer_state(),
                         self.optimizer, state_tensors(self.state), meta=self.task.meta(),
                         average=None if self.average is None else self.average.module)
+        self.saved = self.step
 
     def save_best(self, valid: dict):
         model = self.evaluated
@@ -317,29 +352,41 @@ class Trainer:
         """Seconds since this invocation's training started."""
         return 0.0 if self.t0 is None else time.monotonic() - self.t0
 
-    def train_step(self, batch) -> float:
-        """One optimizer step on a batch; returns its loss (nats per token)."""
+    def train_step(self, batch) -> float | None:
+        """One optimizer step on a batch; returns its loss (nats per token), or None when the
+        guard skipped the batch (``skip_bad_batches``). A loss or gradient norm that is not
+        finite raises Diverged otherwise, before the optimizer step."""
         x, y = batch.x.to(self.device), batch.y.to(self.device)
         state = self.state if batch.carry else None
         self.task.at_step(self.step)
         loss, state = self.task.loss(self.model, x, y, state)
-        if not torch.isfinite(loss):
-            raise bad("training", "a finite loss", f"{float(loss)} at step {self.step + 1} "
-                      "(try a lower --lr or --clip 1)")
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.cfg.clip is not None:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
-        self.optimizer.step()
-        if self.average is not None:
-            self.average.update_parameters(self.model)
-        self.scheduler.step()
-        self.state = detach(state) if self.cfg.bptt == "truncated" else None
+        value = float(loss.detach())
+        if self.step == 0:
+            self.guard.start(value)
+        bad = self.guard.batch(value)
+        if bad is None:
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if self.cfg.clip is not None:
+                norm = nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
+                bad = self.guard.batch(value, float(norm))
+        if bad is not None and not self.cfg.skip_bad_batches:
+            raise Diverged(self.step + 1, bad, self.saved)
+        if bad is None:
+            self.optimizer.step()
+            if self.average is not None:
+                self.average.update_parameters(self.model)
+            self.state = detach(state) if self.cfg.bptt == "truncated" else None
+        else:
+            self.skipped, self.state = self.skipped + 1, None   # restart the streams
+        with warnings.catch_warnings():      # a skipped first batch: "step() before optimizer"
+            warnings.simplefilter("ignore", UserWarning)
+            self.scheduler.step()
         self.step += 1
         self.index += 1
         if self.index >= len(self.task.train_batches):
             self.epoch, self.index = self.epoch + 1, 0
-        return float(loss.detach())
+        return None if bad else value
 
     def decay_lr(self):
         """Plateau schedule: multiply the learning rate by lr_gamma from the next step on."""
@@ -355,11 +402,16 @@ class Trainer:
         return valid["loss"] if self.monitor == "loss" else -valid[self.monitor]
 
     def evaluate(self, train_loss: float | None, tokens_per_s: float) -> bool:
-        """Validate, log, checkpoint; True when early stopping says stop."""
+        """Judge the training loss (``elman.training.guard``), validate, log, checkpoint; True
+        when early stopping says stop. A suspect evaluation is not validated and writes
+        neither best/ nor checkpoint/; the last of ``diverge_evals`` in a row raises
+        Diverged."""
+        last = self.metrics.rows[-1]["step"] if self.metrics.rows else 0
+        suspect = self.guard.judge(train_loss, self.skipped, self.step - last)
         valid = None
-        if self.task.valid_batches is not None:
+        if self.task.valid_batches is not None and not suspect:
             valid = self.task.evaluate(self.evaluated, max_batches=self.cfg.eval_batches)
-        score = self.score(valid, train_loss)
+        score = None if suspect else self.score(valid, train_loss)
         self.last_bpc = self.task.headline(valid)
         if score is not None and score < self.best:
             self.best, self.best_step, self.bad_evals = score, self.step, 0
@@ -372,9 +424,14 @@ class Trainer:
             "step": self.step, "epoch": self.epoch, "train_loss": train_loss,
             "valid_loss": valid and valid["loss"],
             **{k: v for k, v in (valid or {}).items() if k != "loss" and isinstance(v, float)},
+            **({"skipped": self.skipped} if self.cfg.skip_bad_batches else {}),
             "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": round(tokens_per_s, 1),
             "elapsed": round(self.elapsed_before + self.clock(), 2)})
-        self.save()
+        self.losses, self.skipped = [], 0
+        if self.guard.diverged:
+            raise Diverged(self.step, self.guard.diverged, self.saved)
+        if not suspect:
+            self.save()
         return self.cfg.patience is not None and self.bad_evals >= self.cfg.patience
 
     def run(self) -> RunResult:
@@ -385,37 +442,61 @@ class Trainer:
         bar = tqdm(total=cfg.max_steps if budget is None else None, initial=self.step,
                    desc="train", unit=" step", dynamic_ncols=True, leave=False,
                    disable=cfg.quiet or not sys.stderr.isatty())
-        losses, tokens, train_time = [], 0, 0.0
+        tokens, train_time = 0, 0.0
         stopped = "max_steps" if self.step >= cfg.max_steps else None   # a finished run resumed
         try:
+            self.stop_if_asked()
             while stopped is None:
                 for batch in batches.epoch(self.epoch, self.index):
                     t = time.monotonic()
-                    losses.append(self.train_step(batch))
+                    loss = self.train_step(batch)
                     train_time += time.monotonic() - t
                     tokens += steps_of(batch.y)
                     rate = tokens / max(train_time, 1e-9)
+                    if loss is not None:
+                        self.losses.append(loss)
                     bar.update(1)
-                    bar.set_postfix(loss=f"{losses[-1]:.3f}", tok_s=f"{rate:,.0f}",
-                                    valid_bpc=self.last_bpc, refresh=False)
+                    bar.set_postfix(loss="skipped" if loss is None else f"{loss:.3f}",
+                                    tok_s=f"{rate:,.0f}", valid_bpc=self.last_bpc,
+                                    refresh=False)
                     stopped = self._limits(budget)
                     if self.step % cfg.eval_every == 0 or stopped:
-                        mean = sum(losses) / len(losses) if losses else None
+                        mean = sum(self.losses) / len(self.losses) if self.losses else None
                         if self.evaluate(mean, rate) and stopped is None:
                             stopped = "early stopping"
-                        losses = []
+                    self.stop_if_asked()
                     if stopped:
                         break
         finally:
             bar.close()
         return self._finish(stopped, tokens / max(train_time, 1e-9))
 
+    def stop_if_asked(self):
+        """When a signal was noted (``elman.training.stop``): write checkpoint/ at this step
+        (unless it holds this step already, no step was taken, or the guard suspects the
+        model) and raise Interrupted."""
+        if stop.requested() is None:
+            return
+        if 0 < self.step != self.saved and not self.guard.suspect:
+            self.save()
+        stop.check(self.kept)
+
+    def kept(self) -> str:
+        """Where an interrupted run stands, for its one-line message."""
+        if self.saved is None:
+            return (f"at step {self.step:,}, before the first checkpoint (elman train "
+                    f"--resume {self.run_dir} starts it over)")
+        return (f"at step {self.step:,}; checkpoint/ keeps step {self.saved:,} (elman train "
+                f"--resume {self.run_dir} continues)")
+
     def announce(self):
         n = sum(p.numel() for p in self.model.parameters())
         m, batches = self.model_cfg, self.task.train_batches
         inputs = f"embedding {m.embed_dim}" if self.task.vocab is not None else \
             f"{self.model.rnn.input_size} features per step"
-        self.log(f"run: {self.run_dir}" + (f" (resumed at step {self.step})" if self.step else ""))
+        self.log(f"run: {self.run_dir}" + (f" (resumed at step {self.step})" if self.step else
+                                           " (started over: it stopped before its first "
+                                           "checkpoint)" if self.started_over else ""))
         self.log(self.task.describe())
         self.log(f"model: {m.cell} {m.hidden_sizes}, {inputs}, {n:,} parameters; "
                  f"batches of {batches.batch_size} x {batches.seq_len} ({batches.bptt} BPTT), "
@@ -435,8 +516,11 @@ class Trainer:
         elif self.average is not None:
             self.model.load_state_dict(self.average.module.state_dict())
         self.model.eval()
+        stop.check(self.kept)                    # the model is best/ now: nothing to save
         valid = self.task.evaluate(self.model) if self.task.valid_batches is not None else None
+        stop.check(self.kept)
         plot_losses(self.metrics.rows, self.run_dir / PLOT, title=f"{self.task.source}")
+        stop.check(self.kept)
         return RunResult(self.run_dir, self.step, stopped, valid, self.best_step, tokens_per_s,
                          self.clock(), self.model, self.task)
 
@@ -444,7 +528,8 @@ class Trainer:
 def trainer(config: RunConfig, resume=None, log=print) -> Trainer:
     """The Trainer of a new run, or of the run folder ``resume``, with its task from the
     registry."""
-    ck = checkpoint.load(Path(resume) / "checkpoint", training=True) if resume else None
+    ck = checkpoint.load(Path(resume) / "checkpoint", training=True) \
+        if resume is not None and has_checkpoint(resume) else None
     task = get_task(config.task)(config.options, vocab=ck.vocab if ck else None,
                                  meta=ck.meta if ck else None)
     return Trainer(config, task, ck, resume, log)
