@@ -134,8 +134,9 @@ class TrainConfig:
     diverge_factor: float | None = opt(10.0, parse_optional(parse_above(1)), "stop the run "
                                        "as diverged when the training loss of diverge_evals "
                                        "evaluations in a row is over this many times the "
-                                       "running median of the earlier evaluations' (none: "
-                                       "only a loss that is not finite stops it)", fixed=False)
+                                       "running median of its good ones (the first batch's "
+                                       "and earlier evaluations'; none: only a loss that is "
+                                       "not finite stops it)", fixed=False)
     diverge_evals: int = opt(3, parse_positive_int, "suspect evaluations in a row that stop "
                              "the run (a suspect one writes neither checkpoint/ nor best/)",
                              fixed=False)
