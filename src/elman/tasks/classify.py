@@ -122,7 +122,7 @@ class ClassifyTask(labeled.LabeledTask):
             net.piece_vectors.copy_(table)
         return net
 
-    def predict(self, models: list, inputs: list[str], *, batch_size: int = 32) -> list[dict]:
+    def predict(self, models: list, inputs: list[str], *, batch_size: int = 64) -> list[dict]:
         """Per text (whitespace-tokenised, as in training): {"label": the label of highest
         mean probability, "probabilities": {label: mean probability}}."""
         if isinstance(inputs, str):

@@ -127,7 +127,7 @@ class TagTask(labeled.LabeledTask):
                       o.embed_dropout, chars, max(o.char_dim, 1), o.char_hidden,
                       o.word_dropout, self.vocab.index[self.vocab.unk])
 
-    def predict(self, models: list, inputs: list, *, batch_size: int = 32) -> list[list[str]]:
+    def predict(self, models: list, inputs: list, *, batch_size: int = 64) -> list[list[str]]:
         """Per sentence (a list of words, or a string of whitespace-separated words): its
         tags, one per word."""
         if isinstance(inputs, str):
