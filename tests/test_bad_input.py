@@ -5,8 +5,6 @@ command line (in-process, and a few rows in a real process), an ``ElmanError`` i
 docs/errors.md is written from the same rows and must be up to date."""
 
 import re
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -48,36 +46,10 @@ def names() -> dict:
     return api_names()
 
 
-class Server:
-    """uvicorn serving ``app`` on a free loopback port in a thread (as in test_serve)."""
-
-    def __init__(self, app):
-        import socket
-
-        import uvicorn
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="critical"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        import httpx
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.02)
-        return httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def client(root):
+    from test_serve import Server  # uvicorn on a free loopback port
+
     from elman.cli import load_run
     from elman.serve.app import Served, build_app
     runs = root / "tests" / "fixtures" / "v0" / "runs"

@@ -111,19 +111,14 @@ export function heatmap({values, rows, cols, title, cell = 30}) {
   return svg;
 }
 
-// A form of one labelled input and a button: run(value) on submit and (auto) once at the start
-// with the initial value; "working…", then nothing or the error, on the view's status line.
-export function textForm(section, show, {id, label, value, button = "Run", multiline = false, auto = true},
-                         run) {
-  const input = h(multiline ? "textarea" : "input", {id, rows: multiline ? 3 : null, spellcheck: "false"});
-  input.value = value;
-  const submit = h("button", {type: "submit", text: button});
-  const form = h("form", {class: "ask"}, h("label", {for: id, text: label}), h("div", {class: "row"}, input, submit));
+// Run work() when form is submitted, its button disabled meanwhile, "working…" and then nothing
+// or the error on the view's status line; returns the function that does it.
+export function onSubmit(form, submit, show, work) {
   const go = async () => {
     submit.disabled = true;
     show("working…");
     try {
-      await run(input.value);
+      await work();
       show("");
     } catch (e) {
       show(e.message, true);
@@ -135,6 +130,18 @@ export function textForm(section, show, {id, label, value, button = "Run", multi
     event.preventDefault();
     go();
   });
+  return go;
+}
+
+// A form of one labelled input and a button: run(value) on submit and (auto) once at the start
+// with the initial value; "working…", then nothing or the error, on the view's status line.
+export function textForm(section, show, {id, label, value, button = "Run", multiline = false, auto = true},
+                         run) {
+  const input = h(multiline ? "textarea" : "input", {id, rows: multiline ? 3 : null, spellcheck: "false"});
+  input.value = value;
+  const submit = h("button", {type: "submit", text: button});
+  const form = h("form", {class: "ask"}, h("label", {for: id, text: label}), h("div", {class: "row"}, input, submit));
+  const go = onSubmit(form, submit, show, () => run(input.value));
   section.append(form);
   if (auto) go();
   return input;

@@ -2,7 +2,7 @@
 // piano roll with an audio player; spoken digits from a WAV file or the microphone.
 
 import {ask, upload} from "./api.js";
-import {format, h, lineChart, s} from "./draw.js";
+import {format, h, lineChart, onSubmit, s} from "./draw.js";
 
 function field(id, name, label, attrs) {
   return h("span", {class: "field"}, h("label", {for: id, text: label}), h("input", {id, name, ...attrs}));
@@ -12,22 +12,7 @@ function field(id, name, label, attrs) {
 function controls(section, show, fields, button, run) {
   const submit = h("button", {type: "submit", text: button});
   const form = h("form", {class: "controls"}, fields, submit);
-  const go = async () => {
-    submit.disabled = true;
-    show("working…");
-    try {
-      await run(Object.fromEntries(new FormData(form)));
-      show("");
-    } catch (e) {
-      show(e.message, true);
-    } finally {
-      submit.disabled = false;
-    }
-  };
-  form.addEventListener("submit", event => {
-    event.preventDefault();
-    go();
-  });
+  const go = onSubmit(form, submit, show, () => run(Object.fromEntries(new FormData(form))));
   section.append(form);
   go();
 }
