@@ -316,6 +316,9 @@ def test_pool_stays_within_its_budget_and_evicts_sizes_no_longer_used(monkeypatc
     d = pool.empty((400,), ref)       # 2,800 lent + 1,600 > 4,000: not pooled
     assert d.resize_(10_000).shape == (10_000,)
     del c, d
+    pool.empty((1,), torch.zeros(1, dtype=torch.float16))   # not pooled; _free unchanged
+    assert list(pool._free) == []                           # found only by a pooled empty
+    pool.empty((1,), ref)
     assert list(pool._free) == [(700, torch.float32)]
     pool.release()
 
