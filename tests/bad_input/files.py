@@ -198,6 +198,8 @@ RUNS = {
         "best/config.json", lambda c: c["arguments"].update(colour="red"))),
     "lm-huge": ("lm", "best/config.json: hidden_sizes [1000000000]", json_edit(
         "best/config.json", lambda c: c["arguments"].update(hidden_sizes=[10**9]))),
+    "lm-big": ("lm", "best/config.json: hidden_sizes [20000], the weights are of 4", json_edit(
+        "best/config.json", lambda c: c["arguments"].update(hidden_sizes=[20000]))),
     "lm-shape": ("lm", "best/config.json: hidden_sizes [5], the weights are of 4", json_edit(
         "best/config.json", lambda c: c["arguments"].update(hidden_sizes=[5]))),
     "lm-task": ("lm", "config.json names the task nope", lambda run: [json_edit(

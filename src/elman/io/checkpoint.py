@@ -133,11 +133,7 @@ def load(path, training: bool = False, map_location: str = "cpu") -> Checkpoint:
     for key in ("architecture", "arguments"):
         if key not in config:
             raise bad("checkpoint", f"the key {key!r} in {str(d / CONFIG)!r}", "no such key")
-    try:
-        model = build(config["architecture"], config["arguments"])
-    except ElmanError as e:
-        raise bad("checkpoint", "a config.json that builds a model", str(e)) from None
-    load_weights(model, read_tensors(d / MODEL), d / MODEL)
+    model = _built(config, read_tensors(d / MODEL), d / MODEL)
     embedding = getattr(model, "embedding", None)
     reads_tokens = isinstance(embedding, nn.Embedding)
     vocab = _vocab(d) if reads_tokens or (d / VOCAB).exists() else None
@@ -192,8 +188,24 @@ def _vocab(d: Path) -> Vocab:
         raise bad("checkpoint", f"a valid vocabulary in {str(d / VOCAB)!r}", str(e)) from None
 
 
-def load_weights(model: nn.Module, tensors: dict[str, torch.Tensor], where: Path):
-    """Copy tensors into model, after checking names and shapes match its state_dict."""
+def _built(config: dict, tensors: dict[str, torch.Tensor], where: Path) -> nn.Module:
+    """The model config.json describes, with the weights ``tensors`` (read from ``where``).
+    It is first built on the meta device, which allocates nothing, and its names and shapes
+    checked against the tensors: a config.json with absurd sizes is refused before any
+    weight is allocated, so a model never takes more memory than its file holds."""
+    try:
+        with torch.device("meta"):
+            shapes = build(config["architecture"], config["arguments"])
+    except ElmanError as e:
+        raise bad("checkpoint", "a config.json that builds a model", str(e)) from None
+    check_names_and_shapes(shapes, tensors, where)
+    model = build(config["architecture"], config["arguments"])
+    load_weights(model, tensors, where)
+    return model
+
+
+def check_names_and_shapes(model: nn.Module, tensors: dict[str, torch.Tensor], where: Path):
+    """Refuse tensors whose names or shapes are not those of ``model``'s state_dict."""
     want = model.state_dict()
     missing, extra = sorted(set(want) - set(tensors)), sorted(set(tensors) - set(want))
     if missing or extra:
@@ -204,6 +216,12 @@ def load_weights(model: nn.Module, tensors: dict[str, torch.Tensor], where: Path
         if tuple(t.shape) != tuple(want[name].shape):
             raise bad("checkpoint", f"{name} of shape {tuple(want[name].shape)} (from config.json)",
                       f"shape {tuple(t.shape)} in {str(where)!r}")
+
+
+def load_weights(model: nn.Module, tensors: dict[str, torch.Tensor], where: Path):
+    """Copy tensors into model, after checking names, shapes, types and values."""
+    check_names_and_shapes(model, tensors, where)
+    for name, t in tensors.items():
         if not t.is_floating_point():
             raise bad("checkpoint", f"{name} as floating point", f"{t.dtype} in {str(where)!r}")
         if not bool(torch.isfinite(t).all()):
