@@ -56,6 +56,22 @@ def parse_sizes(name, v):
     return v
 
 
+UNITS = {"": 1, "k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30, "t": 2 ** 40}
+
+
+def parse_bytes(name, v):
+    """A size such as 512M, 64G or 1.5T (binary units; a bare number is bytes) -> bytes."""
+    text = str(v).strip().lower().removesuffix("ib").removesuffix("b")
+    unit = text[-1:] if text[-1:] in UNITS else ""
+    try:
+        n = float(text[:len(text) - len(unit)]) * UNITS[unit]
+    except ValueError:
+        n = math.nan
+    if isinstance(v, bool) or not math.isfinite(n) or n < 1:
+        raise bad(name, "a size such as 512M, 64G or 1.5T", repr(v))
+    return int(n)
+
+
 def parse_choice(options):
     def parse(name, v):
         if v not in options:

@@ -42,6 +42,17 @@ CASES = [
     Cli(f"{T} --embed-dim 1000000000", "embed_dim: expected an embedding that fits in this "
         "machine's memory", fixed="torch's allocator raised a RuntimeError for the "
         "embedding table; now checked first"),
+    Cli(f"{T} --max-memory 9M", "batch_size: expected a batch whose training fits in this "
+        "machine's memory (9 MiB by --max-memory; --max-memory raises the limit), got 32 "
+        "sequences of 100 steps: ", fixed="the weights alone were checked; now also their "
+        "gradients, the optimizer's state and the activations of T steps of B sequences"),
+    Sub(f"{T} --max-memory 9M", "batch_size: expected a batch whose training fits"),
+    Cli(f"{T} --max-memory 1M", "hidden_sizes: expected layer widths whose weights fit in "
+        "this machine's memory (1 MiB by --max-memory), got [384]: 517,632 weights"),
+    Cli("train --max-memory 12x", "max_memory: expected a size such as 512M, 64G or 1.5T, "
+        "got '12x'"),
+    Cli("train --max-memory 0", "max_memory: expected a size such as 512M, 64G or 1.5T, "
+        "got '0'"),
     Cli("train --embed-dim 0", "embed_dim: expected an integer >= 1, got 0"),
     Cli("train --embed-dim 2.5", "embed_dim: expected an integer, got '2.5'"),
     Cli("train --activation swish", "activation: expected one of ['identity', 'relu', "

@@ -1,11 +1,16 @@
-"""How big a model may be: a check, before any weight is allocated, that the weights fit in
-the memory this machine has available, so that an absurd size (``--hidden-sizes 1000000000``)
-is a one-line error naming the argument instead of a MemoryError, or the kernel's OOM
-killer, later.
+"""How big a model and its training may be: checks, before anything is allocated, that what
+is about to be allocated fits in the memory this machine has available, so that an absurd
+size (``--hidden-sizes 1000000000``, ``--batch-size 100000``) is a one-line error naming the
+argument instead of a MemoryError, or the kernel's OOM killer, later.
 
-The estimate is the first bound, the weights alone in float32 (training needs about four
-times that and the activations besides); a fuller estimate replaces ``needed_bytes`` and keeps
-the callers: ``elman.nn.RNN`` and the embedding tables (``elman.models.common.Lookup``).
+- ``check_fits``: the weights alone, in float32, when a layer or an embedding table is made
+  (``elman.nn.RNN``, ``elman.models.common.Lookup``);
+- ``check_training``: before a run's first step, the weights, their gradients, the
+  optimizer's state, the moving average and the activations kept for backpropagation through
+  T steps of B sequences (``training_bytes``, an estimate from the model's layers).
+
+Both compare with ``limit()``: the memory available unless ``set_limit`` raised (or lowered)
+it deliberately (``elman train --max-memory``).
 """
 
 import os
@@ -14,6 +19,22 @@ from ..errors import bad
 
 BYTES_PER_PARAMETER = 4                   # float32
 GATES = {"elman": 1, "gru": 3, "lstm": 4}
+OPTIMIZER_SLOTS = {"adam": 2, "sgd": 1}    # tensors per weight: Adam's two moments, momentum
+# floats that backpropagation keeps per unit and step (gates, states, the fast path's
+# buffers; measured with saved_tensors_hooks, tests/test_memory.py)
+KEPT_PER_UNIT = {"elman": 5, "gru": 11, "lstm": 20}
+_limit: dict = {"bytes": None}             # None: the memory available
+
+
+def set_limit(n_bytes: int | None):
+    """Compare sizes with ``n_bytes`` from now on (None: the memory available)."""
+    _limit["bytes"] = n_bytes
+
+
+def limit() -> int | None:
+    """Bytes a model and its training may take: ``set_limit``'s, else the memory available
+    (None where it cannot be read)."""
+    return _limit["bytes"] if _limit["bytes"] is not None else available_bytes()
 
 
 def available_bytes() -> int | None:
@@ -60,15 +81,65 @@ def rnn_parameters(input_size: int, hidden_sizes: list[int], cell: str = "elman"
 def check_fits(parameters: int, argument: str, expected: str, got) -> None:
     """Refuse ``parameters`` weights that do not fit in the memory available, as ``argument:
     expected EXPECTED that fit in this machine's memory (... available), got GOT: ...``."""
-    available = available_bytes()
+    available = limit()
     needed = needed_bytes(parameters)
     if available is not None and needed > available:
-        raise bad(argument, f"{expected} in this machine's memory ({size(available)} "
-                  "available)", f"{got}: {parameters:,} weights, {size(needed)}")
+        raise bad(argument, f"{expected} in this machine's memory ({_available(available)})",
+                  f"{got}: {parameters:,} weights, {size(needed)}")
+
+
+def _available(n_bytes: int) -> str:
+    return f"{size(n_bytes)} " + ("available" if _limit["bytes"] is None else "by --max-memory")
+
+
+def training_bytes(model, batch: int, steps: int, *, optimizer: str = "adam",
+                   average: bool = False) -> dict[str, int]:
+    """An estimate of the memory one training step of ``model`` takes on ``batch`` sequences
+    of ``steps`` steps, by part: weights, gradients, optimizer state, moving average, and
+    activations. The activations are what backpropagation keeps: for every recurrent layer
+    (an ``elman.nn.RNN`` found in the model) ``KEPT_PER_UNIT`` floats per unit and step (its
+    gates, states and outputs); for every linear layer and embedding table its
+    outputs at every step (an output layer's logits, probabilities and their gradients: three
+    copies). Tasks that read a sequence into one output count their output layer at every
+    step: an estimate on the high side."""
+    from torch import nn
+
+    from .layer import RNN
+    weights = sum(p.numel() for p in model.parameters()) * BYTES_PER_PARAMETER
+    per_step = 0
+    for m in model.modules():
+        if isinstance(m, RNN):
+            D = 2 if m.bidirectional else 1
+            per_step += D * KEPT_PER_UNIT[m.cell] * sum(m.hidden_sizes)
+        elif isinstance(m, nn.Linear):
+            per_step += 3 * m.out_features
+        elif isinstance(m, nn.Embedding):
+            per_step += m.embedding_dim
+    return {"weights": weights, "gradients": weights,
+            "optimizer state": OPTIMIZER_SLOTS.get(optimizer, 2) * weights,
+            "moving average": weights if average else 0,
+            "activations": per_step * batch * steps * BYTES_PER_PARAMETER}
+
+
+def check_training(model, batch: int, steps: int, *, optimizer: str = "adam",
+                   average: bool = False) -> None:
+    """Refuse a training step whose ``training_bytes`` do not fit in ``limit()``, as
+    ``batch_size: expected a batch whose training fits ..., got B sequences of T steps: ...``
+    with the estimate by part."""
+    available = limit()
+    parts = training_bytes(model, batch, steps, optimizer=optimizer, average=average)
+    needed = sum(parts.values())
+    if available is not None and needed > available:
+        detail = ", ".join(f"{k} {size(v)}" for k, v in parts.items() if v)
+        raise bad("batch_size", f"a batch whose training fits in this machine's memory "
+                  f"({_available(available)}; --max-memory raises the limit)",
+                  f"{batch:,} sequences of {steps:,} steps: {size(needed)} ({detail})")
 
 
 def size(n: float) -> str:
     """Bytes for people: 1.5 GiB, 3.6e+09 TiB."""
+    if n < 1024:
+        return f"{n:,.0f} B"
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024:
             return f"{n:.3g} {unit}"

@@ -31,6 +31,7 @@ from ..options import (
     make,
     opt,
     parse_above,
+    parse_bytes,
     parse_choice,
     parse_count,
     parse_flag,
@@ -148,6 +149,10 @@ class TrainConfig:
     out: str | None = opt(None, parse_optional(parse_text), "run folder (default: "
                           "runs/<time>)", "DIR", fixed=False)
     device: str = opt("cpu", parse_text, "torch device: cpu, cuda, cuda:1, mps", fixed=False)
+    max_memory: int | None = opt(None, parse_optional(parse_bytes), "memory the model and "
+                                 "one training step may take, e.g. 64G (none: the memory "
+                                 "available); an estimate over it stops the run before it "
+                                 "allocates", "SIZE", fixed=False)
     quiet: bool = opt(False, parse_flag, "no progress bar", fixed=False)
 
 

@@ -43,6 +43,7 @@ from ..errors import ElmanError, bad
 from ..io import checkpoint
 from ..io.atomic import backup_of, resolve, write_text
 from ..io.plots import plot_losses
+from ..nn import memory
 from ..tasks import get_task
 from . import stop
 from .config import RunConfig, TrainConfig, resume_file, resumed
@@ -80,6 +81,21 @@ def tensors_state(tensors: dict[str, torch.Tensor]):
     if any("." in k for k in tensors):
         return [(tensors[f"{l}.0"], tensors[f"{l}.1"]) for l in layers]
     return [tensors[str(l)] for l in layers]
+
+
+def check_memory(model: nn.Module, batches, cfg: TrainConfig):
+    """Refuse a run whose first training batch would not fit in memory with the model's
+    training (``elman.nn.memory.check_training``): B and T are the first dimensions of the
+    batch's largest input tensor. The batch is made with the global RNG's state kept."""
+    with torch.random.fork_rng(devices=[]):
+        batch = next(iter(batches.epoch(0)), None)
+    if batch is None:
+        return
+    x = batch.x if isinstance(batch.x, torch.Tensor) else \
+        [t for t in batch.x if isinstance(t, torch.Tensor) and t.dim() >= 2]
+    shapes = [tuple(t.shape) for t in ([x] if isinstance(x, torch.Tensor) else x)]
+    B, T = max(shapes, key=lambda s: s[0] * s[1])[:2]
+    memory.check_training(model, B, T, optimizer=cfg.optimizer, average=cfg.ema is not None)
 
 
 def steps_of(y: torch.Tensor) -> int:
@@ -242,9 +258,11 @@ class Trainer:
         self.device = check_device(cfg.device)
         torch.manual_seed(cfg.seed)
         self.task = task
+        memory.set_limit(cfg.max_memory)
         task.setup(cfg)
         self.monitor = monitored(cfg, self.task)
         self.model = (ck.model if ck else task.build_model(config.model)).to(self.device)
+        check_memory(self.model, task.train_batches, cfg)
         self.started_over = resume is not None and ck is None
         stop.check(lambda: "before the run started" + (
             f"; checkpoint/ keeps step {ck.trainer_state['step']:,}" if ck else
