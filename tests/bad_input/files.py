@@ -192,6 +192,12 @@ RUNS = {
         "best/config.json", lambda c: c.pop("architecture"))),
     "lm-architecture": ("lm", "best/config.json names a transformer", json_edit(
         "best/config.json", lambda c: c.update(architecture="transformer"))),
+    "lm-architecture-list": ("lm", "best/config.json: architecture []", json_edit(
+        "best/config.json", lambda c: c.update(architecture=[]))),
+    "lm-arguments-list": ("lm", "best/config.json: arguments [1]", json_edit(
+        "best/config.json", lambda c: c.update(arguments=[1]))),
+    "lm-train-number": ("lm", "best/config.json in the flat format, train 1", json_edit(
+        "best/config.json", lambda c: c.update(train=1, task="lm"))),
     "lm-arguments": ("lm", "best/config.json: hidden_sizes [-1]", json_edit(
         "best/config.json", lambda c: c["arguments"].update(hidden_sizes=[-1]))),
     "lm-arguments-key": ("lm", "best/config.json: an argument colour", json_edit(

@@ -48,6 +48,15 @@ CASES = [
         "'{bad}/runs/lm-no-architecture/best/config.json', got no such key"),
     Cli(f"eval {R}/lm-architecture", f"{CK} a config.json that builds a model, got "
         "architecture: expected one of"),
+    Cli(f"eval {R}/lm-architecture-list", f"{CK} a config.json that builds a model, got "
+        "architecture: expected one of", fixed="a TypeError traceback (unhashable type: "
+        "'list'), found by benchmarks/fuzz.py"),
+    Cli(f"eval {R}/lm-arguments-list", f"{CK} a config.json that builds a model, got config: "
+        "expected the arguments of language_model as an object, got list"),
+    Cli(f"eval {R}/lm-train-number", f"{CK} settings in '{{bad}}/runs/lm-train-number/best/"
+        "config.json' that elman accepts, got config: expected the train settings as an "
+        "object, got int", fixed="an AttributeError traceback ('int' object has no attribute "
+        "'items'), found by benchmarks/fuzz.py"),
     Cli(f"eval {R}/lm-arguments", f"{CK} a config.json that builds a model, got "
         "hidden_sizes: expected a positive int or a non-empty list of positive ints, got [-1]"),
     Cli(f"eval {R}/lm-arguments-key", f"{CK} a config.json that builds a model, got config: "

@@ -22,8 +22,11 @@ MODELS: dict[str, type[nn.Module]] = {
 
 def build(architecture: str, config: dict) -> nn.Module:
     """Rebuild a model from the name and config recorded in a checkpoint."""
-    if architecture not in MODELS:
+    if not isinstance(architecture, str) or architecture not in MODELS:
         raise bad("architecture", f"one of {sorted(MODELS)}", repr(architecture))
+    if not isinstance(config, dict):
+        raise bad("config", f"the arguments of {architecture} as an object",
+                  type(config).__name__)
     try:
         return MODELS[architecture](**config)
     except TypeError as e:

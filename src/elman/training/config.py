@@ -280,6 +280,9 @@ def from_dict(d: dict) -> RunConfig:
              **dict.fromkeys(field_names(options), "task")}
     values = {"model": {}, "train": {}, "task": {}}
     for section in ("model", "train"):
+        if not isinstance(d.get(section) or {}, dict):
+            raise bad("config", f"the {section} settings as an object",
+                      type(d[section]).__name__)
         for k, v in (d.get(section) or {}).items():
             if k in known:                    # the rest: settings of other tasks
                 values[known[k]][k] = v
