@@ -65,6 +65,7 @@ FILES = {
     "no-label.tsv": ("sentence\tlabel\na good film\t1\nno label here\n", "a row without label"),
     "empty-label.tsv": ("a good film\t1\na bad film\t \n", "a row with an empty label"),
     "empty-text.tsv": ("a good film\t1\n\t0\n", "a row with an empty text"),
+    "carriage-return.tsv": ("a good\rfilm\t1\nbad\t0\n", "a lone CR inside a field"),
     "header-only.tsv": ("sentence\tlabel\n", "a header and no rows"),
     "one-label.tsv": ("a good film\t1\nanother good film\t1\nfine\t1\n", "one label only"),
     "new-label.tsv": ("a good film\tmaybe\n", "a label the classify run does not know"),

@@ -37,6 +37,10 @@ CASES = [
         "label, got 2 field(s) at {bad}/empty-label.tsv:2"),
     Cli(f"{TC} {{bad}}/empty-text.tsv", "data: expected a row with a non-empty text, got an "
         "empty text at {bad}/empty-text.tsv:2"),
+    Cli(f"{TC} {{bad}}/carriage-return.tsv", "data: expected rows of delimited fields, got a "
+        "line break (CR) inside an unquoted field at {bad}/carriage-return.tsv:1",
+        fixed="a csv.Error traceback ('new-line character seen in unquoted field'), found "
+              "by benchmarks/fuzz.py"),
     Cli(f"{TC} {{bad}}/header-only.tsv", "data: expected rows after the header, got "
         "'{bad}/header-only.tsv' with only a header"),
     Cli(f"{TC} {{bad}}/one-label.tsv", "data: expected at least 2 different labels to "

@@ -59,7 +59,12 @@ def parse_rows(text: str, name: str, text_column: str = "0", label_column: str =
     reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(name),
                         quoting=csv.QUOTE_MINIMAL if name.lower().endswith(".csv")
                         else csv.QUOTE_NONE)
-    records = [(reader.line_num, r) for r in reader]
+    try:
+        records = [(reader.line_num, r) for r in reader]
+    except csv.Error as e:
+        why = "a line break (CR) inside an unquoted field" if "new-line" in str(e) else str(e)
+        raise bad("data", "rows of delimited fields", f"{why} at {name}:{reader.line_num}"
+                  ) from None
     records = [(n, r) for n, r in records if any(c.strip() for c in r)]
     if not records:
         raise bad("data", "a file with some rows", f"{name!r}, which is empty")
