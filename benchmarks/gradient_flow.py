@@ -6,7 +6,7 @@ batch.
     python benchmarks/gradient_flow.py RUN              # e.g. the main job: elman train --out RUN
     python benchmarks/gradient_flow.py RUN --loss all --threads 1
 
-Prints one table: per model and layer, ||dL/da_t|| at the last and first step, the fitted
+Prints one table: per model (and the seconds its diagnosis took) and layer, ||dL/da_t|| at the last and first step, the fitted
 factor per step back, ||W_R||_2 and the largest step-Jacobian singular value (at the last
 step and the mean over the steps taken), and how many steps back the gradient keeps 1% of its
 size at the last step.
@@ -15,6 +15,7 @@ size at the last step.
 import argparse
 import math
 import platform
+import time
 
 import torch
 
@@ -29,7 +30,10 @@ def steps_to_one_percent(rate: float | None) -> str:
     return f"{math.log(0.01) / math.log(rate):.1f}"
 
 
-def rows(label: str, report: dict) -> list[str]:
+def rows(label: str, task, model, batch, **kw) -> list[str]:
+    t = time.perf_counter()
+    report = diagnose(task, model, batch, **kw)
+    label += f" ({time.perf_counter() - t:.1f} s)"
     out = []
     for name, layer in report["layers"].items():
         n, sigmas = layer["norms"], [j["singular_values"][0] for j in layer["jacobians"]]
@@ -58,8 +62,8 @@ def main():
     print("| model | layer | L | dL/da last | first | per step back | steps to 1% | "
           "W_R 2-norm | sigma_1(J) last | mean |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for line in rows("untrained (seed)", diagnose(task, fresh, batch, **kw)) + \
-            rows("trained (best/)", diagnose(task, run.model, batch, **kw)):
+    for line in rows("untrained (seed)", task, fresh, batch, **kw) + \
+            rows("trained (best/)", task, run.model, batch, **kw):
         print(line)
 
 
