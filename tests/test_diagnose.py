@@ -14,7 +14,14 @@ from torch import nn
 
 from elman import RNN
 from elman.cli import main
-from elman.diagnose import fit_rate, gradient_flow, jacobian_steps, spectral_norms, step_jacobian
+from elman.diagnose import (
+    first_batch,
+    fit_rate,
+    gradient_flow,
+    jacobian_steps,
+    spectral_norms,
+    step_jacobian,
+)
 from elman.inside import at_end, recording
 from elman.training import resolve, train
 
@@ -179,6 +186,17 @@ def test_spectral_norms_per_gate_block_and_the_steps_taken():
     assert jacobian_steps(5, 0) == []
     assert fit_rate([1.0, 2.0, 4.0, 0.0]) == pytest.approx(0.5)
     assert fit_rate([0.0, 3.0]) is None and fit_rate([8.0, 4.0, 2.0]) == pytest.approx(2.0)
+
+
+def test_first_batch_is_epoch_zeros_first_or_none():
+    class Batches:
+        def __init__(self, items):
+            self.items = items
+
+        def epoch(self, epoch, start=0):
+            assert epoch == 0
+            return iter(self.items)
+    assert first_batch(Batches(["a", "b"])) == "a" and first_batch(Batches([])) is None
 
 
 def test_recording_restores_the_model_and_changes_no_value():
