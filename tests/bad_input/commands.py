@@ -1,6 +1,6 @@
 """Every command's flags and arguments: train (the model, training and each task's settings,
 config files, recipes, --resume), eval, generate, next, predict, translate, transcribe,
-forecast, export, summary, serve and recipes, and the command line itself."""
+forecast, export, summary, diagnose, serve and recipes, and the command line itself."""
 
 from .kinds import OK, Cli, Sub
 
@@ -11,9 +11,10 @@ LR = "a number > 0 and at most 1000 (larger steps overflow the weights)"
 CASES = [
     # the command line
     Cli("", "command: expected one of train, eval, generate, next, export, predict, "
-        "transcribe, forecast, translate, serve, recipes, summary (see elman --help), got none"),
+        "transcribe, forecast, translate, serve, recipes, summary, diagnose (see elman --help), "
+        "got none"),
     Cli("bogus", "command: expected one of train, eval, generate, next, export, predict, "
-        "transcribe, forecast, translate, serve, recipes, summary, got 'bogus'"),
+        "transcribe, forecast, translate, serve, recipes, summary, diagnose, got 'bogus'"),
     Cli("eval", "RUN: expected a run folder (elman eval RUN), got none",
         fixed="argparse's 'the following arguments are required' was not in the form; "
         "now RUN: expected ..."),
@@ -106,6 +107,7 @@ CASES = [
     Cli("train --max-steps 0", "max_steps: expected an integer >= 1, got 0"),
     Cli("train --max-minutes 0", "max_minutes: expected a number > 0, got 0.0"),
     Cli("train --eval-every 0", "eval_every: expected an integer >= 1, got 0"),
+    Cli("train --diagnose-every 0", "diagnose_every: expected an integer >= 1, got 0"),
     Cli("train --eval-batches 0", "eval_batches: expected an integer >= 1, got 0"),
     Cli(f"{T} --monitor bleu", "monitor: expected a figure the lm task reports (loss), got "
         "'bleu'"),
@@ -456,6 +458,20 @@ CASES = [
         ">= 1, got -1"),
     Cli("summary {bad}/missing", "checkpoint: expected a run folder or a checkpoint folder, "
         "got '{bad}/missing'"),
+    # diagnose
+    Cli("diagnose", "RUN: expected a run folder (elman diagnose RUN), got none"),
+    Cli("diagnose {bad}/missing", "checkpoint: expected a run folder or a checkpoint folder, "
+        "got '{bad}/missing'"),
+    Cli("diagnose {runs}/lm --loss first", "loss: expected one of ['end', 'all'], got "
+        "'first'"),
+    Cli("diagnose {runs}/lm --jacobians -1", "jacobians: expected an integer >= 0, got -1"),
+    Cli("diagnose {runs}/lm --plot {tmp}/missing/d.png", "plot: expected a file in an "
+        "existing folder, got '{tmp}/missing/d.png'"),
+    Cli("diagnose {runs}/lm --report {tmp}", "report: expected a file path, not a folder, "
+        "got '{tmp}'"),
+    Cli("diagnose {runs}/lm --data {bad}/missing.txt", "data: expected an existing file"),
+    Cli("diagnose {runs}/classify --data {bad}/header-only.tsv --plot {tmp}/d.png",
+        "data: expected rows after the header"),
     # serve (flags checked before serving)
     Cli("serve {runs}/lm --port 0", "port: expected an integer >= 1, got 0"),
     Cli("serve {runs}/lm --port 70000", "port: expected an integer from 1 to 65535, got 70000",

@@ -1,5 +1,5 @@
 """Every PNG elman draws, written atomically: the loss curves of a run, a confusion matrix,
-an attention heatmap and a forecast. matplotlib is imported on first use (the Agg backend:
+an attention heatmap, a forecast and the gradient flow of ``elman diagnose``. matplotlib is imported on first use (the Agg backend:
 no screen needed)."""
 
 import io
@@ -103,4 +103,26 @@ def plot_forecast(times: np.ndarray, values: np.ndarray, origin: int, ahead: np.
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
+    return save(fig, path)
+
+
+def plot_gradient_flow(layers: dict[str, dict], path, title: str = "") -> Path:
+    """||dL/da_t|| against step t on a log scale, one line per layer (``layers``: {name:
+    {"norms": [per t], "rate": factor per step back or None}}, ``elman.diagnose``); zeros
+    (no dependence) are left out."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    for name, layer in layers.items():
+        norms = np.array(layer["norms"], dtype=float)
+        norms[~(norms > 0)] = np.nan
+        rate = "" if layer["rate"] is None else f" (x{layer['rate']:.3g} per step back)"
+        ax.plot(np.arange(len(norms)), norms, marker="." if len(norms) < 60 else None,
+                label=name + rate)
+    ax.set_yscale("log")
+    ax.set_xlabel("step t")
+    ax.set_ylabel("||dL/da_t||")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    if ax.lines:
+        ax.legend(fontsize=8)
     return save(fig, path)

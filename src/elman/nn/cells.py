@@ -38,6 +38,7 @@ class Cell(nn.Module):
     """Base cell. State is a tensor (B, H) or, for the LSTM, a tuple (h, c) of two."""
 
     gates = 1
+    gate_names = ("a",)          # the blocks of W_F, W_R and b, in order
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
@@ -98,6 +99,7 @@ class LSTMCell(Cell):
     """i,f,g,o = split(W_F x_t + W_R h_{t-1} + b); c_t = f*c_{t-1} + i*g; h_t = o*tanh(c_t)."""
 
     gates = 4
+    gate_names = ("i", "f", "g", "o")
 
     def zero_state(self, batch: int, like: torch.Tensor):
         h = like.new_zeros(batch, self.hidden_size)
@@ -120,6 +122,7 @@ class GRUCell(Cell):
     h_t = (1-z)*n + z*h_{t-1}."""
 
     gates = 3
+    gate_names = ("r", "z", "n")
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__(input_size, hidden_size)

@@ -145,6 +145,11 @@ class TrainConfig:
                                  "is not finite, or whose loss is over diverge_factor times "
                                  "the running median, instead of stopping (an evaluation with "
                                  "more than half its batches skipped is suspect)", fixed=False)
+    diagnose_every: int | None = opt(None, parse_optional(parse_positive_int), "record the "
+                                     "gradient flow (elman diagnose: ||dL/da_t|| per step and "
+                                     "layer, ||W_R||_2, step Jacobians) of the first "
+                                     "validation batch every N steps into diagnostics.jsonl "
+                                     "(none: never)", fixed=False)
     seed: int = opt(0, parse_count, "seed of initialisation, dropout and batch order")
     out: str | None = opt(None, parse_optional(parse_text), "run folder (default: "
                           "runs/<time>)", "DIR", fixed=False)

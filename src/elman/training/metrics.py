@@ -14,11 +14,12 @@ METRICS, PLOT = "metrics.jsonl", "loss.png"
 
 
 class MetricsLog:
-    """Append-only metrics file of a run folder. On resume, lines after the resumed step are
+    """Append-only metrics file of a run folder (``name``: metrics.jsonl, or another log of
+    one JSON object per step such as diagnostics.jsonl). On resume, lines after the resumed step are
     dropped (they came from training the resumed run never kept)."""
 
-    def __init__(self, run: Path, resume_step: int | None = None):
-        self.path = Path(run) / METRICS
+    def __init__(self, run: Path, resume_step: int | None = None, *, name: str = METRICS):
+        self.path = Path(run) / name
         self.rows = read(self.path) if resume_step is not None else []
         self.rows = [r for r in self.rows if r.get("step", 0) <= (resume_step or 0)]
         write_text(self.path, "".join(json.dumps(r) + "\n" for r in self.rows))

@@ -17,7 +17,7 @@ every optimizer step, saved with the checkpoint) and is what validation and best
 
 Run folder::
 
-    RUN/config.json  metrics.jsonl  loss.png  best/  checkpoint/
+    RUN/config.json  metrics.jsonl  loss.png  best/  checkpoint/  [diagnostics.jsonl]
 
 The same seed and data give bit-identical weights: initialisation and dropout draw from the
 seeded global torch generator (saved in checkpoints), and batch order from a generator seeded
@@ -47,6 +47,7 @@ from ..nn import memory
 from ..tasks import get_task
 from . import stop
 from .config import RunConfig, TrainConfig, resume_file, resumed
+from .diagnostics import Diagnostics
 from .guard import Diverged, Guard
 from .metrics import PLOT, MetricsLog
 
@@ -288,6 +289,8 @@ class Trainer:
         if ck:
             self._restore(ck)
         self.metrics = MetricsLog(self.run_dir, self.step if ck else None)
+        self.diagnostics = Diagnostics(self.run_dir, cfg.diagnose_every, task,
+                                       self.step if ck else None)
         self.guard = Guard(cfg.diverge_factor, cfg.diverge_evals, cfg.skip_bad_batches)
         self.guard.replay(ck.trainer_state.get("first_loss") if ck else None, self.metrics.rows)
 
@@ -469,6 +472,7 @@ class Trainer:
                     t = time.monotonic()
                     loss = self.train_step(batch)
                     train_time += time.monotonic() - t
+                    self.diagnostics.after(self.step, self.evaluated)
                     tokens += steps_of(batch.y)
                     rate = tokens / max(train_time, 1e-9)
                     if loss is not None:
