@@ -41,6 +41,10 @@ CASES = [
     Api("RNN(4, 4, dropout=1.5)", "dropout: expected a probability in [0, 1), got 1.5"),
     Api("RNN(4, 4, backend='cuda')", "backend: expected one of ['auto', 'loop', 'fast'], got "
         "'cuda'"),
+    Api("RNN(4, 4, recurrent_init='eye')", "recurrent_init: expected one of ['uniform', "
+        "'identity', 'orthogonal'], got 'eye'"),
+    Api("RNN(4, 4, recurrent_scale=float('nan'))", "recurrent_scale: expected a finite "
+        "number, got nan"),
     # elman.RNN: inputs
     Api(f"RNN(4, 4)({X}.double())", "x: expected a torch.float32 tensor (the weights' dtype; "
         "convert it with x.to(torch.float32)), got torch.float64",

@@ -50,6 +50,9 @@ CASES = [
     Cli("train --dropout 1", "dropout: expected a number in [0, 1), got 1.0"),
     Cli("train --dropout -0.1", "dropout: expected a number in [0, 1), got -0.1"),
     Cli("train --dropout nan", "dropout: expected a finite number, got nan"),
+    Cli("train --recurrent-init eye", "recurrent_init: expected one of ['uniform', "
+        "'identity', 'orthogonal'], got 'eye'"),
+    Cli("train --recurrent-scale inf", "recurrent_scale: expected a finite number, got inf"),
     Cli("train --bidirectional maybe", "bidirectional: expected true or false, got 'maybe'"),
     Cli(f"{T} --bidirectional true", "bidirectional: expected false for a language model (a "
         "reverse direction would read the token it predicts), got True",
