@@ -126,17 +126,18 @@ class FramesTask(Task):
     def per_frame(self) -> bool:
         return self.options.target == "frame"
 
-    def images(self, path) -> tuple[np.ndarray, np.ndarray, str]:
-        """The digit images of --data (MNIST) or of the built-in font, and their name."""
+    def images(self, path) -> tuple[np.ndarray, np.ndarray]:
+        """The digit images (N, 28, 28) and labels (N,) of --data (MNIST; sequential:
+        a seeded subset of ``examples``) or of the built-in font."""
         o = self.options
         if path is None:
-            images, labels = digit_images.font_digits(o.examples or FONT_IMAGES, o.data_seed)
-            return images, labels, "the built-in font's digits"
+            return digit_images.font_digits(o.examples or FONT_IMAGES, o.data_seed)
         images, labels = digit_images.read_mnist(path)
         if o.examples is not None and o.clips == "sequential":
-            keep = np.random.default_rng(o.data_seed).permutation(len(images))[:o.examples]
-            images, labels = images[np.sort(keep)], labels[np.sort(keep)]
-        return images, labels, f"MNIST {path}"
+            keep = np.sort(np.random.default_rng(o.data_seed).permutation(len(images))
+                           [:o.examples])
+            images, labels = images[keep], labels[keep]
+        return images, labels
 
     def load(self, path: str | None) -> list[Clip]:
         """Clips of --data: a clips folder as it is, else made from digit images."""
@@ -146,7 +147,7 @@ class FramesTask(Task):
         if path is not None and not digit_images.is_mnist(path):
             return self.checked(clipdata.read_folder(path))
         o = self.options
-        images, labels, _ = self.images(path)
+        images, labels = self.images(path)
         if o.clips == "moving":
             if o.frames_min > o.frames_max:
                 raise bad("frames_min", f"at most frames_max ({o.frames_max})", o.frames_min)
