@@ -36,7 +36,8 @@ FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 
 
 def read_idx(path: Path) -> np.ndarray:
-    """An IDX file of unsigned bytes (gzipped or not) -> its array, dims from the header."""
+    """An IDX file of unsigned bytes (gzipped or not) -> its (writable) array, dims from
+    the header."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
@@ -52,7 +53,7 @@ def read_idx(path: Path) -> np.ndarray:
     if len(raw) != 4 + 4 * ndim + size:
         raise bad("data", f"{size:,} bytes of data after the header of shape {shape}",
                   f"{len(raw) - 4 - 4 * ndim:,} in {str(path)!r}")
-    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    return np.frombuffer(bytearray(raw), np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 def mnist_file(folder: Path, name: str) -> Path:

@@ -102,8 +102,8 @@ class FramesTask(Task):
                 "label of each frame)", "cmd_predict", (INPUT,)),
     )
     routes = (Route("predict", "the label of each clip (a nested list of frames, T x H x W "
-                    "or T x H x W x C; for sequential images, one image H x W)", "predict",
-                    input="frames as nested lists of numbers"),)
+                    "or T x H x W x C; for sequential images, one image H x W)",
+                    "predict_arrays", input="frames as nested lists of numbers"),)
     labels = frame_shape = encoder = reads = None
 
     def __init__(self, options, *, vocab=None, meta: dict | None = None):
@@ -291,7 +291,10 @@ class FramesTask(Task):
                 raise bad(name, "an image file (.npy or .png)", repr(str(path)))
             item = clipdata.read_png(path) if path.suffix.lower() == ".png" else \
                 clipdata.read_array(path)
-        a = np.asarray(item)
+        try:
+            a = np.asarray(item)
+        except ValueError:
+            raise bad(name, "a rectangular array of numbers", "lists of uneven lengths") from None
         if not self.reads_images:
             return clipdata.as_frames(a, name)
         if a.ndim != 2 or a.dtype.kind not in "uif":
@@ -327,6 +330,14 @@ class FramesTask(Task):
         best = p.argmax(-1).tolist()
         return [{"label": self.labels[k], "probability": float(row[k])}
                 for k, row in zip(best, p)]
+
+    def predict_arrays(self, models: list, inputs: list) -> list[dict]:
+        """``predict`` of arrays (nested lists from HTTP), never of paths on this machine."""
+        for i, item in enumerate(inputs):
+            if isinstance(item, (str, bytes, Path)):
+                raise bad(f"inputs[{i}]", "frames as nested lists of numbers (not a path)",
+                          type(item).__name__)
+        return self.predict(models, inputs)
 
     def cmd_predict(self, run: "Run", args: argparse.Namespace) -> int:
         """``CLIP<TAB>label<TAB>probability`` per --input (target frame: the frame labels)."""
