@@ -231,10 +231,10 @@ def test_sequential_font_digits_train_and_predict_one_image(tmp_path, capsys):
 
     from elman.serve.app import Served, build_app
     with TestClient(build_app([Served("seq", loaded, restored)])) as client:
-        r = client.post("/v1/seq/predict", json={"inputs": [image.tolist()]})
+        r = client.post("/v1/seq/label", json={"inputs": [image.tolist()]})
         assert r.status_code == 200, r.text
         assert r.json()["outputs"][0]["label"] == label
-        r = client.post("/v1/seq/predict", json={"inputs": ["/etc/passwd"]})
+        r = client.post("/v1/seq/label", json={"inputs": ["/etc/passwd"]})
         assert r.status_code == 422 and r.json()["field"] == "inputs[0]", r.text
-        r = client.post("/v1/seq/predict", json={"inputs": [[[1, 2], [3]]]})
+        r = client.post("/v1/seq/label", json={"inputs": [[[1, 2], [3]]]})
         assert r.status_code == 422 and "uneven" in r.json()["error"], r.text

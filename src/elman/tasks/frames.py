@@ -101,7 +101,7 @@ class FramesTask(Task):
         Command("predict", "the label of each clip and its probability (target frame: the "
                 "label of each frame)", "cmd_predict", (INPUT,)),
     )
-    routes = (Route("predict", "the label of each clip (a nested list of frames, T x H x W "
+    routes = (Route("label", "the label of each clip (a nested list of frames, T x H x W "
                     "or T x H x W x C; for sequential images, one image H x W)",
                     "predict_arrays", input="frames as nested lists of numbers"),)
     labels = frame_shape = encoder = reads = None
