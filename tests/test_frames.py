@@ -207,6 +207,20 @@ def test_train_eval_and_predict_a_folder_of_clips(tmp_path, capsys):
     assert lines[0][1:] == lines[1][1:]                   # the same frames, as npy and PNGs
     labels = {line[1] for line in lines}
     assert labels <= {"left", "right"} and scores["accuracy"] >= 0.75
+    (tmp_path / "clips" / "labels.csv").write_text(f"clip,label\n{names[0]},up\n")
+    refused(capsys, "data: expected labels the model knows (left, right), got 'up' in c0.npy",
+            "eval", str(run), "--data", str(tmp_path / "clips"))
+    refused(capsys, "input: expected --input CLIP [CLIP ...] for a frames run, got none",
+            "predict", str(run))
+    np.save(tmp_path / "big.npy", np.zeros((3, 9, 9), np.uint8))
+    refused(capsys, r"inputs[0]: expected frames of shape (1, 8, 8) (C, H, W), got (1, 9, 9)",
+            "predict", str(run), "--input", str(tmp_path / "big.npy"))
+
+
+def refused(capsys, message: str, *argv):
+    capsys.readouterr()
+    assert main(list(argv)) == 2
+    assert capsys.readouterr().err.strip() == f"elman: error: {message}"
 
 
 def test_sequential_font_digits_train_and_predict_one_image(tmp_path, capsys):

@@ -121,6 +121,12 @@ def npy(array) -> bytes:
     return buf.getvalue()
 
 
+def npz(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
 def clip(T: int = 3, size: int = 4):
     return lambda: npy(np.zeros((T, size, size), np.uint8))
 
@@ -154,6 +160,25 @@ FOLDERS = {
     "clips-no-frame-labels": ({"a.npy": clip(), "b.npy": clip(),
                                "labels.csv": "clip,label\na.npy,1\nb.npy,2\n"},
                               "clips without frame_labels"),
+    "clips-npz-two": ({"a.npz": lambda: npz(a=np.zeros((3, 4, 4)), b=np.zeros((3, 4, 4))),
+                       "labels.csv": "clip,label\na.npz,1\n"}, "an .npz of two arrays"),
+    "clips-text": ({"a.npy": lambda: npy(np.array([["a"] * 4] * 4 * 3).reshape(3, 4, 4)),
+                    "labels.csv": "clip,label\na.npy,1\n"}, "an array of strings"),
+    "clips-nan": ({"a.npy": lambda: npy(np.full((3, 4, 4), np.nan)),
+                   "labels.csv": "clip,label\na.npy,1\n"}, "NaN pixels"),
+    "clips-not-png": ({"a/0.png": b"not a png", "labels.csv": "clip,label\na,1\n"},
+                      "a frame that is not a PNG"),
+    "clips-no-png": ({"a/notes.txt": b"x", "labels.csv": "clip,label\na,1\n"},
+                     "a clip folder without PNG frames"),
+    "clips-no-label": ({"a.npy": clip(), "labels.csv": "clip,label\na.npy, \n"},
+                       "a clip without a label"),
+    "clips-one-label": ({"a.npy": clip(), "b.npy": clip(),
+                         "labels.csv": "clip,label\na.npy,1\nb.npy,1\n"}, "one label only"),
+    "mnist-gzip": ({"train-images-idx3-ubyte.gz": b"\x1f\x8bnot gzip",
+                    "train-labels-idx1-ubyte": b"\x00\x00\x08\x01\x00\x00\x00\x00"},
+                   "MNIST images that are not gzip despite the name"),
+    "mnist-no-labels": ({"train-images-idx3-ubyte": b"\x00\x00\x08\x01\x00\x00\x00\x00"},
+                        "MNIST images without the labels file"),
     "mnist-corrupt": ({"train-images-idx3-ubyte": b"\x00\x00\x0d\x03junk",
                        "train-labels-idx1-ubyte": b"\x00\x00\x08\x01\x00\x00\x00\x00"},
                       "MNIST images whose header is not IDX bytes"),
@@ -292,6 +317,7 @@ def make(root: Path) -> Path:
     for name, (files, _) in FOLDERS.items():
         (root / name).mkdir()
         for file, content in files.items():
+            (root / name / file).parent.mkdir(exist_ok=True)       # "clip/0.png": a subfolder
             (root / name / file).write_bytes(materialise(content))
     (root / "runs").mkdir()
     for name, (source, _, edit) in RUNS.items():

@@ -36,6 +36,24 @@ CASES = [
         "(C, H, W), got shapes [(1, 4, 4), (1, 5, 5)]"),
     Cli(f"{TV} {{bad}}/clips-no-frame-labels --target frame", "target: expected clip for "
         "clips without a label per frame"),
+    Cli(f"{TV} {{bad}}/clips-npz-two", "clip: expected an .npz holding one array or one "
+        "named frames, got '{bad}/clips-npz-two/a.npz' with ['a', 'b']"),
+    Cli(f"{TV} {{bad}}/clips-text", "clip: expected numbers (uint8 0..255, or floats), got "
+        "dtype <U1 in '{bad}/clips-text/a.npy'"),
+    Cli(f"{TV} {{bad}}/clips-nan", "clip: expected finite pixel values, got NaN or infinity "
+        "in '{bad}/clips-nan/a.npy'"),
+    Cli(f"{TV} {{bad}}/clips-not-png", "clip: expected PNG images, got "
+        "'{bad}/clips-not-png/a/0.png'"),
+    Cli(f"{TV} {{bad}}/clips-no-png", "clip: expected a folder of PNG frames, got "
+        "'{bad}/clips-no-png/a' with none"),
+    Cli(f"{TV} {{bad}}/clips-no-label", "label: expected a label for every clip, got none in "
+        "{bad}/clips-no-label/labels.csv:2"),
+    Cli(f"{TV} {{bad}}/clips-one-label --valid-fraction 0", "data: expected at least 2 "
+        "different labels, got ['1']"),
+    Cli(f"{TV} {{bad}}/mnist-gzip", "data: expected a readable gzipped IDX file, got "
+        "'{bad}/mnist-gzip/train-images-idx3-ubyte.gz'"),
+    Cli(f"{TV} {{bad}}/mnist-no-labels", "data: expected an MNIST folder holding "
+        "train-labels-idx1-ubyte.gz or train-labels-idx1-ubyte, got '{bad}/mnist-no-labels'"),
     Cli(f"{TV} {{bad}}/mnist-corrupt", "data: expected an IDX file of unsigned bytes (it "
         "starts 00 00 08), got '{bad}/mnist-corrupt/train-images-idx3-ubyte' starting 00 00 "
         "0d 03"),

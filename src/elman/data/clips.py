@@ -132,15 +132,15 @@ def read_array(path: Path) -> np.ndarray:
         if path.suffix.lower() != ".npz":
             return np.load(path, allow_pickle=False)
         with np.load(path, allow_pickle=False) as z:
-            keys = list(z.keys())
-            if "frames" not in keys and len(keys) != 1:
-                raise bad("clip", "an .npz holding one array or one named frames",
-                          f"{str(path)!r} with {keys}")
-            return z["frames" if "frames" in keys else keys[0]]
+            arrays = {k: z[k] for k in z.keys()}
     except (ValueError, OSError, EOFError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise bad("clip", "a readable .npy or .npz array (no pickled objects)",
                   f"{str(path)!r}: {first}") from None
+    if "frames" not in arrays and len(arrays) != 1:
+        raise bad("clip", "an .npz holding one array or one named frames",
+                  f"{str(path)!r} with {sorted(arrays)}")
+    return arrays["frames"] if "frames" in arrays else next(iter(arrays.values()))
 
 
 def read_png(path: Path) -> np.ndarray:
