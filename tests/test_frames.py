@@ -173,6 +173,16 @@ def test_a_tiny_overfit_of_moving_digits_per_frame():
         len(f) for f, _ in task.train_batches.examples)
 
 
+def test_predict_reads_an_image_as_training_read_it_permuted_pixels_too():
+    task = fresh(examples=12, pixels=True, permute=True, data_seed=5)
+    made = task.load(None)
+    task.reads = task.reading(None)
+    image = digit_images.font_digits(12, seed=5)[0][7]
+    assert task.reads_images and made[7].frames.shape == (784, 1, 1, 1)
+    assert torch.equal(task.input_clip(image, "x"), made[7].frames)
+    assert not torch.equal(task.input_clip(image, "x"), made[6].frames)
+
+
 def test_frame_targets_need_frame_labels_and_permute_needs_pixels():
     with pytest.raises(ElmanError, match="target: expected clip for clips without a label"):
         fresh(target="frame", examples=10).load(None)
