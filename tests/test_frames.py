@@ -217,6 +217,7 @@ def test_train_eval_and_predict_a_folder_of_clips(tmp_path, capsys):
     assert lines[0][1:] == lines[1][1:]                   # the same frames, as npy and PNGs
     labels = {line[1] for line in lines}
     assert labels <= {"left", "right"} and scores["accuracy"] >= 0.75
+    exported(capsys, run, tmp_path / "export", tmp_path / "clips")
     (tmp_path / "clips" / "labels.csv").write_text(f"clip,label\n{names[0]},up\n")
     refused(capsys, "data: expected labels the model knows (left, right), got 'up' in c0.npy",
             "eval", str(run), "--data", str(tmp_path / "clips"))
@@ -262,3 +263,37 @@ def test_sequential_font_digits_train_and_predict_one_image(tmp_path, capsys):
         assert r.status_code == 422 and r.json()["field"] == "inputs[0]", r.text
         r = client.post("/v1/seq/label", json={"inputs": [[[1, 2], [3]]]})
         assert r.status_code == 422 and "uneven" in r.json()["error"], r.text
+
+
+def exported(capsys, run: Path, out: Path, folder: Path):
+    """The ONNX export of a run computes what its model computes, padding included."""
+    ort = pytest.importorskip("onnxruntime")
+    cli(capsys, "export", str(run), "--out", str(out))
+    from elman.cli import load_run
+    loaded, _ = load_run(run)
+    batch = clips.collate([(c.frames, 0) for c in clips.read_folder(folder)[:5]])
+    batch.x.lengths[1] = 3
+    with torch.no_grad():
+        want = loaded.model.eval()(batch.x.x, batch.x.lengths).numpy()
+    session = ort.InferenceSession(str(out / "model.onnx"))
+    got, = session.run(None, {"frames": batch.x.x.numpy(), "lengths": batch.x.lengths.numpy()})
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("encoder, per_frame", [("flat", True), ("cnn", True), ("cnn", False)])
+def test_the_onnx_graph_of_every_head_and_encoder(encoder, per_frame):
+    ort = pytest.importorskip("onnxruntime")
+    from elman.export.models import graphs
+    torch.manual_seed(1)
+    model = FramesModel([2, 8, 6], [6, 5], 4, "lstm", bidirectional=True, encoder=encoder,
+                        channels=[3], frame_dim=7, per_frame=per_frame).eval()
+    x, lengths = torch.rand(3, 5, 2, 8, 6), torch.tensor([5, 2, 4])
+    with torch.no_grad():
+        want = model(x, lengths)
+    if per_frame:
+        want = want * (torch.arange(5) < lengths[:, None])[..., None]     # padded steps: any
+    session = ort.InferenceSession(graphs(model)["model"].SerializeToString())
+    got, = session.run(None, {"frames": x.numpy(), "lengths": lengths.numpy()})
+    if per_frame:
+        got = got * (np.arange(5) < lengths.numpy()[:, None])[..., None]
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-4, atol=1e-5)

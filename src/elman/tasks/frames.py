@@ -43,7 +43,7 @@ from ..options import (
     parse_positive_int,
     parse_sizes,
 )
-from .base import Command, Route, Task, eval_command, flag
+from .base import Command, Route, Task, eval_command, export_command, flag
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
@@ -100,6 +100,7 @@ class FramesTask(Task):
         eval_command(help="accuracy on --data or the run's validation clips"),
         Command("predict", "the label of each clip and its probability (target frame: the "
                 "label of each frame)", "cmd_predict", (INPUT,)),
+        export_command(),
     )
     routes = (Route("label", "the label of each clip (a nested list of frames, T x H x W "
                     "or T x H x W x C; for sequential images, one image H x W)",
@@ -353,6 +354,16 @@ class FramesTask(Task):
     def meta(self) -> dict:
         return {"labels": self.labels, "frame_shape": list(self.frame_shape),
                 "encoder": self.encoder, "reads": self.reads}
+
+    def export_usage(self) -> list[str]:
+        C, H, W = self.frame_shape
+        what = ("each image read as elman.data.clips.sequential reads it with the options' "
+                "pixels and permute (and data_seed)" if self.reads_images else "each clip's "
+                "frames, (T, H, W) or (T, H, W, C) moved to (T, C, H, W)")
+        return [f"frames (B, T, {C}, {H}, {W}) float: {what}; uint8 pixels divided by 255; "
+                "0-padded after each clip's length; lengths (B,): frames per clip",
+                "y: logits over task.json's labels, (B, K) per clip, or (B, T, K) per frame "
+                "(target frame)"]
 
     def describe(self) -> str:
         C, H, W = self.frame_shape
