@@ -20,7 +20,7 @@ LOWER = ["elman.data", "elman.data.audio", "elman.data.batching", "elman.data.co
          "elman.data.sequences", "elman.data.series", "elman.data.synthetic",
          "elman.data.tokenizers", "elman.data.vectors", "elman.data.words", "elman.bleu",
          "elman.baselines", "elman.music", "elman.runtime", "elman.nn.summary",
-         "elman.export", "elman.export.bundle"]
+         "elman.export", "elman.export.bundle", "elman.data.clips", "elman.data.digit_images"]
 
 
 def loaded_optional(modules: list[str]) -> list[str]:
@@ -64,7 +64,8 @@ def test_a_missing_optional_package_names_its_extra(monkeypatch, package):
 
 
 def test_extras_table_and_messages(monkeypatch):
-    assert set(EXTRAS.values()) == {"text", "speech", "music", "forecast", "serve", "export"}
+    assert set(EXTRAS.values()) == {"text", "speech", "music", "forecast", "serve", "export",
+                                    "frames"}
     block(monkeypatch, "statsmodels")
     with pytest.raises(ElmanError, match=r"^forecast: .*statsmodels \(pip install "
                                          r"'elman\[forecast\]'\)"):

@@ -28,6 +28,7 @@ EXTRAS = {
     "uvicorn": "serve",
     "onnx": "export",
     "onnxruntime": "export",
+    "PIL": "frames",
 }
 
 

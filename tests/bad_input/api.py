@@ -41,6 +41,14 @@ CASES = [
     Api("RNN(4, 4, dropout=1.5)", "dropout: expected a probability in [0, 1), got 1.5"),
     Api("RNN(4, 4, backend='cuda')", "backend: expected one of ['auto', 'loop', 'fast'], got "
         "'cuda'"),
+    Api("RNN(4, 4, recurrent_init='eye')", "recurrent_init: expected one of ['uniform', "
+        "'identity', 'orthogonal'], got 'eye'"),
+    Api("RNN(4, 4, recurrent_scale=float('nan'))", "recurrent_scale: expected a finite "
+        "number, got nan"),
+    Api("elman.models.FramesModel([1, 28, 28], 8, 2, encoder='rnn')", "encoder: expected one of ['cnn', "
+        "'flat'], got 'rnn'"),
+    Api("elman.models.FramesModel([1, 28, 28], 8, 2)(torch.zeros(2, 3, 28, 28))", "x: expected frames (B, "
+        "T, 1, 28, 28), got shape (2, 3, 28, 28)"),
     # elman.RNN: inputs
     Api(f"RNN(4, 4)({X}.double())", "x: expected a torch.float32 tensor (the weights' dtype; "
         "convert it with x.to(torch.float32)), got torch.float64",

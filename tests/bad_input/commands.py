@@ -62,6 +62,19 @@ CASES = [
     Cli("train --dropout 1", "dropout: expected a number in [0, 1), got 1.0"),
     Cli("train --dropout -0.1", "dropout: expected a number in [0, 1), got -0.1"),
     Cli("train --dropout nan", "dropout: expected a finite number, got nan"),
+    Cli("train --recurrent-init eye", "recurrent_init: expected one of ['uniform', "
+        "'identity', 'orthogonal'], got 'eye'"),
+    Cli("train --recurrent-scale inf", "recurrent_scale: expected a finite number, got inf"),
+    Cli("train --task frames --target frame", "target: expected clip for clips without a "
+        "label per frame (sequential images"),
+    Cli("train --task frames --permute true", "permute: expected false unless pixels is true"),
+    Cli("train --task frames --clips moving --frames-min 30", "frames_min: expected at most "
+        "frames_max (20), got 30"),
+    Cli("train --task frames --frames-min 1", "frames_min: expected an integer >= 2, got 1"),
+    Cli("train --task frames --clips moving --digits-per-clip 2", "frame_size: expected at "
+        "least 34 pixels for 2 digit(s) of 14 pixels moving up to 3 a frame, got 32"),
+    Cli("train --task frames --encoder cnn --examples 20", "channels: expected at "
+        "most as many convolutions as halvings"),
     Cli("train --bidirectional maybe", "bidirectional: expected true or false, got 'maybe'"),
     Cli(f"{T} --bidirectional true", "bidirectional: expected false for a language model (a "
         "reverse direction would read the token it predicts), got True",

@@ -116,6 +116,22 @@ FILES = {
     "text.wav": (b"RIFF not really a wav file", "not a WAV file"),
 }
 
+def npy(array) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=True)
+    return buf.getvalue()
+
+
+def npz(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def clip(T: int = 3, size: int = 4):
+    return lambda: npy(np.zeros((T, size, size), np.uint8))
+
+
 FOLDERS = {
     "wavs-empty": ({}, "a folder without WAV files"),
     "wavs-names": ({"hello.wav": lambda: wav(tone())}, "a WAV file named hello.wav"),
@@ -128,6 +144,45 @@ FOLDERS = {
                        "digit 7, which the digits run never heard"),
     "wavs-empty-file": ({"1_alice_0.wav": lambda: wav([]), "2_alice_0.wav": lambda: wav(tone())},
                         "a WAV file with no samples"),
+    "clips-no-csv": ({"a.npy": clip()}, "a clip and no labels.csv"),
+    "clips-no-header": ({"a.npy": clip(), "labels.csv": "a.npy,1\n"},
+                        "labels.csv without a header"),
+    "clips-missing": ({"labels.csv": "clip,label\nb.npy,1\n"}, "a clip that is not there"),
+    "clips-shape": ({"a.npy": lambda: npy(np.zeros(5)), "labels.csv": "clip,label\na.npy,1\n"},
+                    "an array of shape (5,), not frames"),
+    "clips-pickle": ({"a.npy": lambda: npy(np.array([{"x": 1}] * 3, dtype=object)),
+                      "labels.csv": "clip,label\na.npy,1\n"}, "a pickled object array"),
+    "clips-frame-labels": ({"a.npy": clip(), "labels.csv":
+                            "clip,label,frame_labels\na.npy,1,x y\n"},
+                           "2 frame labels for 3 frames"),
+    "clips-sizes": ({"a.npy": clip(), "b.npy": clip(size=5),
+                     "labels.csv": "clip,label\na.npy,1\nb.npy,2\n"},
+                    "clips of 4 x 4 and 5 x 5 frames"),
+    "clips-no-frame-labels": ({"a.npy": clip(), "b.npy": clip(),
+                               "labels.csv": "clip,label\na.npy,1\nb.npy,2\n"},
+                              "clips without frame_labels"),
+    "clips-npz-two": ({"a.npz": lambda: npz(a=np.zeros((3, 4, 4)), b=np.zeros((3, 4, 4))),
+                       "labels.csv": "clip,label\na.npz,1\n"}, "an .npz of two arrays"),
+    "clips-text": ({"a.npy": lambda: npy(np.array([["a"] * 4] * 4 * 3).reshape(3, 4, 4)),
+                    "labels.csv": "clip,label\na.npy,1\n"}, "an array of strings"),
+    "clips-nan": ({"a.npy": lambda: npy(np.full((3, 4, 4), np.nan)),
+                   "labels.csv": "clip,label\na.npy,1\n"}, "NaN pixels"),
+    "clips-not-png": ({"a/0.png": b"not a png", "labels.csv": "clip,label\na,1\n"},
+                      "a frame that is not a PNG"),
+    "clips-no-png": ({"a/notes.txt": b"x", "labels.csv": "clip,label\na,1\n"},
+                     "a clip folder without PNG frames"),
+    "clips-no-label": ({"a.npy": clip(), "labels.csv": "clip,label\na.npy, \n"},
+                       "a clip without a label"),
+    "clips-one-label": ({"a.npy": clip(), "b.npy": clip(),
+                         "labels.csv": "clip,label\na.npy,1\nb.npy,1\n"}, "one label only"),
+    "mnist-gzip": ({"train-images-idx3-ubyte.gz": b"\x1f\x8bnot gzip",
+                    "train-labels-idx1-ubyte": b"\x00\x00\x08\x01\x00\x00\x00\x00"},
+                   "MNIST images that are not gzip despite the name"),
+    "mnist-no-labels": ({"train-images-idx3-ubyte": b"\x00\x00\x08\x01\x00\x00\x00\x00"},
+                        "MNIST images without the labels file"),
+    "mnist-corrupt": ({"train-images-idx3-ubyte": b"\x00\x00\x0d\x03junk",
+                       "train-labels-idx1-ubyte": b"\x00\x00\x08\x01\x00\x00\x00\x00"},
+                      "MNIST images whose header is not IDX bytes"),
 }
 
 
@@ -271,6 +326,7 @@ def make(root: Path) -> Path:
     for name, (files, _) in FOLDERS.items():
         (root / name).mkdir()
         for file, content in files.items():
+            (root / name / file).parent.mkdir(exist_ok=True)       # "clip/0.png": a subfolder
             (root / name / file).write_bytes(materialise(content))
     (root / "runs").mkdir()
     for name, (source, _, edit) in RUNS.items():

@@ -14,8 +14,49 @@ TM = "train --task music --data"
 TR = "train --task translate --data"
 TD = "train --task digits --data"
 CSV = "a CSV file with a header row"
+TV = "train --task frames --data"
 
 CASES = [
+    # frames: clips folders and MNIST's IDX files
+    Cli(f"{TV} {{bad}}/missing", "data: expected a folder of clips (labels.csv) or of "
+        "MNIST's IDX files, got '{bad}/missing' (no such folder)"),
+    Cli(f"{TV} {{bad}}/clips-no-csv", "data: expected a folder of clips with labels.csv, or "
+        "an MNIST folder, got '{bad}/clips-no-csv'"),
+    Cli(f"{TV} {{bad}}/clips-no-header", "data: expected labels.csv with a header naming the "
+        "columns clip and label"),
+    Cli(f"{TV} {{bad}}/clips-missing", "clip: expected a .npy or .npz file or a folder of PNG "
+        "frames, got '{bad}/clips-missing/b.npy' (no such file)"),
+    Cli(f"{TV} {{bad}}/clips-shape", "clip: expected frames of shape (T, H, W) or (T, H, W, "
+        "C) with C <= 4, got shape (5,) in '{bad}/clips-shape/a.npy'"),
+    Cli(f"{TV} {{bad}}/clips-pickle", "clip: expected a readable .npy or .npz array (no "
+        "pickled objects)"),
+    Cli(f"{TV} {{bad}}/clips-frame-labels", "frame_labels: expected one label per frame (3), "
+        "got 2 in {bad}/clips-frame-labels/labels.csv:2"),
+    Cli(f"{TV} {{bad}}/clips-sizes", "data: expected clips whose frames all have one shape "
+        "(C, H, W), got shapes [(1, 4, 4), (1, 5, 5)]"),
+    Cli(f"{TV} {{bad}}/clips-no-frame-labels --target frame", "target: expected clip for "
+        "clips without a label per frame"),
+    Cli(f"{TV} {{bad}}/clips-npz-two", "clip: expected an .npz holding one array or one "
+        "named frames, got '{bad}/clips-npz-two/a.npz' with ['a', 'b']"),
+    Cli(f"{TV} {{bad}}/clips-text", "clip: expected numbers (uint8 0..255, or floats), got "
+        "dtype <U1 in '{bad}/clips-text/a.npy'"),
+    Cli(f"{TV} {{bad}}/clips-nan", "clip: expected finite pixel values, got NaN or infinity "
+        "in '{bad}/clips-nan/a.npy'"),
+    Cli(f"{TV} {{bad}}/clips-not-png", "clip: expected PNG images, got "
+        "'{bad}/clips-not-png/a/0.png'"),
+    Cli(f"{TV} {{bad}}/clips-no-png", "clip: expected a folder of PNG frames, got "
+        "'{bad}/clips-no-png/a' with none"),
+    Cli(f"{TV} {{bad}}/clips-no-label", "label: expected a label for every clip, got none in "
+        "{bad}/clips-no-label/labels.csv:2"),
+    Cli(f"{TV} {{bad}}/clips-one-label --valid-fraction 0", "data: expected at least 2 "
+        "different labels, got ['1']"),
+    Cli(f"{TV} {{bad}}/mnist-gzip", "data: expected a readable gzipped IDX file, got "
+        "'{bad}/mnist-gzip/train-images-idx3-ubyte.gz'"),
+    Cli(f"{TV} {{bad}}/mnist-no-labels", "data: expected an MNIST folder holding "
+        "train-labels-idx1-ubyte.gz or train-labels-idx1-ubyte, got '{bad}/mnist-no-labels'"),
+    Cli(f"{TV} {{bad}}/mnist-corrupt", "data: expected an IDX file of unsigned bytes (it "
+        "starts 00 00 08), got '{bad}/mnist-corrupt/train-images-idx3-ubyte' starting 00 00 "
+        "0d 03"),
     # lm: text files
     Cli("train --data {bad}/latin1.txt", f"data: expected {LATIN1}"),
     Cli("train --data {bad}/empty.txt", f"data: expected {EMPTY}"),

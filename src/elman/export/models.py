@@ -16,6 +16,7 @@ logits, y        the output layer's values
 
 from ..errors import bad
 from ..models import LanguageModel, ManyToMany, ManyToOne, Tagger, architecture_of
+from .frames import frames
 from .graph import FLOAT, INT32, INT64, Graph
 from .pieces import embed, lengths_input, linear, pool, sequence_input, steps, swap_batch_time
 from .rnn import batch_state, stack, state_inputs, state_outputs
@@ -120,7 +121,8 @@ def tagger(model: Tagger) -> dict:
 
 
 GRAPHS = {"language_model": language_model, "many_to_one": many_to_one,
-          "many_to_many": many_to_many, "tagger": tagger, "encoder_decoder": encoder_decoder}
+          "many_to_many": many_to_many, "tagger": tagger, "encoder_decoder": encoder_decoder,
+          "frames": frames}
 
 
 def graphs(model) -> dict:

@@ -37,6 +37,7 @@ from ..options import (
     parse_flag,
     parse_fraction,
     parse_nonneg,
+    parse_number,
     parse_optional,
     parse_positive,
     parse_positive_int,
@@ -48,6 +49,7 @@ from ..reference.activations import NAMES as ACTIVATIONS
 from ..tasks import TASKS, options_class
 
 CELLS = ("elman", "lstm", "gru")          # elman.nn.cells.CELLS, without importing torch
+RECURRENT_INITS = ("uniform", "identity", "orthogonal")     # elman.nn.init.RECURRENT_INITS
 DEFAULT_TASK = "lm"
 
 
@@ -76,6 +78,11 @@ class ModelConfig:
     dropout: float = opt(0.2, parse_fraction, "dropout between layers and before the output")
     bidirectional: bool = opt(False, parse_flag, "add a reverse direction to every layer (of "
                               "the encoder, for encoder-decoders; not for language models)")
+    recurrent_init: str = opt("uniform", parse_choice(RECURRENT_INITS), "W_R of every cell, "
+                              "one (H, H) block per gate: uniform (torch's), identity (IRNN, "
+                              "with --activation relu) or orthogonal")
+    recurrent_scale: float = opt(1.0, parse_number, "multiplies the initial W_R (e.g. 0.5 "
+                                 "with identity: a scaled identity)")
 
 
 @dataclass

@@ -44,9 +44,10 @@ from ..io import checkpoint
 from ..io.atomic import backup_of, resolve, write_text
 from ..io.plots import plot_losses
 from ..nn import memory
+from ..nn.init import init_recurrent
 from ..tasks import get_task
 from . import stop
-from .config import RunConfig, TrainConfig, resume_file, resumed
+from .config import ModelConfig, RunConfig, TrainConfig, resume_file, resumed
 from .diagnostics import Diagnostics
 from .guard import Diverged, Guard
 from .metrics import PLOT, MetricsLog
@@ -183,6 +184,14 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     return torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
+def fresh_model(task, model: ModelConfig) -> nn.Module:
+    """The task's model for ``model``, its recurrent weights initialised as
+    ``recurrent_init`` and ``recurrent_scale`` say (``elman.nn.init``)."""
+    net = task.build_model(model)
+    init_recurrent(net, model.recurrent_init, model.recurrent_scale)
+    return net
+
+
 def check_device(name: str) -> torch.device:
     try:
         device = torch.device(name)
@@ -262,7 +271,7 @@ class Trainer:
         memory.set_limit(cfg.max_memory)
         task.setup(cfg)
         self.monitor = monitored(cfg, self.task)
-        self.model = (ck.model if ck else task.build_model(config.model)).to(self.device)
+        self.model = (ck.model if ck else fresh_model(task, config.model)).to(self.device)
         check_memory(self.model, task.train_batches, cfg)
         self.started_over = resume is not None and ck is None
         stop.check(lambda: "before the run started" + (
