@@ -28,6 +28,8 @@ EXTRAS = {
     "uvicorn": "serve",
     "onnx": "export",
     "onnxruntime": "export",
+    "chatterbot_corpus": "reply",
+    "sklearn": "reply",
 }
 
 
