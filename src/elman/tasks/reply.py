@@ -96,17 +96,14 @@ class Options:
 @dataclass
 class Ranking:
     """What recall is computed on: the pairs of the messages scored (for the loss), each
-    distinct message once, the candidates (texts) and the candidate indices of each
-    message's replies."""
+    distinct message once, the candidates (texts), the candidate indices of each message's
+    replies and where the pairs come from (for the report)."""
 
     batches: ReplyBatches
     messages: list[str]
     candidates: list[str]
     gold: list[set[int]]
     name: str
-
-    def __len__(self) -> int:
-        return len(self.batches)
 
 
 K_FLAG = flag("--k", default=None, help="replies per message (default: the run's "
@@ -372,15 +369,16 @@ class ReplyTask(Task):
         baseline (which reads the run's training data) on the same candidates."""
         ranking, scored = self.scored_data(run, args)
         metrics = self.evaluate(run.model, ranking)
-        metrics["baselines"] = self.baselines(run, ranking)
+        metrics["baselines"] = self.baselines(ranking, run.config.train)
         what = ranking.name if args.data is None else data_name(args.data)
         print_metrics(metrics, args, lambda m: eval_report(m, what), scored)
         return 0
 
-    def baselines(self, run, ranking: "Ranking") -> dict:
-        """{"random": {...}, "tfidf": {...}}: recall@k of both baselines."""
+    def baselines(self, ranking: "Ranking", train: "TrainConfig") -> dict:
+        """{"random": {...}, "tfidf": {...}}: recall@k of both baselines on the candidates of
+        ``ranking`` (the TF-IDF one reads the training pairs of ``train`` if not read yet)."""
         if self.train_rows is None:
-            self.setup(run.config.train)
+            self.setup(train)
         index = {self.key(t): i for i, t in enumerate(ranking.candidates)}
         scores = retrieval.tfidf_scores([r.source for r in self.train_rows],
                                         [index[self.key(r.target)] for r in self.train_rows],
