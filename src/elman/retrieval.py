@@ -31,9 +31,10 @@ def recall_at(scores: np.ndarray, gold: Sequence[set[int]], ks: Sequence[int]) -
 
 def random_recall(n: int, gold: Sequence[set[int]], ks: Sequence[int]) -> dict:
     """{k: expected recall@k of a uniformly random ranking of n candidates}: a message with
-    g gold replies misses all of them in k draws with probability C(n-g, k) / C(n, k)."""
-    return {k: float(np.mean([1 - comb(n - len(g), k) / comb(n, k) for g in gold]))
-            for k in ks}
+    g gold replies misses all of them in k draws with probability C(n-g, k) / C(n, k) (k at
+    most n)."""
+    return {k: float(np.mean([1 - comb(n - len(g), min(k, n)) / comb(n, min(k, n))
+                              for g in gold])) for k in ks}
 
 
 def diverse(scores: np.ndarray, vectors: np.ndarray, k: int, threshold: float) -> list[int]:
