@@ -19,7 +19,7 @@ from elman.data import dialogue
 from elman.data.dialogue import ReplyExample, collate_replies, corpus_pairs
 from elman.errors import ElmanError
 from elman.models import DualEncoder, build
-from elman.tasks.reply import batch_loss
+from elman.tasks.reply import batch_loss, one_line
 
 TINY = ["--hidden-sizes", "32", "--embed-dim", "16", "--space-dim", "16", "--quiet"]
 PAIRS = [("hello there", "hi , how are you ?"), ("what is your name ?", "my name is elman"),
@@ -175,6 +175,11 @@ def test_elman_reply_suggests_the_trained_reply_first(run, capsys):
     assert found["message"] == "thank you" and len(found["replies"]) == 2
     assert found["replies"][0]["text"] == "you are welcome"
     assert found["replies"][0]["score"] > found["replies"][1]["score"]
+
+
+def test_a_reply_of_several_lines_prints_as_one():
+    assert one_line("Here's one:\r\n\ndef f():\n    return 1") == \
+        "Here's one:\\n\\ndef f():\\n    return 1"
 
 
 def test_predict_answers_each_message_as_alone_and_the_rule_can_cut_the_list(run):

@@ -360,7 +360,7 @@ class ReplyTask(Task):
             out = "".join(json.dumps({"message": m, "replies": [
                 {"text": t, "score": s} for t, s in f]}) + "\n" for m, f in zip(lines, found))
         else:
-            out = "\n".join("".join(f"{t}\n" for t, _ in f) for f in found)
+            out = "\n".join("".join(f"{one_line(t)}\n" for t, _ in f) for f in found)
         write_output(out, args.output)
         return 0
 
@@ -405,6 +405,11 @@ def batch_loss(model: DualEncoder, x, reduction: str) -> torch.Tensor:
     scores = scores.masked_fill(x.same, float("-inf"))                     # (B, B)
     return F.cross_entropy(scores, torch.arange(len(scores), device=scores.device),
                            reduction=reduction)
+
+
+def one_line(text: str) -> str:
+    """A reply as one line of ``elman reply``'s output: its line breaks written \\n."""
+    return text.replace("\r\n", "\n").replace("\n", "\\n")
 
 
 def named(recall: dict) -> dict:
