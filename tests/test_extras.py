@@ -20,7 +20,8 @@ LOWER = ["elman.data", "elman.data.audio", "elman.data.batching", "elman.data.co
          "elman.data.sequences", "elman.data.series", "elman.data.synthetic",
          "elman.data.tokenizers", "elman.data.vectors", "elman.data.words", "elman.bleu",
          "elman.baselines", "elman.music", "elman.runtime", "elman.nn.summary",
-         "elman.export", "elman.export.bundle", "elman.data.clips", "elman.data.digit_images"]
+         "elman.export", "elman.export.bundle", "elman.data.clips", "elman.data.digit_images",
+         "elman.data.dialogue", "elman.retrieval", "elman.tasks.reply"]
 
 
 def loaded_optional(modules: list[str]) -> list[str]:
@@ -65,7 +66,7 @@ def test_a_missing_optional_package_names_its_extra(monkeypatch, package):
 
 def test_extras_table_and_messages(monkeypatch):
     assert set(EXTRAS.values()) == {"text", "speech", "music", "forecast", "serve", "export",
-                                    "frames"}
+                                    "frames", "reply"}
     block(monkeypatch, "statsmodels")
     with pytest.raises(ElmanError, match=r"^forecast: .*statsmodels \(pip install "
                                          r"'elman\[forecast\]'\)"):
@@ -124,6 +125,16 @@ def subwords(tmp_path):
     return Pieces.train(["a cat sat"] * 10, 20)
 
 
+def chatterbot(tmp_path):
+    from elman.data.dialogue import corpus_pairs
+    return corpus_pairs()
+
+
+def tfidf(tmp_path):
+    from elman.retrieval import tfidf_scores
+    return tfidf_scores(["hi"], [0], ["hi"], 1, str.split)
+
+
 def midi(tmp_path):
     import torch
 
@@ -141,7 +152,8 @@ def synth(tmp_path):
 @pytest.mark.parametrize("call,package,extra", [
     (read_wav, "soundfile", None), (resample, "librosa", None), (scores, "sacrebleu", None),
     (conllu, "conllu", None), (series, "pandas", None), (sunspots, "statsmodels", None),
-    (subwords, "sentencepiece", None), (midi, "mido", None), (synth, "soundfile", "music")])
+    (subwords, "sentencepiece", None), (midi, "mido", None), (synth, "soundfile", "music"),
+    (chatterbot, "chatterbot_corpus", None), (tfidf, "sklearn", None)])
 def test_a_call_that_needs_a_missing_extra_says_so(tmp_path, monkeypatch, call, package, extra):
     block(monkeypatch, package)
     with pytest.raises(ElmanError) as e:

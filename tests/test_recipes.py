@@ -152,7 +152,7 @@ def test_the_training_benchmarks_read_the_recipes():
     """Each benchmark names recipes that exist and sets no model or training value of its
     own beyond its --quick overrides, the cell, seed and the attention variant."""
     used = set()
-    for script in ("text", "speech", "signals", "seq2seq", "frames"):
+    for script in ("text", "speech", "signals", "seq2seq", "frames", "reply"):
         source = (ROOT / "benchmarks" / f"{script}.py").read_text(encoding="utf-8")
         assert "--data-root" in source or "add_arguments" in source
         strings = {n.value for n in ast.walk(ast.parse(source))

@@ -29,6 +29,8 @@ EXTRAS = {
     "onnx": "export",
     "onnxruntime": "export",
     "PIL": "frames",
+    "chatterbot_corpus": "reply",
+    "sklearn": "reply",
 }
 
 

@@ -5,8 +5,10 @@ and the language model, ``Vocab``, the NumPy reference and runtime, and each tas
 from .kinds import OK, Api
 
 X = "torch.zeros(2, 3, 4)"
+DUAL = 'build("dual_encoder", {"input_size": 4, "hidden_sizes": 4, "output_size": 4})'
 SIZE = "layer widths whose weights fit in this machine's memory"
-MODELS = "one of ['encoder_decoder', 'language_model', 'many_to_many', 'many_to_one', "
+MODELS = ("one of ['dual_encoder', 'encoder_decoder', 'language_model', 'many_to_many', "
+          "'many_to_one', ")
 
 CASES = [
     # elman.RNN: construction
@@ -274,4 +276,13 @@ CASES = [
         "array of token ids in 0..30, got shape (1,) float64"),
     Api('runtime.load("{runs}/digits")(np.zeros((3, 5)))', "x: expected a (T, 8) array of "
         "features, T >= 1, got shape (3, 5)"),
+    # the reply task's predict (what its route calls)
+    Api(f'fresh("reply").predict([{DUAL}], [" "])', "text: expected a message with some "
+        "words, got an empty one at inputs:1"),
+    Api(f'fresh("reply").predict([{DUAL}], "hi")', "inputs: expected a list of messages, got "
+        "one string"),
+    Api(f'fresh("reply").predict([{DUAL}], [3])', "input: expected a message (a string), got "
+        "int"),
+    Api(f'fresh("reply").predict([{DUAL}, {DUAL}], ["hi"])', "models: expected one model "
+        "(reply runs do not vote), got 2 models"),
 ]

@@ -1,6 +1,7 @@
 """Every command's flags and arguments: train (the model, training and each task's settings,
-config files, recipes, --resume), eval, generate, next, predict, translate, transcribe,
-forecast, export, summary, diagnose, serve and recipes, and the command line itself."""
+config files, recipes, --resume), eval, generate, next, predict, translate, reply,
+transcribe, forecast, export, summary, diagnose, serve and recipes, and the command line
+itself."""
 
 from .kinds import OK, Cli, Sub
 
@@ -11,10 +12,11 @@ LR = "a number > 0 and at most 1000 (larger steps overflow the weights)"
 CASES = [
     # the command line
     Cli("", "command: expected one of train, eval, generate, next, export, predict, "
-        "transcribe, forecast, translate, serve, recipes, summary, diagnose (see elman --help), "
-        "got none"),
+        "transcribe, forecast, translate, reply, serve, recipes, summary, diagnose (see elman "
+        "--help), got none"),
     Cli("bogus", "command: expected one of train, eval, generate, next, export, predict, "
-        "transcribe, forecast, translate, serve, recipes, summary, diagnose, got 'bogus'"),
+        "transcribe, forecast, translate, reply, serve, recipes, summary, diagnose, got "
+        "'bogus'"),
     Cli("eval", "RUN: expected a run folder (elman eval RUN), got none",
         fixed="argparse's 'the following arguments are required' was not in the form; "
         "now RUN: expected ..."),
@@ -500,4 +502,12 @@ CASES = [
     Cli("serve", "RUN: expected a value (elman serve RUN), got none",
         fixed="argparse's message, not in the form: 'serve: the following arguments are "
               "required: RUN'"),
+    # the reply task's settings and command
+    Cli("train --task reply --space-dim 0", "space_dim: expected an integer >= 1, got 0"),
+    Cli("train --task reply --pooling top", "pooling: expected one of ['last', 'max', 'mean'], "
+        "got 'top'"),
+    Cli("train --task reply --diversity 2", "diversity: expected a number in [0, 1], got 2.0"),
+    Cli("train --task reply --suggestions 0", "suggestions: expected an integer >= 1, got 0"),
+    Cli("reply {runs}/translate 'Are you coming tonight?'", "run: expected a run of a task "
+        "with the reply command (reply), got a translate run"),
 ]

@@ -276,4 +276,11 @@ CASES = [
         "integers"),
     Api('fresh("add").load(None)', "data: expected a file of add inputs, one per line (the "
         "task generates its own data), got none"),
+    # reply: TSV pairs (the default, chatterbot-corpus, needs no file)
+    Cli("train --task reply --data {bad}/empty.txt", f"data: expected {EMPTY}"),
+    Cli("train --task reply --data {data}/tiny.txt", "data: expected source<TAB>target on "
+        "every line, got a line without a tab at tests/fixtures/v0/data/tiny.txt:1"),
+    Cli("train --task reply --data {data}/pairs.tsv --valid {bad}/latin1.txt",
+        f"valid: expected {LATIN1}"),
+    Api('fresh("reply").load("{bad}/latin1.txt")', f"data: expected {LATIN1}"),
 ]

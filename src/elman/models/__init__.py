@@ -3,6 +3,7 @@
 from torch import nn
 
 from ..errors import bad
+from .dual_encoder import DualEncoder
 from .encoder_decoder import EncoderDecoder
 from .frames import FramesModel
 from .language_model import LanguageModel
@@ -19,6 +20,7 @@ MODELS: dict[str, type[nn.Module]] = {
     "language_model": LanguageModel,
     "tagger": Tagger,
     "frames": FramesModel,
+    "dual_encoder": DualEncoder,
 }
 
 
@@ -43,5 +45,6 @@ def architecture_of(model: nn.Module) -> str:
     raise bad("model", f"an instance of one of {sorted(MODELS)}", type(model).__name__)
 
 
-__all__ = ["MODELS", "EncoderDecoder", "FramesModel", "LanguageModel", "ManyToMany", "ManyToOne", "OneToMany",
+__all__ = ["MODELS", "DualEncoder", "EncoderDecoder", "FramesModel", "LanguageModel", "ManyToMany",
+           "ManyToOne", "OneToMany",
            "Tagger", "architecture_of", "build"]

@@ -23,6 +23,7 @@ TASKS = {
     "add": ("algorithmic:AddTask", "eval predict export"),
     "translate": ("translate:TranslateTask", "eval translate export"),
     "frames": ("frames:FramesTask", "eval predict export"),
+    "reply": ("reply:ReplyTask", "eval reply export"),
 }
 
 
