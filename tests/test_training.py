@@ -293,9 +293,9 @@ def test_new_run_folder_must_be_new(data, tmp_path):
 
 def test_task_registry():
     assert get_task("lm").name == "lm"
-    with pytest.raises(ElmanError, match=r"^task: expected one of \['add', 'classify', 'copy', "
-                       r"'digit-sequences', 'digits', 'forecast', 'lm', 'music', 'reverse', "
-                       r"'sort', 'tag', 'translate'\], got 'bogus'"):
+    with pytest.raises(ElmanError, match=r"^task: expected one of \['add', 'caption', "
+                       r"'classify', 'copy', 'digit-sequences', 'digits', 'forecast', 'lm', "
+                       r"'music', 'reverse', 'sort', 'tag', 'translate'\], got 'bogus'"):
         get_task("bogus")
 
 

@@ -138,7 +138,7 @@ CASES = [
         "trainer_state.json in '{bad}/runs/lm-state-missing/checkpoint', got no such file"),
     Api('checkpoint.load("{bad}/missing")', f"{CK} a run folder or a checkpoint folder, got "
         "'{bad}/missing'"),
-    Api('build("transformer", {})', "architecture: expected one of ['encoder_decoder', "
+    Api('build("transformer", {})', "architecture: expected one of ['captioner', 'encoder_decoder', "
         "'language_model', 'many_to_many', 'many_to_one', 'one_to_many', 'tagger'], got "
         "'transformer'"),
     Api('build("language_model", {"vocab_size": 5})', "config: expected the arguments of "

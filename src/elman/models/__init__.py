@@ -3,6 +3,7 @@
 from torch import nn
 
 from ..errors import bad
+from .captioner import Captioner
 from .encoder_decoder import EncoderDecoder
 from .language_model import LanguageModel
 from .many_to_many import ManyToMany
@@ -17,6 +18,7 @@ MODELS: dict[str, type[nn.Module]] = {
     "one_to_many": OneToMany,
     "language_model": LanguageModel,
     "tagger": Tagger,
+    "captioner": Captioner,
 }
 
 
@@ -38,5 +40,5 @@ def architecture_of(model: nn.Module) -> str:
     raise bad("model", f"an instance of one of {sorted(MODELS)}", type(model).__name__)
 
 
-__all__ = ["MODELS", "EncoderDecoder", "LanguageModel", "ManyToMany", "ManyToOne", "OneToMany",
-           "Tagger", "architecture_of", "build"]
+__all__ = ["MODELS", "Captioner", "EncoderDecoder", "LanguageModel", "ManyToMany", "ManyToOne",
+           "OneToMany", "Tagger", "architecture_of", "build"]
