@@ -229,3 +229,22 @@ def test_the_default_trains_on_generated_composites(tmp_path, capsys):
                  "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "composites of the built-in digit font" in out and "10 valid images" in out
+
+
+def test_mnist_composites_validate_on_held_out_digits(tmp_path):
+    from elman.tasks.caption import CaptionTask, Options
+    from elman.training.config import TrainConfig
+    images = np.stack([np.full((28, 28), i + 1, np.uint8) for i in range(40)])  # value = which
+    labels = (np.arange(40) % 10).astype(np.uint8)
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(idx(images))
+    (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(idx(labels))
+    task = CaptionTask(Options(examples=30, valid_examples=12))
+    task.setup(TrainConfig(data=str(tmp_path), valid_fraction=0.25, split_seed=3))
+    used = [{int(v) for e in batches.examples for v in e.image.unique() if v}
+            for batches in (task.train_batches, task.valid_batches)]
+    assert len(used[1]) <= 10 and not used[0] & used[1]          # 10 digits held out
+    assert len(task.valid_batches.examples) == 12 and task.n_train == 30
+    assert set(task.vocab.tokens) <= {"<unk>", "<s>", "</s>", "a", "an", "above", *NAMES}
+    again = CaptionTask(Options(examples=30, valid_examples=12))
+    again.setup(TrainConfig(data=str(tmp_path), valid_fraction=0.25, split_seed=3))
+    assert again.fingerprint == task.fingerprint
