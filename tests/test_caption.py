@@ -213,6 +213,14 @@ def test_cli_trains_evaluates_and_captions(tmp_path, capsys):
                  "--output", str(tmp_path / "out.txt")]) == 0
     assert (tmp_path / "out.txt").read_text() == (f"{data}/2.png\ttop bar of the box\n"
                                                  f"{data}/3.png\tbottom bar of the box\n")
+    assert main(["export", run, "--out", str(tmp_path / "onnx")]) == 0
+    assert {"encoder.onnx", "decoder_step.onnx", "vocab.json"} <= {
+        p.name for p in (tmp_path / "onnx").iterdir()}
+    assert "image (B, D)" in " ".join(json.loads((tmp_path / "onnx" / "export.json")
+                                                 .read_text())["usage"])
+    capsys.readouterr()
+    assert main(["export", run, "--format", "numpy"]) == 2
+    assert "export: expected a model the NumPy runtime runs" in capsys.readouterr().err
     loaded, task = load_run(run)                       # as elman serve loads it
     answers = task.predict_images([loaded.model], [(tmp_path / "bars" / "0.png").read_bytes()],
                                   beam=2)
@@ -248,3 +256,37 @@ def test_mnist_composites_validate_on_held_out_digits(tmp_path):
     again = CaptionTask(Options(examples=30, valid_examples=12))
     again.setup(TrainConfig(data=str(tmp_path), valid_fraction=0.25, split_seed=3))
     assert again.fingerprint == task.fingerprint
+
+
+@pytest.mark.parametrize("cell,feed", [("gru", True), ("lstm", False), ("elman", True)])
+def test_onnx_graphs_decode_as_the_model_does(cell, feed):
+    ort = pytest.importorskip("onnxruntime")
+    from elman.export.models import graphs
+    torch.manual_seed(2)
+    model = Captioner(1, 16, 24, 9, [12, 6], embed_dim=4, cell=cell, conv_channels=[4, 3],
+                      image_dim=8, feed_image=feed).eval()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    run = {name: ort.InferenceSession(g.SerializeToString(), options,
+                                      providers=["CPUExecutionProvider"])
+           for name, g in graphs(model).items()}
+    images = torch.rand(3, 1, 16, 24) * 2 - 1
+    got = dict(zip([o.name for o in run["encoder"].get_outputs()],
+                   run["encoder"].run(None, {"images": images.numpy()})))
+    v = model.encoder(images)
+    state = model.caption.initial_state(v)
+    np.testing.assert_allclose(got["image"], v.detach().numpy(), atol=1e-5)
+    context = (state, v)
+    token = torch.zeros(3, dtype=torch.long)
+    names = [o.name for o in run["decoder_step"].get_outputs()]
+    feeds = {k: got[k] for k in got if k != "image"}
+    for _ in range(4):                                   # greedy, fed back on both sides
+        step_feeds = {"token": token.numpy(), **{k.replace("_", "0_"): a for k, a in
+                                                  feeds.items()}}
+        if feed:
+            step_feeds["image"] = got["image"]
+        out = dict(zip(names, run["decoder_step"].run(None, step_feeds)))
+        logits, context, _ = model.caption.step(token, context)
+        np.testing.assert_allclose(out["logits"], logits.detach().numpy(), atol=1e-5)
+        token = logits.argmax(-1)
+        feeds = {k: a for k, a in out.items() if k != "logits"}

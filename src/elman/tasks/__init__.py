@@ -22,7 +22,7 @@ TASKS = {
     "copy": ("algorithmic:CopyTask", "eval predict export"),
     "add": ("algorithmic:AddTask", "eval predict export"),
     "translate": ("translate:TranslateTask", "eval translate export"),
-    "caption": ("caption:CaptionTask", "eval caption"),
+    "caption": ("caption:CaptionTask", "eval caption export"),
 }
 
 

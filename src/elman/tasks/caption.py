@@ -66,6 +66,7 @@ from .base import (
     Run,
     Task,
     eval_command,
+    export_command,
     flag,
     print_metrics,
 )
@@ -141,6 +142,7 @@ class CaptionTask(Task):
         Command("caption", "caption images with a caption run's model", "cmd_caption", (
             flag("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)"),
             OUTPUT, BEAM, LENGTH_PENALTY)),
+        export_command(),
     )
     routes = (
         Route("caption", "the caption of each uploaded image", "predict_images",
@@ -261,6 +263,18 @@ class CaptionTask(Task):
         return (f"data: {self.source!r}, {self.n_train:,} train images ({self.n_captions:,} "
                 f"captions) and {self.n_valid:,} valid images of {' x '.join(map(str, self.shape))}"
                 f", a vocabulary of {len(self.vocab):,} words")
+
+    def export_usage(self) -> list[str]:
+        C, H, W = self.shape
+        return [f"images (B, {C}, {H}, {W}): pixels 0-255 of {'grey' if C == 1 else 'RGB'} "
+                f"images resized to {H} x {W} (bilinear), scaled to [-1, 1] as x / 127.5 - 1",
+                "encoder: images -> image (B, D) and h_l (c_l), the decoder's first h0_l "
+                "(c0_l)",
+                f"decoder_step: token (B,) from <s> (id {self.bos} in vocab.json), h0_l (c0_l)"
+                f"{' and image' if self.options.feed_image else ''} -> logits (B, V) and h_l "
+                f"(c_l): take the argmax, feed it back with h_l (c_l) as h0_l (c0_l); stop at "
+                f"</s> (id {self.eos}) or after {self.longest + LONGER} words; the caption: "
+                "the words joined by spaces; beam search is the caller's (elman.models.beam)"]
 
     # --- model -----------------------------------------------------------------------------
 
