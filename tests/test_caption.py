@@ -221,12 +221,20 @@ def test_cli_trains_evaluates_and_captions(tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", run, "--format", "numpy"]) == 2
     assert "export: expected a model the NumPy runtime runs" in capsys.readouterr().err
+    pytest.importorskip("fastapi")
+    from test_serve import Server
+
+    from elman.serve.app import Served, build_app
     loaded, task = load_run(run)                       # as elman serve loads it
-    answers = task.predict_images([loaded.model], [(tmp_path / "bars" / "0.png").read_bytes()],
-                                  beam=2)
-    assert answers[0]["caption"] in ("left bar of the box", "left side of the box")
-    with pytest.raises(ElmanError, match="file: expected an image file Pillow reads"):
-        task.predict_images([loaded.model], [b"not an image"])
+    with Server(build_app([Served("bars", loaded, task)])) as client:
+        files = [("file", (f"{k}.png", (tmp_path / "bars" / f"{k}.png").read_bytes()))
+                 for k in (1, 3)]
+        r = client.post("/v1/bars/caption?beam=2", files=files)
+        assert r.status_code == 200, r.text
+        assert r.json()["outputs"] == [{"caption": "right bar of the box"},
+                                       {"caption": "bottom bar of the box"}]
+        r = client.post("/v1/bars/caption", files=[("file", ("x.png", b"not an image"))])
+        assert r.status_code == 422 and r.json()["field"] == "file", r.text
 
 
 def test_the_default_trains_on_generated_composites(tmp_path, capsys):

@@ -183,8 +183,10 @@ class CaptionTask(Task):
 
     def composites(self, digits: np.ndarray, labels: np.ndarray, count: int,
                    seed) -> list[Captioned]:
+        """``count`` composites of digits (N, 28, 28) with their labels (N,), drawn from a
+        generator seeded with ``seed``."""
         o = self.options
-        if self.options.channels != 1:
+        if o.channels != 1:
             raise bad("channels", "1 for digit composites (they are grey)", o.channels)
         images, captions = compose(digits, labels, count, np.random.default_rng(seed),
                                    layout=o.layout, min_digits=o.min_digits,
