@@ -272,7 +272,10 @@ def test_onnx_graphs_decode_as_the_model_does(cell, feed):
     from elman.export.models import graphs
     torch.manual_seed(2)
     model = Captioner(1, 16, 24, 9, [12, 6], embed_dim=4, cell=cell, conv_channels=[4, 3],
-                      image_dim=8, feed_image=feed).eval()
+                      image_dim=8, feed_image=feed)
+    model(torch.rand(5, 1, 16, 24) * 2 - 1, torch.ones(5, 2, dtype=torch.long))  # BN's stats
+    model.eval()
+    assert float(model.encoder.convs[1].running_var.min()) != 1.0
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     run = {name: ort.InferenceSession(g.SerializeToString(), options,

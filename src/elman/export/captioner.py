@@ -11,6 +11,7 @@ the encoder-decoder, ``elman.export.seq2seq``).
 =====================  ===============================================================
 """
 
+import torch
 from torch import nn
 
 from ..models import Captioner
@@ -19,15 +20,26 @@ from .pieces import embed, linear
 from .rnn import State, stack, state_inputs, state_outputs
 
 
+def folded(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
+    """The convolution followed by the normalisation with its running statistics (as in
+    eval mode) as one convolution: W * s, (b - mean) * s + beta, s = gamma / sqrt(var + eps)
+    per output channel."""
+    s = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+    return conv.weight * s[:, None, None, None], (conv.bias - norm.running_mean) * s + norm.bias
+
+
 def encoder(model: Captioner):
     """The encoder graph (see the module doc)."""
     enc, rnn = model.encoder, model.rnn
     g = Graph("encoder", "Captioner's image encoder: the image vector and the decoder's "
               "initial state")
     x = g.input("images", FLOAT, ["B", *enc.shape])
-    for k, conv in enumerate(m for m in enc.convs if isinstance(m, nn.Conv2d)):
-        x = g.op("Conv", x, g.weight(conv.weight, f"conv{k}_W"), g.weight(conv.bias,
-                 f"conv{k}_b"), kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    convs = [m for m in enc.convs if isinstance(m, nn.Conv2d)]
+    norms = [m for m in enc.convs if isinstance(m, nn.BatchNorm2d)]
+    for k, (conv, norm) in enumerate(zip(convs, norms)):
+        W, b = folded(conv, norm)
+        x = g.op("Conv", x, g.weight(W, f"conv{k}_W"), g.weight(b, f"conv{k}_b"),
+                 kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
         x = g.op("Relu", x)
     v = g.op("Tanh", linear(g, enc.project, g.op("Flatten", x, axis=1), "project"))  # (B, D)
     start = g.op("Tanh", linear(g, model.caption.init, v, "init"))          # (B, sum H_l)

@@ -115,7 +115,7 @@ class Options:
     height: int = opt(64, parse_positive_int, "image height in pixels (images are resized)")
     width: int = opt(128, parse_positive_int, "image width in pixels")
     channels: int = opt(1, parse_channels, "1 (grey) or 3 (RGB)")
-    conv_channels: list = opt([16, 32, 64, 64], parse_sizes, "the encoder's convolutions "
+    conv_channels: list = opt([16, 32, 64, 64, 64], parse_sizes, "the encoder's convolutions "
                               "(stride 2 each): their output channels", "C[,C...]")
     image_dim: int = opt(256, parse_positive_int, "width of the image vector")
     feed_image: bool = opt(False, parse_flag, "the decoder reads the image vector at every "
