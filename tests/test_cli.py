@@ -11,6 +11,8 @@ import pytest
 from elman.cli import main
 
 TEXT = "to be or not to be, that is the question. " * 50
+COMMANDS = ("train, eval, generate, next, export, predict, transcribe, forecast, translate, "
+            "reply, caption, serve, recipes, summary, diagnose")
 TINY = ["--hidden-sizes", "16", "--embed-dim", "8", "--batch-size", "4", "--seq-len", "16", "--dropout", "0",
         "--max-minutes", "none", "--sample-length", "30", "--quiet"]
 
@@ -205,7 +207,7 @@ ERRORS = [
     (["train", "--hidden-sizes", "4,x"], "hidden_sizes: expected an integer, got 'x'"),
     (["train", "--config", "{root}/bad.yaml"], "config: expected settings of the lm task (see elman train --task lm --help), got unknown key 'learning_rate'"),
     (["train", "--bogus", "1"], "arguments: expected options listed by --help, got unrecognized --bogus 1"),
-    (["bogus"], "command: expected one of train, eval, generate, next, export, predict, transcribe, forecast, translate, reply, serve, recipes, summary, diagnose, got 'bogus'"),
+    (["bogus"], f"command: expected one of {COMMANDS}, got 'bogus'"),
     (["train", "--resume", "{root}/nothing"], "resume: expected a run folder, got '{root}/nothing' (no such folder)"),
     (["eval", "{root}/corrupt"], "checkpoint: expected a valid safetensors file at '{root}/corrupt/best/model.safetensors', got a corrupt file"),
     (["eval", "{root}/mismatched"], "checkpoint: expected rnn.layers.0.W_F of shape (51, 8) (from config.json), got shape (48, 8)"),
@@ -218,8 +220,7 @@ ERRORS = [
     (["generate"], "RUN: expected a run folder (elman generate RUN), got none"),
     (["summary"], "summary: expected a RUN folder, or --input-size and --hidden-sizes, got neither"),
     (["summary", "--input-size", "3", "--hidden-sizes", "5", "--cell", "rnn"], "cell: expected one of"),
-    ([], "command: expected one of train, eval, generate, next, export, predict, transcribe, forecast, "
-     "translate, reply, serve, recipes, summary, diagnose (see elman --help), got none"),
+    ([], f"command: expected one of {COMMANDS} (see elman --help), got none"),
 ]
 
 

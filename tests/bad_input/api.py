@@ -183,6 +183,12 @@ CASES = [
         "x: expected a torch.float32 tensor",
         fixed="a RuntimeError traceback (mat1 and mat2 must have the same dtype, but got Double"
               " and F)"),
+    Api("Captioner(1, 16, 24, 9, 8)(torch.zeros(2, 1, 24, 16), torch.ones(2, 3).long())",
+        "images: expected a float (B, C, H, W) = (B, 1, 16, 24) tensor, got (2, 1, 24, 16) "
+        "torch.float32"),
+    Api("Captioner(1, 16, 24, 9, 8, conv_channels=[])", "conv_channels: expected at least one "
+        "convolution width, got none"),
+    Api("Captioner(1, 0, 24, 9, 8)", "height: expected a positive int, got 0"),
     # Vocab
     Api("Vocab([])", "vocab.tokens: expected a non-empty list of non-empty strings, got []"),
     Api("Vocab(['a', 'a'])", "vocab.tokens: expected distinct tokens, got 'a' twice"),

@@ -1,5 +1,5 @@
 """Every command's flags and arguments: train (the model, training and each task's settings,
-config files, recipes, --resume), eval, generate, next, predict, translate, reply,
+config files, recipes, --resume), eval, generate, next, predict, translate, reply, caption,
 transcribe, forecast, export, summary, diagnose, serve and recipes, and the command line
 itself."""
 
@@ -8,15 +8,13 @@ from .kinds import OK, Cli, Sub
 T = "train --data {data}/tiny.txt"          # a quick lm run to start
 SIZE = "layer widths whose weights fit in this machine's memory"
 LR = "a number > 0 and at most 1000 (larger steps overflow the weights)"
+COMMANDS = ("train, eval, generate, next, export, predict, transcribe, forecast, translate, "
+            "reply, caption, serve, recipes, summary, diagnose")
 
 CASES = [
     # the command line
-    Cli("", "command: expected one of train, eval, generate, next, export, predict, "
-        "transcribe, forecast, translate, reply, serve, recipes, summary, diagnose (see elman "
-        "--help), got none"),
-    Cli("bogus", "command: expected one of train, eval, generate, next, export, predict, "
-        "transcribe, forecast, translate, reply, serve, recipes, summary, diagnose, got "
-        "'bogus'"),
+    Cli("", f"command: expected one of {COMMANDS} (see elman --help), got none"),
+    Cli("bogus", f"command: expected one of {COMMANDS}, got 'bogus'"),
     Cli("eval", "RUN: expected a run folder (elman eval RUN), got none",
         fixed="argparse's 'the following arguments are required' was not in the form; "
         "now RUN: expected ..."),
@@ -257,6 +255,22 @@ CASES = [
     Cli("train --task translate --data {data}/pairs.tsv --max-words 1", "max_words: expected a "
         "limit that keeps some pairs of 'tests/fixtures/v0/data/pairs.tsv', got 1, which "
         "keeps none"),
+    Cli("train --task caption --layout diagonal", "layout: expected one of ['row', 'above', "
+        "'mixed'], got 'diagonal'"),
+    Cli("train --task caption --channels 2", "channels: expected 1 (grey) or 3 (RGB), got 2"),
+    Cli("train --task caption --channels 3", "channels: expected 1 for digit composites (they "
+        "are grey), got 3"),
+    Cli("train --task caption --max-digits 5", "max_digits: expected at most width // 28 = 4 "
+        "digits in a row (and height >= 28), got 5"),
+    Cli("train --task caption --min-digits 5", "min_digits: expected an int in 1..max_digits "
+        "(4), got 5"),
+    Cli("train --task caption --height 50", "height: expected at least 56 pixels for digits "
+        "above one another (layout above or mixed), got 50"),
+    Cli("train --task caption --conv-channels 16,0", "conv_channels: expected positive layer "
+        "widths such as 256 or 256,256, got [16, 0]"),
+    Cli("train --task caption --examples 4 --valid-examples 2 --bidirectional true",
+        "bidirectional: expected false for the caption task (the decoder writes left to "
+        "right), got True"),
     # eval
     Cli("eval {runs}/lm --split test", "split: expected valid (the lm task keeps no test "
         "split; score a held-out file with --data PATH), got 'test'"),

@@ -29,6 +29,13 @@ def tone(seconds: float = 0.15, hz: float = 440.0, rate: int = 8000) -> np.ndarr
     return 0.5 * np.sin(2 * np.pi * hz * t)
 
 
+def png(height: int = 8, width: int = 12) -> bytes:
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(np.full((height, width), 200, np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def conllu(*rows: str) -> str:
     """CoNLL-U lines from 'ID FORM UPOS' rows (the other columns '_')."""
     out = []
@@ -183,6 +190,16 @@ FOLDERS = {
     "mnist-corrupt": ({"train-images-idx3-ubyte": b"\x00\x00\x0d\x03junk",
                        "train-labels-idx1-ubyte": b"\x00\x00\x08\x01\x00\x00\x00\x00"},
                       "MNIST images whose header is not IDX bytes"),
+    # caption: folders of images with captions.tsv, MNIST's IDX files
+    "captions-no-tab": ({"captions.tsv": "a.png a grey box\n", "a.png": png},
+                        "a captions.tsv line without a tab"),
+    "captions-missing": ({"captions.tsv": "a.png\ta grey box\nb.png\tanother\n", "a.png": png},
+                         "a caption of an image that is not there"),
+    "captions-corrupt": ({"captions.tsv": "a.png\ta grey box\n", "a.png": b"not a png"},
+                         "an image file that is no image"),
+    "captions-empty": ({"captions.tsv": ""}, "an empty captions.tsv"),
+    "mnist-not-gzip": ({"train-images-idx3-ubyte.gz": b"not gzip",
+                       "train-labels-idx1-ubyte.gz": b"not gzip"}, "IDX files that are not gzip"),
 }
 
 

@@ -16,6 +16,7 @@ def names() -> dict:
     from elman.data.vocab import Vocab
     from elman.io import checkpoint
     from elman.models import (
+        Captioner,
         EncoderDecoder,
         LanguageModel,
         ManyToMany,
@@ -39,6 +40,7 @@ def names() -> dict:
     return {"elman": elman, "torch": torch, "np": np, "RNN": elman.RNN, "Vocab": Vocab,
             "LanguageModel": LanguageModel, "ManyToOne": ManyToOne, "ManyToMany": ManyToMany,
             "EncoderDecoder": EncoderDecoder, "OneToMany": OneToMany, "Tagger": Tagger,
+            "Captioner": Captioner,
             "build": build, "checkpoint": checkpoint, "runtime": runtime,
             "run": run, "model": lambda name: run(name)[0].model,
             "task": lambda name: run(name)[1], "fresh": fresh}

@@ -13,6 +13,7 @@ TF = "train --task forecast --window 12 --data"
 TM = "train --task music --data"
 TR = "train --task translate --data"
 TD = "train --task digits --data"
+TP = "train --task caption --data"
 CSV = "a CSV file with a header row"
 TV = "train --task frames --data"
 
@@ -223,6 +224,33 @@ CASES = [
     Cli("translate {runs}/translate --input {bad}/empty.txt", f"input: expected {EMPTY}"),
     Api('fresh("translate").load("{bad}/no-tab.tsv")', "data: expected source<TAB>target on "
         "every line, got a line without a tab at {bad}/no-tab.tsv:2"),
+    # caption: folders of images with captions.tsv, MNIST's IDX files, image files
+    Cli(f"{TP} {{bad}}/captions-no-tab", "data: expected image<TAB>caption on every line, got "
+        "a line without a tab at {bad}/captions-no-tab/captions.tsv:1"),
+    Cli(f"{TP} {{bad}}/captions-missing", "data: expected image files beside captions.tsv, "
+        "got no 'b.png' ({bad}/captions-missing/captions.tsv:2)"),
+    Cli(f"{TP} {{bad}}/captions-corrupt", "data: expected an image file Pillow reads (PNG, "
+        "JPEG, ...), got '{bad}/captions-corrupt/a.png' (UnidentifiedImageError)"),
+    Cli(f"{TP} {{bad}}/captions-empty", "data: expected a file with some text, got "
+        "'{bad}/captions-empty/captions.tsv', which is empty"),
+    Cli(f"{TP} {{bad}}/mnist-not-gzip", "data: expected an IDX file of unsigned bytes (it "
+        "starts 00 00 08), got '{bad}/mnist-not-gzip/train-images-idx3-ubyte.gz' starting 6e "
+        "6f 74 20"),
+    Cli(f"{TP} {{data}}/pairs.tsv", "data: expected a folder of images with captions.tsv, or "
+        "one holding MNIST's train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz, got "
+        "'tests/fixtures/v0/data/pairs.tsv'"),
+    Cli("train --task caption --examples 4 --valid-examples 2 --valid {bad}/captions-no-tab",
+        "valid: expected image<TAB>caption on every line, got a line without a tab at "
+        "{bad}/captions-no-tab/captions.tsv:1"),
+    Api('fresh("caption").load(None)', "data: expected a folder of images with captions.tsv "
+        "(or MNIST's IDX files), got none"),
+    Api('fresh("caption").predict([], ["{bad}/captions-corrupt/a.png"])', "image: expected an "
+        "image file Pillow reads (PNG, JPEG, ...), got '{bad}/captions-corrupt/a.png' "
+        "(UnidentifiedImageError)"),
+    Api('fresh("caption").predict([], ["{bad}/missing.png"])', "image: expected an existing "
+        "image file, got '{bad}/missing.png'"),
+    Api('fresh("caption").predict_images([], ["{bad}/captions-corrupt/a.png"])', "file: "
+        "expected image files' bytes, got str"),
     # digits, digit-sequences: folders of WAV files, and one WAV file
     Cli(f"{TD} {{bad}}/wavs-empty", "data: expected WAV files in the folder, got none in "
         "'{bad}/wavs-empty'"),

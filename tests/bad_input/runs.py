@@ -151,9 +151,9 @@ CASES = [
         "trainer_state.json in '{bad}/runs/lm-state-missing/checkpoint', got no such file"),
     Api('checkpoint.load("{bad}/missing")', f"{CK} a run folder or a checkpoint folder, got "
         "'{bad}/missing'"),
-    Api('build("transformer", {})', "architecture: expected one of ['dual_encoder', "
-        "'encoder_decoder', 'frames', 'language_model', 'many_to_many', 'many_to_one', "
-        "'one_to_many', 'tagger'], got 'transformer'"),
+    Api('build("transformer", {})', "architecture: expected one of ['captioner', "
+        "'dual_encoder', 'encoder_decoder', 'frames', 'language_model', 'many_to_many', "
+        "'many_to_one', 'one_to_many', 'tagger'], got 'transformer'"),
     Api('build("language_model", {"vocab_size": 5})', "config: expected the arguments of "
         "language_model, got {'vocab_size': 5}"),
 ]

@@ -35,43 +35,44 @@ FONT = {           # 5 x 7 dots per digit, "#" ink
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 
 
-def read_idx(path: Path) -> np.ndarray:
+def read_idx(path: Path, argument: str = "data") -> np.ndarray:
     """An IDX file of unsigned bytes (gzipped or not) -> its (writable) array, dims from
-    the header."""
+    the header; ``argument`` names it in errors."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as e:
-            raise bad("data", "a readable gzipped IDX file", f"{str(path)!r}: {e}") from None
+            raise bad(argument, "a readable gzipped IDX file", f"{str(path)!r}: {e}") from None
     if len(raw) < 4 or raw[:3] != b"\x00\x00\x08":
-        raise bad("data", "an IDX file of unsigned bytes (it starts 00 00 08)",
+        raise bad(argument, "an IDX file of unsigned bytes (it starts 00 00 08)",
                   f"{str(path)!r} starting {raw[:4].hex(' ') or 'empty'}")
     ndim = raw[3]
     shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
     size = int(np.prod(shape))
     if len(raw) != 4 + 4 * ndim + size:
-        raise bad("data", f"{size:,} bytes of data after the header of shape {shape}",
+        raise bad(argument, f"{size:,} bytes of data after the header of shape {shape}",
                   f"{len(raw) - 4 - 4 * ndim:,} in {str(path)!r}")
     return np.frombuffer(bytearray(raw), np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
-def mnist_file(folder: Path, name: str) -> Path:
+def mnist_file(folder: Path, name: str, argument: str = "data") -> Path:
     for p in (folder / f"{name}.gz", folder / name):
         if p.is_file():
             return p
-    raise bad("data", f"an MNIST folder holding {name}.gz or {name}", repr(str(folder)))
+    raise bad(argument, f"an MNIST folder holding {name}.gz or {name}", repr(str(folder)))
 
 
-def read_mnist(folder) -> tuple[np.ndarray, np.ndarray]:
-    """The MNIST training set of an IDX folder: images (N, 28, 28) uint8, labels (N,) int64."""
+def read_mnist(folder, argument: str = "data") -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST training set of an IDX folder: images (N, 28, 28) uint8, labels (N,) int64
+    (``argument`` names the folder in errors)."""
     folder = Path(folder)
-    images, labels = (read_idx(mnist_file(folder, name)) for name in FILES)
+    images, labels = (read_idx(mnist_file(folder, name, argument), argument) for name in FILES)
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise bad("data", "IDX images (N, H, W) and labels (N,) of one length",
+        raise bad(argument, "IDX images (N, H, W) and labels (N,) of one length",
                   f"shapes {images.shape} and {labels.shape} in {str(folder)!r}")
     if labels.size and labels.max() > 9:
-        raise bad("data", "MNIST labels 0..9", f"{int(labels.max())} in {str(folder)!r}")
+        raise bad(argument, "MNIST labels 0..9", f"{int(labels.max())} in {str(folder)!r}")
     return images, labels.astype(np.int64)
 
 

@@ -1,6 +1,7 @@
 """The ONNX graphs of the architectures that read and write whole sequences: the language
 model (a sequence graph and a one-step graph for streaming), many-to-one, many-to-many and
-the tagger; ``graphs`` gives any model's (encoder-decoders: ``elman.export.seq2seq``).
+the tagger; ``graphs`` gives any model's (encoder-decoders: ``elman.export.seq2seq``,
+captioners: ``elman.export.captioner``).
 
 Inputs and outputs (B batch, T time; every batch and time dimension is named, never fixed):
 
@@ -16,6 +17,7 @@ logits, y        the output layer's values
 
 from ..errors import bad
 from ..models import LanguageModel, ManyToMany, ManyToOne, Tagger, architecture_of
+from .captioner import captioner
 from .frames import frames
 from .graph import FLOAT, INT32, INT64, Graph
 from .pieces import embed, lengths_input, linear, pool, sequence_input, steps, swap_batch_time
@@ -122,7 +124,7 @@ def tagger(model: Tagger) -> dict:
 
 GRAPHS = {"language_model": language_model, "many_to_one": many_to_one,
           "many_to_many": many_to_many, "tagger": tagger, "encoder_decoder": encoder_decoder,
-          "frames": frames}
+          "frames": frames, "captioner": captioner}
 
 
 def graphs(model) -> dict:

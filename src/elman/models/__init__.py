@@ -3,6 +3,7 @@
 from torch import nn
 
 from ..errors import bad
+from .captioner import Captioner
 from .dual_encoder import DualEncoder
 from .encoder_decoder import EncoderDecoder
 from .frames import FramesModel
@@ -21,6 +22,7 @@ MODELS: dict[str, type[nn.Module]] = {
     "tagger": Tagger,
     "frames": FramesModel,
     "dual_encoder": DualEncoder,
+    "captioner": Captioner,
 }
 
 
@@ -45,6 +47,5 @@ def architecture_of(model: nn.Module) -> str:
     raise bad("model", f"an instance of one of {sorted(MODELS)}", type(model).__name__)
 
 
-__all__ = ["MODELS", "DualEncoder", "EncoderDecoder", "FramesModel", "LanguageModel", "ManyToMany",
-           "ManyToOne", "OneToMany",
-           "Tagger", "architecture_of", "build"]
+__all__ = ["MODELS", "Captioner", "DualEncoder", "EncoderDecoder", "FramesModel", "LanguageModel",
+           "ManyToMany", "ManyToOne", "OneToMany", "Tagger", "architecture_of", "build"]

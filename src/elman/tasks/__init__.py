@@ -24,6 +24,7 @@ TASKS = {
     "translate": ("translate:TranslateTask", "eval translate export"),
     "frames": ("frames:FramesTask", "eval predict export"),
     "reply": ("reply:ReplyTask", "eval reply export"),
+    "caption": ("caption:CaptionTask", "eval caption export"),
 }
 
 
