@@ -293,9 +293,9 @@ def test_new_run_folder_must_be_new(data, tmp_path):
 
 def test_task_registry():
     assert get_task("lm").name == "lm"
-    assert {"lm", "classify", "tag", "translate", "frames", "reply"} <= set(TASKS)
-    with pytest.raises(ElmanError, match=r"^task: expected one of \['add', 'classify', .*"
-                       r"'translate'.*\], got 'bogus'"):
+    assert {"lm", "classify", "tag", "translate", "frames", "reply", "caption"} <= set(TASKS)
+    with pytest.raises(ElmanError, match=r"^task: expected one of \['add', .*'classify', "
+                       r".*'translate'.*\], got 'bogus'"):
         get_task("bogus")
 
 
