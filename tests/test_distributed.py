@@ -152,6 +152,7 @@ def test_sigint_to_the_launcher_stops_every_process_with_a_checkpoint(tmp_path):
     out, err = p.communicate(timeout=90)
     assert p.returncode == 130, err
     assert err.count("elman: interrupted by SIGINT at step") == 1, err    # rank 0's line
+    assert out.count(f"run: {run}") == 1 and "split over 2 processes" in out
     state = json.loads((run / "checkpoint" / "trainer_state.json").read_text())
     assert state["world_size"] == 2 and state["step"] > 0
     left = subprocess.run(["pgrep", "-f", str(run)], capture_output=True, text=True).stdout

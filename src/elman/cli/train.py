@@ -11,6 +11,7 @@ import warnings
 
 from ..errors import bad
 from ..training import stop
+from ..training.guard import Diverged
 
 
 def chosen_task(argv: list[str]) -> tuple[str | None, bool]:
@@ -62,10 +63,11 @@ def cmd_train(argv: list[str]) -> int:
         try:
             code = train_command(argv)
             stop.check(lambda: "after the run; checkpoint/ and best/ are complete")
-        except stop.Interrupted as e:
-            from ..training.distributed import env_rank
+        except (stop.Interrupted, Diverged) as e:
+            from ..training.launch import env_rank
             if env_rank() > 0:           # all processes stopped together: the first says so
-                return e.exit_code
+                from . import EXIT_DIVERGED
+                return EXIT_DIVERGED if isinstance(e, Diverged) else e.exit_code
             raise
         return code
 
@@ -98,9 +100,9 @@ def run_config(argv: list[str]):
 
 
 def train_command(argv: list[str]) -> int:
-    from ..training.distributed import env_rank
-    from ..training.trainer import train
     config, resume = run_config(argv)
+    from ..training.launch import env_rank
+    from ..training.trainer import train
     result = train(config, resume=resume)
     if env_rank() > 0:                   # a distributed run: the first process reports
         return 0

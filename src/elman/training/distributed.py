@@ -42,16 +42,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..data.batching import Batch
 from ..errors import ElmanError, bad
-
-
-def world_size() -> int:
-    """Processes of the run as torchrun announced them (1 when not launched by it)."""
-    return int(os.environ.get("WORLD_SIZE", "1") or 1)
-
-
-def env_rank() -> int:
-    """This process's rank as torchrun announced it (0 when not launched by it)."""
-    return int(os.environ.get("RANK", "0") or 0)
+from .launch import world_size
 
 
 def rows(x, part: slice):
@@ -83,9 +74,11 @@ class Local:
     rank, size, writes = 0, 1, True
 
     def device(self, name: str) -> str:
+        """The torch device this process trains on."""
         return name
 
     def setup_config(self, cfg):
+        """The train settings the task makes its batches with."""
         return cfg
 
     def replicate(self, model: nn.Module, task, seed: int) -> Callable:
@@ -103,6 +96,7 @@ class Local:
         return loss, float(loss.detach())
 
     def first_signal(self, signum: int | None) -> int | None:
+        """The signal noted here (``stop.requested()``) or by any other process."""
         return signum
 
     def maximum(self, value: float) -> float:
@@ -110,24 +104,31 @@ class Local:
         return value
 
     def shared(self, make: Callable):
+        """``make()``, computed once, on every process."""
         return make()
 
     def primary(self, make: Callable):
+        """``make()`` where the results are reported (None elsewhere)."""
         return make()
 
     def gather_state(self, state):
+        """The carried state of every stream, to save."""
         return state
 
     def own_state(self, state):
+        """This process's streams of a saved state."""
         return state
 
     def saved(self) -> dict:
+        """What trainer_state.json keeps of the processes."""
         return {}
 
     def restore(self, saved: dict, where):
+        """Check a resumed trainer_state.json (read at ``where``) against the processes."""
         check_size(saved, self.size, where)
 
     def describe(self) -> str:
+        """How the batches are split, for the start of a run."""
         return ""
 
 
@@ -138,16 +139,12 @@ class Ranks(Local):
         self.rank, self.size = dist.get_rank(), dist.get_world_size()
         self.writes = self.rank == 0
         self.local = int(os.environ.get("LOCAL_RANK", "0") or 0)
-        self.on = torch.device("cpu")          # where the collectives' tensors live
+        self.on = torch.device("cpu")          # where the collectives' tensors live (the model's)
         self.sizes = [0] * self.size           # every rank's row count of the current batch
 
     def device(self, name: str) -> str:
         """A CUDA device without an index is this rank's, cuda:LOCAL_RANK."""
-        if name == "cuda":
-            name = f"cuda:{self.local}"
-        if name.startswith("cuda"):
-            self.on = torch.device(name)
-        return name
+        return f"cuda:{self.local}" if name == "cuda" else name
 
     def setup_config(self, cfg):
         """The settings the task makes its batches with: N x batch_size rows."""
@@ -157,6 +154,9 @@ class Ranks(Local):
     def replicate(self, model: nn.Module, task, seed: int) -> Callable:
         """DDP of the task's loss of the model (rank 0's weights broadcast to all); ranks
         past 0 reseed their generator, so their dropout masks differ from rank 0's."""
+        self.on = next(model.parameters()).device
+        if self.on.type == "cuda":
+            torch.cuda.set_device(self.on)     # where NCCL's object collectives go
         ids = [self.on.index] if self.on.type == "cuda" else None
         loss_of = DistributedDataParallel(TaskLoss(task, model), device_ids=ids,
                                           find_unused_parameters=True)

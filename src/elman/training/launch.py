@@ -18,6 +18,16 @@ import uuid
 from ..errors import bad
 
 
+def world_size() -> int:
+    """Processes of the run as torchrun announced them (1 when not launched by it)."""
+    return int(os.environ.get("WORLD_SIZE", "1") or 1)
+
+
+def env_rank() -> int:
+    """This process's rank as torchrun announced it (0 when not launched by it)."""
+    return int(os.environ.get("RANK", "0") or 0)
+
+
 def parse_nproc(value: str) -> int:
     try:
         n = int(value)
@@ -33,7 +43,7 @@ def launch(nproc: int, argv: list[str]) -> int:
     from torch.distributed.elastic.multiprocessing import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
-    logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)   # ours say it
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
     os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")   # DDP's note on unused parameters
     config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=nproc,

@@ -14,6 +14,9 @@ it stops after the step under way, writes checkpoint/ at that step and raises
 checkpoint stays.
 With ``ema``, an exponential moving average of the weights is kept beside them (updated after
 every optimizer step, saved with the checkpoint) and is what validation and best/ see.
+Launched by torchrun (or ``elman train --nproc N``) the run is one of N processes training
+together with DDP (``self.parallel``, ``elman.training.distributed``): each takes its rows of
+every batch, and the first alone validates and writes.
 
 Run folder::
 
