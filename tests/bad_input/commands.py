@@ -172,6 +172,9 @@ CASES = [
     Cli("train --config {bad}/tag-vectors.yaml", "config: expected settings of the tag task "
         "(see elman train --task tag --help), got unknown key 'vectors' from "
         "{bad}/tag-vectors.yaml"),
+    Cli("train --nproc 0", "nproc: expected a whole number of processes >= 1, got '0'"),
+    Cli("train --nproc two", "nproc: expected a whole number of processes >= 1, got 'two'"),
+    Cli("train --task lm --nproc", "nproc: expected a value after --nproc, got none"),
     Cli("train --resume {bad}/missing", "resume: expected a run folder, got '{bad}/missing' "
         "(no such folder)"),
     Cli("train --resume {bad}/runs/lm-step --recipe main", "recipe: expected none when resuming "

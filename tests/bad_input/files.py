@@ -299,6 +299,10 @@ RUNS = {
         "checkpoint/trainer_state.json", lambda s: s.update(best_score="low"))),
     "lm-rng": ("lm", "checkpoint/trainer_state.json: rng not base64", json_edit(
         "checkpoint/trainer_state.json", lambda s: s.update(rng="not base64!"))),
+    "lm-world": ("lm", "checkpoint/trainer_state.json: world_size 2 (2 processes)",
+                 json_edit("checkpoint/trainer_state.json", lambda s: s.update(world_size=2))),
+    "lm-world-text": ("lm", 'checkpoint/trainer_state.json: "world_size": "two"', json_edit(
+        "checkpoint/trainer_state.json", lambda s: s.update(world_size="two"))),
     "lm-no-step": ("lm", "checkpoint/trainer_state.json without step", json_edit(
         "checkpoint/trainer_state.json", lambda s: s.pop("step"))),
     "lm-state-missing": ("lm", "no checkpoint/trainer_state.json",

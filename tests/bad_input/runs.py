@@ -124,6 +124,12 @@ CASES = [
     Cli(f"train --resume {R}/lm-rng --max-steps 6", f"{CK} a complete trainer_state.json in "
         "'{bad}/runs/lm-rng/checkpoint', got rng: expected a saved random generator state "
         "(base64), got 'not base64!'"),
+    Cli(f"train --resume {R}/lm-world --max-steps 6", "nproc: expected 2 (the run in "
+        "'{bad}/runs/lm-world/checkpoint' was trained with 2 processes; resume it with as "
+        "many), got 1"),
+    Cli(f"train --resume {R}/lm-world-text --max-steps 6", f"{CK} a complete "
+        "trainer_state.json in '{bad}/runs/lm-world-text/checkpoint', got world_size: "
+        "expected an integer >= 1, got 'two'"),
     Cli(f"train --resume {R}/lm-no-step --max-steps 6", f"{CK} a complete trainer_state.json "
         "in '{bad}/runs/lm-no-step/checkpoint', got step: expected a value, got none"),
     Cli(f"train --resume {R}/lm-state-missing --max-steps 6", f"{CK} a file "

@@ -90,6 +90,9 @@ def train_parser(options=None, task: str | None = None) -> Parser:
                    "in recipes and config files (default: $ELMAN_DATA_ROOT, else "
                    "../shared/data)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in folder RUN")
+    p.add_argument("--nproc", metavar="N", help="train with N processes on this machine "
+                   "(DistributedDataParallel, as torchrun --standalone --nproc-per-node N -m "
+                   "elman train ...; batch_size is per process; default: 1)")
     p.add_argument("--task", default=argparse.SUPPRESS, metavar="NAME", help="what to learn: "
                    f"{', '.join(TASKS)} (default: lm)")
     add_settings(p, ModelConfig, f"model ({ModelConfig.__doc__.strip().rstrip('.')})")

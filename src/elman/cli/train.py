@@ -2,13 +2,16 @@
 
 The flags are read twice: first for --task, --recipe, --config and --resume, which decide the
 task, then with the settings of that task's ``Options`` added. Without --task, --recipe,
---config or --resume the run starts from the recipe ``main``, the built-in main job."""
+--config or --resume the run starts from the recipe ``main``, the built-in main job.
+``--nproc N`` (N > 1) checks the settings, then starts N processes that train together
+(``elman.training.launch``); under torchrun only the first process (rank 0) prints."""
 
 import sys
 import warnings
 
 from ..errors import bad
 from ..training import stop
+from ..training.guard import Diverged
 
 
 def chosen_task(argv: list[str]) -> tuple[str | None, bool]:
@@ -31,17 +34,46 @@ def chosen_task(argv: list[str]) -> tuple[str | None, bool]:
     return None, False
 
 
+def nproc_of(argv: list[str]) -> tuple[int | None, list[str]]:
+    """(--nproc N, the other arguments)."""
+    from ..training.launch import parse_nproc
+    nproc, rest, args = None, [], iter(argv)
+    for a in args:
+        if a == "--nproc" or a.startswith("--nproc="):
+            value = a.partition("=")[2] if "=" in a else next(args, None)
+            if value is None:
+                raise bad("nproc", "a value after --nproc", "none")
+            nproc = parse_nproc(value)
+        else:
+            rest.append(a)
+    return nproc, rest
+
+
 def cmd_train(argv: list[str]) -> int:
     """Train, noting SIGINT and SIGTERM for the trainer's safe points (``elman.training.stop``)
-    and keeping library warnings (torch's, numpy's) off the terminal."""
+    and keeping library warnings (torch's, numpy's) off the terminal; with --nproc N > 1,
+    launch N processes that do."""
+    nproc, argv = nproc_of(argv)
     with stop.deferring(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        code = train_command(argv)
-        stop.check(lambda: "after the run; checkpoint/ and best/ are complete")
+        if nproc is not None and nproc > 1 and not any(a in ("-h", "--help") for a in argv):
+            run_config(argv)                       # its errors once, before the processes
+            from ..training.launch import launch
+            return launch(nproc, argv)
+        try:
+            code = train_command(argv)
+            stop.check(lambda: "after the run; checkpoint/ and best/ are complete")
+        except (stop.Interrupted, Diverged) as e:
+            from ..training.launch import env_rank
+            if env_rank() > 0:           # all processes stopped together: the first says so
+                from . import EXIT_DIVERGED
+                return EXIT_DIVERGED if isinstance(e, Diverged) else e.exit_code
+            raise
         return code
 
 
-def train_command(argv: list[str]) -> int:
+def run_config(argv: list[str]):
+    """The run's config and the run folder to resume (or None) from the arguments."""
     from ..recipes import MAIN
     from ..tasks import TASKS, options_class
     from ..training.config import DEFAULT_TASK, load_file, resolve
@@ -52,8 +84,8 @@ def train_command(argv: list[str]) -> int:
     options = options_class(name) if name in TASKS and (named or not asking) else None
     parsed = train_parser(options, name).parse_args(argv)
     values = {k: v for k, v in vars(parsed).items()
-              if k not in ("config", "resume", "recipe", "data_root")}
-    from ..training.trainer import resume_config, train
+              if k not in ("config", "resume", "recipe", "data_root", "nproc")}
+    from ..training.trainer import resume_config
     if parsed.resume:
         if parsed.recipe:
             raise bad("recipe", "none when resuming (--resume keeps the run's settings)",
@@ -64,7 +96,16 @@ def train_command(argv: list[str]) -> int:
     else:
         recipe = parsed.recipe or (None if named or parsed.config else MAIN)
         config = resolve(parsed.config, values, recipe=recipe, data_root=parsed.data_root)
-    result = train(config, resume=parsed.resume)
+    return config, parsed.resume
+
+
+def train_command(argv: list[str]) -> int:
+    config, resume = run_config(argv)
+    from ..training.launch import env_rank
+    from ..training.trainer import train
+    result = train(config, resume=resume)
+    if env_rank() > 0:                   # a distributed run: the first process reports
+        return 0
     print(f"stopped: {result.stopped} at step {result.step:,} after "
           f"{result.elapsed / 60:.1f} min, {result.tokens_per_s:,.0f} tokens/s")
     for text in result.task.epilogue(result.model, config):

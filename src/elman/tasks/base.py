@@ -222,6 +222,12 @@ class Task:
         """One training batch -> (mean loss per target, the state to carry or None)."""
         raise NotImplementedError
 
+    def targets(self, batch) -> int:
+        """How many targets the training loss of ``batch`` averages over: its weight when a
+        batch is split between processes (``elman.training.distributed``). The base task:
+        one per row (a loss averaged over rows, or over as many targets in every row)."""
+        return len(batch.y)
+
     def at_step(self, step: int):
         """Called before each training step (for tasks with a schedule of their own)."""
 

@@ -122,6 +122,10 @@ class LabeledTask(Task):
     def loss(self, model, x, y, state=None):
         return loss(model, x, y, state)
 
+    def targets(self, batch) -> int:
+        """Labels, or real words for tags (y (B, T))."""
+        return len(batch.y) if batch.y.dim() == 1 else int(batch.x.lengths.sum())
+
     def evaluate(self, model, batches: SequenceBatches | None = None, *,
                  max_batches: int | None = None) -> dict:
         return evaluate(model, batches or self.valid_batches, max_batches)

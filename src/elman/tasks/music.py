@@ -177,6 +177,10 @@ class MusicTask(Task):
         logits = model(x.frames, x.lengths)                            # (B, T, 88)
         return binary_cross_entropy(logits, y, x.lengths, reduction="step"), None
 
+    def targets(self, batch) -> int:
+        """Predicted steps."""
+        return int(batch.x.lengths.sum())
+
     def evaluate(self, model: nn.Module, batches: FrameBatches | None = None, *,
                  max_batches: int | None = None) -> dict:
         return evaluate(model, self.valid_batches if batches is None else batches,

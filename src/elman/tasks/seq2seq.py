@@ -166,6 +166,10 @@ class Seq2SeqTask(Task):
             logits = model.real_logits(x.src, x.tgt_in, x.src_lengths, x.tgt_lengths)
         return F.cross_entropy(logits, y[real], label_smoothing=smoothing), None   # (N, V)
 
+    def targets(self, batch) -> int:
+        """Real target tokens, eos included."""
+        return int(batch.x.tgt_lengths.sum())
+
     def batches(self, pairs: list[Pair], batch_size: int = EVAL_BATCH) -> PairBatches:
         """Decoding batches of ``pairs`` in their order (at least ``EVAL_BATCH`` sequences a
         batch; ``batch_size``: the run's training batch size)."""

@@ -15,17 +15,22 @@ METRICS, PLOT = "metrics.jsonl", "loss.png"
 
 class MetricsLog:
     """Append-only metrics file of a run folder (``name``: metrics.jsonl, or another log of
-    one JSON object per step such as diagnostics.jsonl). On resume, lines after the resumed step are
-    dropped (they came from training the resumed run never kept)."""
+    one JSON object per step such as diagnostics.jsonl). On resume, lines after the resumed
+    step are dropped (they came from training the resumed run never kept). ``write=False``
+    keeps the rows in memory only (the processes of a distributed run but the first)."""
 
-    def __init__(self, run: Path, resume_step: int | None = None, *, name: str = METRICS):
-        self.path = Path(run) / name
+    def __init__(self, run: Path, resume_step: int | None = None, *, name: str = METRICS,
+                 write: bool = True):
+        self.path, self.write = Path(run) / name, write
         self.rows = read(self.path) if resume_step is not None else []
         self.rows = [r for r in self.rows if r.get("step", 0) <= (resume_step or 0)]
-        write_text(self.path, "".join(json.dumps(r) + "\n" for r in self.rows))
+        if write:
+            write_text(self.path, "".join(json.dumps(r) + "\n" for r in self.rows))
 
     def append(self, row: dict):
         self.rows.append(row)
+        if not self.write:
+            return
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
 

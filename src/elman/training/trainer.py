@@ -14,6 +14,9 @@ it stops after the step under way, writes checkpoint/ at that step and raises
 checkpoint stays.
 With ``ema``, an exponential moving average of the weights is kept beside them (updated after
 every optimizer step, saved with the checkpoint) and is what validation and best/ see.
+Launched by torchrun (or ``elman train --nproc N``) the run is one of N processes training
+together with DDP (``self.parallel``, ``elman.training.distributed``): each takes its rows of
+every batch, and the first alone validates and writes.
 
 Run folder::
 
@@ -46,7 +49,7 @@ from ..io.plots import plot_losses
 from ..nn import memory
 from ..nn.init import init_recurrent
 from ..tasks import get_task
-from . import stop
+from . import distributed, stop
 from .config import ModelConfig, RunConfig, TrainConfig, resume_file, resumed
 from .diagnostics import Diagnostics
 from .guard import Diverged, Guard
@@ -264,23 +267,27 @@ class Trainer:
                  resume=None, log=print):
         """``task``: the run's Task, made from ``ck`` (the resumed checkpoint) when resuming."""
         cfg = config.train
-        self.config, self.model_cfg, self.cfg, self.log = config, config.model, cfg, log
-        self.device = check_device(cfg.device)
+        self.parallel = distributed.current(cfg.device)       # one process, or DDP ranks
+        self.config, self.model_cfg, self.cfg = config, config.model, cfg
+        self.log = log if self.parallel.writes else lambda *args: None
+        self.device = check_device(self.parallel.device(cfg.device))
         torch.manual_seed(cfg.seed)
         self.task = task
         memory.set_limit(cfg.max_memory)
-        task.setup(cfg)
+        task.setup(self.parallel.setup_config(cfg))
         self.monitor = monitored(cfg, self.task)
         self.model = (ck.model if ck else fresh_model(task, config.model)).to(self.device)
         check_memory(self.model, task.train_batches, cfg)
+        self.loss_of = self.parallel.replicate(self.model, task, cfg.seed)
         self.started_over = resume is not None and ck is None
         stop.check(lambda: "before the run started" + (
             f"; checkpoint/ keeps step {ck.trainer_state['step']:,}" if ck else
             "; nothing was written" if resume is None else ""))
-        self.run_dir = Path(resume) if resume else new_run_dir(cfg.out)   # once all is valid
+        self.run_dir = Path(resume) if resume else \
+            Path(self.parallel.shared(lambda: new_run_dir(cfg.out)))     # once all is valid
         self.cfg = cfg = replace(cfg, out=str(self.run_dir))
         self.config = replace(config, train=cfg)
-        if not ck:
+        if not ck and self.parallel.writes:
             if self.started_over:
                 start_over(self.run_dir)
             write_text(self.run_dir / "config.json", self.config.to_json())
@@ -288,7 +295,8 @@ class Trainer:
         self.average = None if cfg.ema is None else AveragedModel(
             self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema))
         self.elapsed_before, self.t0 = 0.0, None
-        self.factor = lr_factor(cfg, lambda: self.elapsed_before + self.clock())
+        self.factor = lr_factor(cfg, lambda: self.parallel.maximum(     # one clock for all
+            self.elapsed_before + self.clock()))
         self.lr_scale = 1.0                                   # plateau decays
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lambda step: self.factor(step) * self.lr_scale)
@@ -297,9 +305,10 @@ class Trainer:
         self.losses, self.skipped, self.saved = [], 0, None   # since the last evaluation
         if ck:
             self._restore(ck)
-        self.metrics = MetricsLog(self.run_dir, self.step if ck else None)
-        self.diagnostics = Diagnostics(self.run_dir, cfg.diagnose_every, task,
-                                       self.step if ck else None)
+        self.metrics = MetricsLog(self.run_dir, self.step if ck else None,
+                                  write=self.parallel.writes)
+        self.diagnostics = Diagnostics(self.run_dir, cfg.diagnose_every if self.parallel.writes
+                                       else None, task, self.step if ck else None)
         self.guard = Guard(cfg.diverge_factor, cfg.diverge_evals, cfg.skip_bad_batches)
         self.guard.replay(ck.trainer_state.get("first_loss") if ck else None, self.metrics.rows)
 
@@ -319,7 +328,8 @@ class Trainer:
                 "first_loss": self.guard.first,
                 "elapsed": self.elapsed_before + self.clock(),
                 "rng": base64.b64encode(rng).decode("ascii"),
-                "scheduler": self.scheduler.state_dict(), "data_sha256": self.task.fingerprint}
+                "scheduler": self.scheduler.state_dict(), "data_sha256": self.task.fingerprint,
+                **self.parallel.saved()}
 
     def _restore(self, ck):
         s = checked_state(ck.trainer_state, ck.path)
@@ -342,7 +352,8 @@ class Trainer:
                 raise
             raise bad("checkpoint", f"a complete {checkpoint.TRAINER} in {str(ck.path)!r}",
                       f"{type(e).__name__}: {e}") from None
-        self.state = tensors_state({k: v.to(self.device) for k, v in (ck.stream or {}).items()})
+        self.state = self.parallel.own_state(tensors_state(
+            {k: v.to(self.device) for k, v in (ck.stream or {}).items()}))
         if self.average is not None:
             if ck.average is None:
                 raise bad("checkpoint", f"a file {checkpoint.AVERAGE} in {str(ck.path)!r} (the "
@@ -355,20 +366,25 @@ class Trainer:
         torch.set_rng_state(rng)     # last: loading models above draws from the generator
         if cuda is not None and self.device.type == "cuda":
             torch.cuda.set_rng_state(cuda, self.device)
+        self.parallel.restore(s, ck.path)
 
     def save(self):
         """Write checkpoint/ (everything needed to resume)."""
-        checkpoint.save(self.run_dir / "checkpoint", self.model, self.task.vocab,
-                        self.config.to_dict(), self._trainer_state(),
-                        self.optimizer, state_tensors(self.state), meta=self.task.meta(),
-                        average=None if self.average is None else self.average.module)
+        state, trainer_state = self.parallel.gather_state(self.state), self._trainer_state()
+        if self.parallel.writes:
+            checkpoint.save(self.run_dir / "checkpoint", self.model, self.task.vocab,
+                            self.config.to_dict(), trainer_state, self.optimizer,
+                            state_tensors(state), meta=self.task.meta(),
+                            average=None if self.average is None else self.average.module)
         self.saved = self.step
 
     def save_best(self, valid: dict):
         model = self.evaluated
         self.best_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        checkpoint.save(self.run_dir / "best", model, self.task.vocab, self.config.to_dict(),
-                        {"step": self.step, "valid": valid}, meta=self.task.meta())
+        if self.parallel.writes:
+            checkpoint.save(self.run_dir / "best", model, self.task.vocab,
+                            self.config.to_dict(), {"step": self.step, "valid": valid},
+                            meta=self.task.meta())
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -386,11 +402,12 @@ class Trainer:
         """One optimizer step on a batch; returns its loss (nats per token), or None when the
         guard skipped the batch (``skip_bad_batches``). A loss or gradient norm that is not
         finite raises Diverged otherwise, before the optimizer step."""
-        x, y = batch.x.to(self.device), batch.y.to(self.device)
+        part, targets = self.parallel.part(batch, self.task)     # this process's rows
+        x, y = part.x.to(self.device), part.y.to(self.device)
         state = self.state if batch.carry else None
         self.task.at_step(self.step)
-        loss, state = self.task.loss(self.model, x, y, state)
-        value = float(loss.detach())
+        loss, state = self.loss_of(x, y, state)
+        loss, value = self.parallel.mean(loss, targets)
         if self.step == 0:
             self.guard.start(value)
         bad = self.guard.batch(value)
@@ -440,7 +457,8 @@ class Trainer:
         suspect = self.guard.judge(train_loss, self.skipped, self.step - last)
         valid = None
         if self.task.valid_batches is not None and not suspect:
-            valid = self.task.evaluate(self.evaluated, max_batches=self.cfg.eval_batches)
+            valid = self.parallel.shared(lambda: self.task.evaluate(
+                self.evaluated, max_batches=self.cfg.eval_batches))
         score = None if suspect else self.score(valid, train_loss)
         self.last_bpc = self.task.headline(valid)
         if score is not None and score < self.best:
@@ -471,7 +489,7 @@ class Trainer:
         self.announce()
         bar = tqdm(total=cfg.max_steps if budget is None else None, initial=self.step,
                    desc="train", unit=" step", dynamic_ncols=True, leave=False,
-                   disable=cfg.quiet or not sys.stderr.isatty())
+                   disable=cfg.quiet or not self.parallel.writes or not sys.stderr.isatty())
         tokens, train_time = 0, 0.0
         stopped = "max_steps" if self.step >= cfg.max_steps else None   # a finished run resumed
         try:
@@ -506,11 +524,12 @@ class Trainer:
         """When a signal was noted (``elman.training.stop``): write checkpoint/ at this step
         (unless it holds this step already, no step was taken, or the guard suspects the
         model) and raise Interrupted."""
-        if stop.requested() is None:
+        signum = self.parallel.first_signal(stop.requested())   # any process's, on all
+        if signum is None:
             return
         if 0 < self.step != self.saved and not self.guard.suspect:
             self.save()
-        stop.check(self.kept)
+        raise stop.Interrupted(signum, self.kept())
 
     def kept(self) -> str:
         """Where an interrupted run stands, for its one-line message."""
@@ -530,13 +549,14 @@ class Trainer:
                                            "checkpoint)" if self.started_over else ""))
         self.log(self.task.describe())
         self.log(f"model: {m.cell} {m.hidden_sizes}, {inputs}, {n:,} parameters; "
-                 f"batches of {batches.batch_size} x {batches.seq_len} ({batches.bptt} BPTT), "
+                 f"batches of {batches.batch_size} x {batches.seq_len} ({batches.bptt} BPTT)"
+                 f"{self.parallel.describe()}, "
                  f"{self.cfg.optimizer} lr {self.cfg.lr:g}")
 
     def _limits(self, budget: float | None) -> str | None:
         if self.step >= self.cfg.max_steps:
             return "max_steps"
-        if budget is not None and self.clock() >= budget:
+        if budget is not None and self.parallel.maximum(self.clock()) >= budget:
             return "time budget"
         return None
 
@@ -548,9 +568,11 @@ class Trainer:
             self.model.load_state_dict(self.average.module.state_dict())
         self.model.eval()
         stop.check(self.kept)                    # the model is best/ now: nothing to save
-        valid = self.task.evaluate(self.model) if self.task.valid_batches is not None else None
+        valid = self.parallel.primary(lambda: self.task.evaluate(self.model)) \
+            if self.task.valid_batches is not None else None
         stop.check(self.kept)
-        plot_losses(self.metrics.rows, self.run_dir / PLOT, title=f"{self.task.source}")
+        if self.parallel.writes:
+            plot_losses(self.metrics.rows, self.run_dir / PLOT, title=f"{self.task.source}")
         stop.check(self.kept)
         return RunResult(self.run_dir, self.step, stopped, valid, self.best_step, tokens_per_s,
                          self.clock(), self.model, self.task)
