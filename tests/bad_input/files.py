@@ -188,6 +188,12 @@ RUNS = {
                          write("best/config.json", b"{\"architecture\": ")),
     "lm-config-missing": ("lm", "no best/config.json", remove("best/config.json")),
     "lm-config-list": ("lm", "best/config.json is a JSON list", write("best/config.json", b"[]")),
+    "lm-format-new": ("lm", "best/config.json: format 3 (a newer elman's)", json_edit(
+        "best/config.json", lambda c: c.update(format=3))),
+    "lm-format-old": ("lm", "best/config.json: format 0 (older than any elman reads)",
+                      json_edit("best/config.json", lambda c: c.update(format=0))),
+    "lm-format-none": ("lm", "best/config.json without format", json_edit(
+        "best/config.json", lambda c: c.pop("format"))),
     "lm-no-architecture": ("lm", "best/config.json without architecture", json_edit(
         "best/config.json", lambda c: c.pop("architecture"))),
     "lm-architecture": ("lm", "best/config.json names a transformer", json_edit(
