@@ -149,6 +149,11 @@ class TrainConfig:
                           "runs/<time>)", "DIR", fixed=False)
     device: str = opt("cpu", parse_text, "torch device: cpu, cuda, cuda:1, mps", fixed=False)
     quiet: bool = opt(False, parse_flag, "no progress bar", fixed=False)
+    tensorboard: bool = opt(True, parse_flag, "also write TensorBoard event files in "
+                            "RUN/tensorboard (losses, metrics, learning rate, gradient norm, "
+                            "a language model's sample; needs the package tensorboard, "
+                            "elman[tensorboard]: without it the run notes that and trains)",
+                            fixed=False)
 
 
 SECTIONS = {"model": ModelConfig, "train": TrainConfig}
