@@ -205,7 +205,7 @@ ERRORS = [
     (["train", "--hidden-sizes", "4,x"], "hidden_sizes: expected an integer, got 'x'"),
     (["train", "--config", "{root}/bad.yaml"], "config: expected settings of the lm task (see elman train --task lm --help), got unknown key 'learning_rate'"),
     (["train", "--bogus", "1"], "arguments: expected options listed by --help, got unrecognized --bogus 1"),
-    (["bogus"], "command: expected one of train, eval, generate, next, export, predict, transcribe, forecast, translate, serve, recipes, summary, got 'bogus'"),
+    (["bogus"], "command: expected one of train, eval, generate, next, export, predict, transcribe, forecast, translate, serve, recipes, summary, prepare, got 'bogus'"),
     (["train", "--resume", "{root}/nothing"], "resume: expected a run folder, got '{root}/nothing' (no such folder)"),
     (["eval", "{root}/corrupt"], "checkpoint: expected a valid safetensors file at '{root}/corrupt/best/model.safetensors', got a corrupt file"),
     (["eval", "{root}/mismatched"], "checkpoint: expected rnn.layers.0.W_F of shape (51, 8) (from config.json), got shape (48, 8)"),
@@ -219,7 +219,7 @@ ERRORS = [
     (["summary"], "summary: expected a RUN folder, or --input-size and --hidden-sizes, got neither"),
     (["summary", "--input-size", "3", "--hidden-sizes", "5", "--cell", "rnn"], "cell: expected one of"),
     ([], "command: expected one of train, eval, generate, next, export, predict, transcribe, forecast, "
-     "translate, serve, recipes, summary (see elman --help), got none"),
+     "translate, serve, recipes, summary, prepare (see elman --help), got none"),
 ]
 
 

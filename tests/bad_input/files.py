@@ -127,6 +127,13 @@ FOLDERS = {
                        "digit 7, which the digits run never heard"),
     "wavs-empty-file": ({"1_alice_0.wav": lambda: wav([]), "2_alice_0.wav": lambda: wav(tone())},
                         "a WAV file with no samples"),
+    "prepared-new": ({"prepared.json": '{"format": 2}', "tokens.bin": b"",
+                      "vocab.json": "{}"}, "a prepared folder of a newer format"),
+    "prepared-short": ({"prepared.json": json.dumps(
+        {"format": 1, "dtype": "uint8", "count": 10, "level": "char", "lowercase": False,
+         "min_count": 1, "sources": [], "sha256": ""}), "tokens.bin": b"abcde",
+        "vocab.json": '{"level": "char", "unk": "a", "tokens": ["a", "b"]}'},
+        "a prepared folder whose tokens.bin is shorter than its count"),
 }
 
 

@@ -8,6 +8,7 @@ from functools import partial
 
 from ..errors import ElmanError, bad
 from ..tasks import TASKS, commands_of
+from .prepare import add_prepare_parser
 from .recipes import cmd_recipes
 from .run import cmd_run, verb_help
 from .serve import add_serve_parser
@@ -113,7 +114,7 @@ def dispatch(argv: list[str]):
         return partial(cmd_run, verb=argv[0], parser_class=Parser), (run, argv[2:])
     args = build_parser().parse_args(argv)
     if not getattr(args, "func", None):
-        raise bad("command", f"one of {', '.join(['train', *verbs(), 'serve', 'recipes', 'summary'])} (see elman "
+        raise bad("command", f"one of {', '.join(['train', *verbs(), 'serve', 'recipes', 'summary', 'prepare'])} (see elman "
                   "--help)", "none")
     return args.func, args
 
@@ -145,4 +146,6 @@ def build_parser() -> Parser:
     p.add_argument("--seq-len", default="1", help="T (default: 1)")
     p.add_argument("--bidirectional", action="store_true", help="add reverse directions")
     p.set_defaults(func=cmd_summary)
+
+    add_prepare_parser(sub)
     return parser
