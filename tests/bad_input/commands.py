@@ -19,6 +19,11 @@ CASES = [
     Cli("prepare --data {data}/tiny.txt --out {tmp}/p --level byte", "level: expected one of "
         "['char', 'word'], got 'byte'"),
     Cli("prepare --data {data}/tiny.txt", "out: expected a value (--out is required), got none"),
+    Cli("prepare --data {data}/tiny.txt --out {data}", "out: expected a new folder, an empty one "
+        "or an earlier prepared folder (it is replaced whole), got '{data}', which holds other "
+        "files"),
+    Cli("prepare --data {data}/tiny.txt --out {data}/tiny.txt", "out: expected a folder to "
+        "write the prepared corpus in, got '{data}/tiny.txt', which is a file"),
     Cli(f"{T} --data {{bad}}/prepared-new", "data: expected a prepared folder of format 1 (elman "
         "prepare), got format 2 in '{bad}/prepared-new/prepared.json', written by a newer "
         "elman: upgrade elman"),

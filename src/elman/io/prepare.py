@@ -5,6 +5,7 @@ into a temporary folder and swapped in whole."""
 import hashlib
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -23,10 +24,23 @@ from ..errors import bad
 from .atomic import FolderWriter, write_text
 
 
+def check_out(out):
+    """--out is replaced whole: a new folder, an empty one or an earlier prepared folder,
+    never a file or a folder of other files."""
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise bad("out", "a folder to write the prepared corpus in", f"{str(out)!r}, which is a "
+                  "file")
+    if p.is_dir() and any(p.iterdir()) and not (p / HEADER).is_file():
+        raise bad("out", "a new folder, an empty one or an earlier prepared folder (it is "
+                  "replaced whole)", f"{str(out)!r}, which holds other files")
+
+
 def prepare(data: str, out, *, level: str = "char", lowercase: bool = False,
             min_count: int = 1, log=print) -> dict:
     """Tokenise the files of ``data`` (a file or a glob) into the prepared folder ``out``
     (written whole and swapped in); returns its header."""
+    check_out(out)
     files = source_files(data)
     vocab, count = char_vocab(files, lowercase) if level == "char" else \
         word_vocab(files, lowercase, min_count)
