@@ -27,6 +27,9 @@ CASES = [
     Cli(f"{T} --data {{bad}}/prepared-new", "data: expected a prepared folder of format 1 (elman "
         "prepare), got format 2 in '{bad}/prepared-new/prepared.json', written by a newer "
         "elman: upgrade elman"),
+    Cli(f"{T} --data {{bad}}/prepared-chars --level word", "data: expected a folder prepared "
+        "with the run's level 'word' (elman prepare --level word, or train with --level char), "
+        "got level 'char' in '{bad}/prepared-chars'"),
     Cli(f"{T} --data {{bad}}/prepared-short", "data: expected tokens.bin of 10 uint8 ids (10 "
         "bytes), got 5 bytes in '{bad}/prepared-short'"),
     # the command line

@@ -134,6 +134,11 @@ FOLDERS = {
          "min_count": 1, "sources": [], "sha256": ""}), "tokens.bin": b"abcde",
         "vocab.json": '{"level": "char", "unk": "a", "tokens": ["a", "b"]}'},
         "a prepared folder whose tokens.bin is shorter than its count"),
+    "prepared-chars": ({"prepared.json": json.dumps(
+        {"format": 1, "dtype": "uint8", "count": 4, "level": "char", "lowercase": False,
+         "min_count": 1, "sources": [], "sha256": ""}), "tokens.bin": b"\x00\x01\x01\x00",
+        "vocab.json": '{"level": "char", "unk": "a", "tokens": ["a", "b"]}'},
+        "a prepared folder of 4 characters"),
 }
 
 

@@ -153,9 +153,10 @@ class LanguageModelTask(Task):
                  "min_count": o.min_count if o.level == "word" else 1}
         for name, value in given.items():
             if header.get(name) != value:
+                flag = f"--{name.replace('_', '-')}"
                 raise bad("data", f"a folder prepared with the run's {name} {value!r} (elman "
-                          f"prepare --{name.replace('_', '-')} {value!r}, or train with "
-                          f"--{name.replace('_', '-')} {header.get(name)!r})",
+                          f"prepare {flag} {flag_value(value)}, or train with {flag} "
+                          f"{flag_value(header.get(name))})",
                           f"{name} {header.get(name)!r} in {str(data.path)!r}")
         self.same_vocab(data)
         self.fingerprint = header["sha256"]
@@ -383,6 +384,11 @@ def stream(tokens):
         sys.stdout.flush()
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def flag_value(value) -> str:
+    """A setting as a command-line flag's value (true, 2, word)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def token_text(text: str, level: str, lowercase: bool = False) -> str:
