@@ -12,7 +12,7 @@ from elman.cli import main
 
 TEXT = "to be or not to be, that is the question. " * 50
 COMMANDS = ("train, eval, generate, next, export, predict, transcribe, forecast, translate, "
-            "reply, caption, serve, recipes, summary, diagnose")
+            "reply, caption, serve, recipes, summary, diagnose, prepare")
 TINY = ["--hidden-sizes", "16", "--embed-dim", "8", "--batch-size", "4", "--seq-len", "16", "--dropout", "0",
         "--max-minutes", "none", "--sample-length", "30", "--quiet"]
 

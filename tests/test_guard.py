@@ -123,7 +123,8 @@ def test_a_huge_learning_rate_diverges_before_any_checkpoint(data, tmp_path):
                        r"written \(try a lower --lr"):
         train(cfg(data, tmp_path / "r", lr=1000, max_steps=50), log=quiet)
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["config.json",
-                                                                  "metrics.jsonl"]
+                                                                  "metrics.jsonl",
+                                                                  "tensorboard"]
 
 
 def test_divergence_keeps_the_last_good_checkpoint_and_best(data, tmp_path, monkeypatch):

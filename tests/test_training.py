@@ -79,7 +79,7 @@ def test_training_reduces_the_loss(data, tmp_path, bptt, optimizer, cell, lr):
 def test_run_folder_outputs(data, tmp_path):
     r = run(data, tmp_path / "r")
     assert sorted(p.name for p in r.run.iterdir()) == [
-        "best", "checkpoint", "config.json", "loss.png", "metrics.jsonl"]
+        "best", "checkpoint", "config.json", "loss.png", "metrics.jsonl", "tensorboard"]
     rows = [json.loads(line) for line in (r.run / "metrics.jsonl").read_text().splitlines()]
     assert {"step", "train_loss", "valid_loss", "bpc", "lr", "tokens_per_s", "elapsed"} <= set(rows[0])
     assert (r.run / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -9,9 +9,32 @@ T = "train --data {data}/tiny.txt"          # a quick lm run to start
 SIZE = "layer widths whose weights fit in this machine's memory"
 LR = "a number > 0 and at most 1000 (larger steps overflow the weights)"
 COMMANDS = ("train, eval, generate, next, export, predict, transcribe, forecast, translate, "
-            "reply, caption, serve, recipes, summary, diagnose")
+            "reply, caption, serve, recipes, summary, diagnose, prepare")
 
 CASES = [
+    # elman prepare
+    Cli("prepare --data '{data}/nope*.txt' --out {tmp}/p", "data: expected a text file or a "
+        "glob matching some (e.g. 'books/*.txt'), got '{data}/nope*.txt'"),
+    Cli("prepare --data {bad}/latin1.txt --out {tmp}/p", "data: expected UTF-8 text files, got "
+        "'{bad}/latin1.txt' with byte 0xe9 at offset 3 that is not UTF-8"),
+    Cli("prepare --data {bad}/blank.txt --out {tmp}/p --level word", "data: expected a text of "
+        "at least 2 tokens, got 0 in '{bad}/blank.txt'"),
+    Cli("prepare --data {data}/tiny.txt --out {tmp}/p --level byte", "level: expected one of "
+        "['char', 'word'], got 'byte'"),
+    Cli("prepare --data {data}/tiny.txt", "out: expected a value (--out is required), got none"),
+    Cli("prepare --data {data}/tiny.txt --out {data}", "out: expected a new folder, an empty one "
+        "or an earlier prepared folder (it is replaced whole), got '{data}', which holds other "
+        "files"),
+    Cli("prepare --data {data}/tiny.txt --out {data}/tiny.txt", "out: expected a folder to "
+        "write the prepared corpus in, got '{data}/tiny.txt', which is a file"),
+    Cli(f"{T} --data {{bad}}/prepared-new", "data: expected a prepared folder of format 1 (elman "
+        "prepare), got format 2 in '{bad}/prepared-new/prepared.json', written by a newer "
+        "elman: upgrade elman"),
+    Cli(f"{T} --data {{bad}}/prepared-chars --level word", "data: expected a folder prepared "
+        "with the run's level 'word' (elman prepare --level word, or train with --level char), "
+        "got level 'char' in '{bad}/prepared-chars'"),
+    Cli(f"{T} --data {{bad}}/prepared-short", "data: expected tokens.bin of 10 uint8 ids (10 "
+        "bytes), got 5 bytes in '{bad}/prepared-short'"),
     # the command line
     Cli("", f"command: expected one of {COMMANDS} (see elman --help), got none"),
     Cli("bogus", f"command: expected one of {COMMANDS}, got 'bogus'"),

@@ -200,6 +200,18 @@ FOLDERS = {
     "captions-empty": ({"captions.tsv": ""}, "an empty captions.tsv"),
     "mnist-not-gzip": ({"train-images-idx3-ubyte.gz": b"not gzip",
                        "train-labels-idx1-ubyte.gz": b"not gzip"}, "IDX files that are not gzip"),
+    "prepared-new": ({"prepared.json": '{"format": 2}', "tokens.bin": b"",
+                      "vocab.json": "{}"}, "a prepared folder of a newer format"),
+    "prepared-short": ({"prepared.json": json.dumps(
+        {"format": 1, "dtype": "uint8", "count": 10, "level": "char", "lowercase": False,
+         "min_count": 1, "sources": [], "sha256": ""}), "tokens.bin": b"abcde",
+        "vocab.json": '{"level": "char", "unk": "a", "tokens": ["a", "b"]}'},
+        "a prepared folder whose tokens.bin is shorter than its count"),
+    "prepared-chars": ({"prepared.json": json.dumps(
+        {"format": 1, "dtype": "uint8", "count": 4, "level": "char", "lowercase": False,
+         "min_count": 1, "sources": [], "sha256": ""}), "tokens.bin": b"\x00\x01\x01\x00",
+        "vocab.json": '{"level": "char", "unk": "a", "tokens": ["a", "b"]}'},
+        "a prepared folder of 4 characters"),
 }
 
 
@@ -261,6 +273,12 @@ RUNS = {
                          write("best/config.json", b"{\"architecture\": ")),
     "lm-config-missing": ("lm", "no best/config.json", remove("best/config.json")),
     "lm-config-list": ("lm", "best/config.json is a JSON list", write("best/config.json", b"[]")),
+    "lm-format-new": ("lm", "best/config.json: format 3 (a newer elman's)", json_edit(
+        "best/config.json", lambda c: c.update(format=3))),
+    "lm-format-old": ("lm", "best/config.json: format 0 (older than any elman reads)",
+                      json_edit("best/config.json", lambda c: c.update(format=0))),
+    "lm-format-none": ("lm", "best/config.json without format", json_edit(
+        "best/config.json", lambda c: c.pop("format"))),
     "lm-no-architecture": ("lm", "best/config.json without architecture", json_edit(
         "best/config.json", lambda c: c.pop("architecture"))),
     "lm-architecture": ("lm", "best/config.json names a transformer", json_edit(

@@ -44,6 +44,17 @@ CASES = [
         "'{bad}/runs/lm-config-list/best/config.json', got list",
         fixed="an AttributeError ('list' object has no attribute 'get'); now a checkpoint "
         "error naming the file"),
+    Cli(f"generate {R}/lm-format-new", f"{CK} a checkpoint of format 1 to 2 (what this elman "
+        "reads), got format 3 in '{bad}/runs/lm-format-new/best/config.json', written by a "
+        "newer elman: upgrade elman to load it",
+        fixed="accepted: the format version was never read, so a newer format would fail "
+        "later on whatever changed"),
+    Cli(f"eval {R}/lm-format-old", f"{CK} a checkpoint of format 1 to 2 (what this elman "
+        "reads), got format 0 in '{bad}/runs/lm-format-old/best/config.json', written by an "
+        "elman older than any this one reads"),
+    Cli(f"eval {R}/lm-format-none", f"{CK} a checkpoint of format 1 to 2 (what this elman "
+        "reads), an integer under 'format' in '{bad}/runs/lm-format-none/best/config.json', "
+        "got no format"),
     Cli(f"eval {R}/lm-no-architecture", f"{CK} the key 'architecture' in "
         "'{bad}/runs/lm-no-architecture/best/config.json', got no such key"),
     Cli(f"eval {R}/lm-architecture", f"{CK} a config.json that builds a model, got "
@@ -155,6 +166,15 @@ CASES = [
     Api(f'checkpoint.load("{R}/lm-corrupt")', f"{CK} a valid safetensors file"),
     Api(f'checkpoint.load("{R}/lm-state-missing/checkpoint", training=True)', f"{CK} a file "
         "trainer_state.json in '{bad}/runs/lm-state-missing/checkpoint', got no such file"),
+    Api(f'elman.load("{R}/lm-format-new")', f"{CK} a checkpoint of format 1 to 2 (what this "
+        "elman reads), got format 3 in '{bad}/runs/lm-format-new/best/config.json', written "
+        "by a newer elman: upgrade elman to load it"),
+    Api(f'elman.load("{R}/lm-format-old")', f"{CK} a checkpoint of format 1 to 2 (what this "
+        "elman reads), got format 0"),
+    Api('elman.load("{bad}/missing")', f"{CK} a run folder or a checkpoint folder, got "
+        "'{bad}/missing'"),
+    Api('elman.load("{runs}/classify").predict("a cold story")', "inputs: expected a list of "
+        "inputs (one answer each), got str"),
     Api('checkpoint.load("{bad}/missing")', f"{CK} a run folder or a checkpoint folder, got "
         "'{bad}/missing'"),
     Api('build("transformer", {})', "architecture: expected one of ['captioner', "

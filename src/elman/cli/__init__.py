@@ -12,6 +12,7 @@
     elman summary (RUN | --input-size I --hidden-sizes H[,H...] [--output-size K] ...)
     elman transcribe RUN file.wav [--beam N]
     elman export RUN [--format onnx|numpy] [--out DIR]
+    elman prepare --data FILE_OR_GLOB --out DIR [--level char|word] [--lowercase true]
 
 ``elman train`` with no arguments is the main job: a character language model of Python's
 built-in documentation, trained for about four minutes, then a sample and the validation bits

@@ -9,6 +9,7 @@ from functools import partial
 from ..errors import ElmanError, bad
 from ..tasks import TASKS, commands_of
 from .diagnose import add_diagnose_parser
+from .prepare import add_prepare_parser
 from .recipes import cmd_recipes
 from .run import cmd_run, verb_help
 from .serve import add_serve_parser
@@ -117,7 +118,7 @@ def dispatch(argv: list[str]):
         return partial(cmd_run, verb=argv[0], parser_class=Parser), (run, argv[2:])
     args = build_parser().parse_args(argv)
     if not getattr(args, "func", None):
-        commands = ["train", *verbs(), "serve", "recipes", "summary", "diagnose"]
+        commands = ["train", *verbs(), "serve", "recipes", "summary", "diagnose", "prepare"]
         raise bad("command", f"one of {', '.join(commands)} (see elman --help)", "none")
     return args.func, args
 
@@ -150,4 +151,5 @@ def build_parser() -> Parser:
     p.add_argument("--bidirectional", action="store_true", help="add reverse directions")
     p.set_defaults(func=cmd_summary)
     add_diagnose_parser(sub)
+    add_prepare_parser(sub)
     return parser

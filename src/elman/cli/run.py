@@ -3,7 +3,8 @@ its task's command of that name, parse the command's own flags and run it."""
 
 from pathlib import Path
 
-from ..errors import ElmanError, bad
+from ..errors import bad
+from ..pretrained import load_run
 from ..tasks import TASKS, commands_of
 
 
@@ -19,28 +20,6 @@ def task_name(path, config_file=None) -> str:
         raise bad("checkpoint", f"a run of one of the tasks {sorted(TASKS)}",
                   f"{str(Path(path))!r} naming the task {name!r}")
     return name
-
-
-def load_run(path):
-    """(Run, its Task restored from the checkpoint) of a run or checkpoint folder."""
-    from ..io import checkpoint
-    from ..tasks import get_task
-    from ..tasks.base import Run, Task
-    from ..training.config import from_saved
-    ck = checkpoint.load(path)
-    config = from_saved(ck.config, ck.path / checkpoint.CONFIG)
-    cls = get_task(config.task)
-    if ck.meta is None and cls.meta is not Task.meta:        # the task keeps a task.json
-        raise bad("checkpoint", f"a file {checkpoint.META} in {str(ck.path)!r} (what the "
-                  f"{config.task} task keeps beside the model)", "no such file")
-    try:
-        task = cls(config.options, vocab=ck.vocab, meta=ck.meta)
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
-        if isinstance(e, ElmanError):
-            raise
-        raise bad("checkpoint", f"a {checkpoint.META} readable by the {config.task} task "
-                  f"at {str(ck.path)!r}", f"{type(e).__name__}: {e}") from None
-    return Run(Path(path), ck.path, config, ck.model, lambda other: load_run(other)[0]), task
 
 
 def verb_help(verb: str) -> str:

@@ -28,6 +28,7 @@ from typing import NamedTuple
 import torch
 
 from ..errors import bad
+from .prepared import Stream
 
 MODES = ("truncated", "full")
 
@@ -57,7 +58,8 @@ def fit(n_tokens: int, batch_size: int, seq_len: int) -> tuple[int, int]:
 
 
 class StreamBatches:
-    """Training or evaluation batches over a token stream ids (N,) int64.
+    """Training or evaluation batches over a token stream ids (N,) int64, or a
+    ``elman.data.prepared.Stream`` of a memory-mapped one, read a window at a time.
 
     ``batch_size`` and ``seq_len`` are shrunk (see ``fit``) for streams too short for them; the
     sizes used are ``self.batch_size`` and ``self.seq_len``. ``shuffle=False`` gives offset 0
@@ -71,7 +73,7 @@ class StreamBatches:
             raise bad("bptt", f"one of {list(MODES)}", repr(bptt))
         if batch_size < 1 or seq_len < 1:
             raise bad("batch_size, seq_len", "ints >= 1", (batch_size, seq_len))
-        self.ids = torch.as_tensor(ids, dtype=torch.long)
+        self.ids = ids if isinstance(ids, Stream) else torch.as_tensor(ids, dtype=torch.long)
         self.batch_size, self.seq_len = fit(len(self.ids), batch_size, seq_len)
         self.bptt, self.seed, self.shuffle = bptt, seed, shuffle
         B, T = self.batch_size, self.seq_len

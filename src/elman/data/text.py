@@ -65,19 +65,26 @@ def split_blocks(ids: torch.Tensor, valid_fraction: float, seed: int = 0,
     varied as the training text (the last 10% of a corpus sorted by topic would not be).
     Returns (train (N_train,), valid (N_valid,)); valid is empty when valid_fraction is 0.
     """
+    train, valid = held_out_spans(len(ids), valid_fraction, seed, blocks)
+    return tuple(torch.cat([ids[a:b] for a, b in spans]) if spans else ids[:0]
+                 for spans in (train, valid))
+
+
+def held_out_spans(n: int, valid_fraction: float, seed: int = 0, blocks: int = 50
+                   ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The (start, end) position ranges of ``split_blocks``' train and valid parts of a
+    stream of n tokens, in stream order."""
     if not 0.0 <= valid_fraction < 1.0:
         raise bad("valid_fraction", "a fraction in [0, 1)", valid_fraction)
-    n = len(ids)
     blocks = max(1, min(blocks, n // 2))
     if valid_fraction == 0.0 or n < 2:
-        return ids, ids[:0]
+        return [(0, n)], []
     if blocks == 1:   # too short to split into blocks: hold out the tail
         cut = n - max(1, int(n * valid_fraction))
-        return ids[:cut], ids[cut:]
+        return [(0, cut)], [(cut, n)]
     edges = [n * i // blocks for i in range(blocks + 1)]
     k = min(blocks - 1, max(1, round(valid_fraction * blocks)))
     g = torch.Generator().manual_seed(seed)
     held = set(torch.randperm(blocks, generator=g)[:k].tolist())
-    train = [ids[edges[i]:edges[i + 1]] for i in range(blocks) if i not in held]
-    valid = [ids[edges[i]:edges[i + 1]] for i in range(blocks) if i in held]
-    return torch.cat(train), torch.cat(valid)
+    return ([(edges[i], edges[i + 1]) for i in range(blocks) if i not in held],
+            [(edges[i], edges[i + 1]) for i in range(blocks) if i in held])

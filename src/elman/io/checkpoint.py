@@ -17,6 +17,8 @@ average.safetensors      the moving average of the weights (resume only, with ``
 ======================== ========================================================================
 
 Every file is written atomically and the folder is swapped in whole (``elman.io.atomic``).
+``format`` is the version of this layout (docs/format.md): ``load`` reads OLDEST to FORMAT
+and refuses another, saying whether a newer or an older elman wrote it.
 Loading reads only JSON and safetensors (no pickle, so no code runs from a file) and checks
 every file, tensor name and shape against the architecture in config.json, and that every
 weight is finite; any problem is one ``checkpoint: expected ..., got ...`` error naming the
@@ -40,6 +42,7 @@ MODEL, CONFIG, VOCAB = "model.safetensors", "config.json", "vocab.json"
 OPTIMIZER, TRAINER = "optimizer.safetensors", "trainer_state.json"
 STREAM, META, AVERAGE = "stream_state.safetensors", "task.json", "average.safetensors"
 FORMAT = 2          # 1: the run config without sections, the task's name at the top
+OLDEST = 1          # the oldest format this elman reads
 
 
 @dataclass
@@ -130,6 +133,7 @@ def load(path, training: bool = False, map_location: str = "cpu") -> Checkpoint:
     also reads the optimizer, trainer and stream state needed to resume."""
     d = find(path)
     config = read_object(d / CONFIG)
+    check_format(config.get("format"), d / CONFIG)
     for key in ("architecture", "arguments"):
         if key not in config:
             raise bad("checkpoint", f"the key {key!r} in {str(d / CONFIG)!r}", "no such key")
@@ -148,6 +152,21 @@ def load(path, training: bool = False, map_location: str = "cpu") -> Checkpoint:
         ck.stream = read_tensors(d / STREAM) if (d / STREAM).exists() else None
         ck.average = read_tensors(d / AVERAGE) if (d / AVERAGE).exists() else None
     return ck
+
+
+def check_format(version, where: Path):
+    """Refuse a config.json whose "format" this elman does not read, saying which elman
+    wrote it."""
+    want = f"a checkpoint of format {OLDEST} to {FORMAT} (what this elman reads)"
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise bad("checkpoint", f"{want}, an integer under 'format' in {str(where)!r}",
+                  "no format" if version is None else repr(version))
+    if version > FORMAT:
+        raise bad("checkpoint", want, f"format {version} in {str(where)!r}, written by a "
+                  "newer elman: upgrade elman to load it")
+    if version < OLDEST:
+        raise bad("checkpoint", want, f"format {version} in {str(where)!r}, written by an "
+                  "elman older than any this one reads: load it with that elman")
 
 
 def read_json(path: Path):

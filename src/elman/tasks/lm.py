@@ -21,6 +21,7 @@ from torch import nn
 
 from .. import inside
 from ..data.batching import StreamBatches
+from ..data.prepared import Prepared, Stream, is_prepared, open_prepared, split_stream
 from ..data.text import DEFAULT_CORPUS, load_corpus, split_blocks
 from ..data.vocab import Vocab
 from ..data.words import words
@@ -113,25 +114,30 @@ class LanguageModelTask(Task):
               "gradients", input=f"a text (2-{MAX_INSIDE} tokens)"),
     )
 
-    def load(self, path: str | None) -> str:
-        """The text of a UTF-8 file, or the built-in corpus for None (or "pydoc")."""
-        return load_corpus(path)
+    def load(self, path: str | None) -> "str | Prepared":
+        """The text of a UTF-8 file, or the built-in corpus for None (or "pydoc"); a folder
+        of ``elman prepare``: its memory-mapped ids (``elman.data.prepared``)."""
+        return open_prepared(path) if is_prepared(path) else load_corpus(path)
 
     def setup(self, train: "TrainConfig"):
         o = self.options
         if train.valid is not None:
             raise bad("valid", "none for the lm task (it holds out a seeded valid_fraction of "
                       "--data, in split_blocks blocks)", repr(train.valid))
-        text = self.load(train.data)
+        data = self.load(train.data)
         self.source = train.data or DEFAULT_CORPUS
-        self.fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        text = token_text(text, o.level, o.lowercase)
-        if self.vocab is None:
-            self.vocab = Vocab.build(text, o.level,
-                                     min_count=o.min_count if o.level == "word" else 1)
-        ids = torch.tensor(self.vocab.encode(text), dtype=torch.long)
-        self.train_ids, self.valid_ids = split_blocks(ids, train.valid_fraction,
-                                                      train.split_seed, o.split_blocks)
+        if isinstance(data, Prepared):
+            ids = self.prepared_ids(data)
+        else:
+            self.fingerprint = hashlib.sha256(data.encode("utf-8")).hexdigest()
+            text = token_text(data, o.level, o.lowercase)
+            if self.vocab is None:
+                self.vocab = Vocab.build(text, o.level,
+                                         min_count=o.min_count if o.level == "word" else 1)
+            ids = torch.tensor(self.vocab.encode(text), dtype=torch.long)
+        split = split_stream if isinstance(ids, Stream) else split_blocks
+        self.train_ids, self.valid_ids = split(ids, train.valid_fraction, train.split_seed,
+                                               o.split_blocks)
         self.train_batches = StreamBatches(self.train_ids, train.batch_size, train.seq_len,
                                            train.bptt, seed=train.seed)
         self.valid_batches = None
@@ -139,7 +145,37 @@ class LanguageModelTask(Task):
             self.valid_batches = StreamBatches(self.valid_ids, train.batch_size, train.seq_len,
                                                "truncated", shuffle=False)
 
-    def eval_batches(self, text: str, train: "TrainConfig") -> StreamBatches:
+    def prepared_ids(self, data: Prepared) -> Stream:
+        """The ids of a prepared folder, after checking it was tokenised as the run's options
+        say (and with the run's vocabulary, when it has one)."""
+        o, header = self.options, data.header
+        given = {"level": o.level, "lowercase": o.lowercase,
+                 "min_count": o.min_count if o.level == "word" else 1}
+        for name, value in given.items():
+            if header.get(name) != value:
+                flag = f"--{name.replace('_', '-')}"
+                raise bad("data", f"a folder prepared with the run's {name} {value!r} (elman "
+                          f"prepare {flag} {flag_value(value)}, or train with {flag} "
+                          f"{flag_value(header.get(name))})",
+                          f"{name} {header.get(name)!r} in {str(data.path)!r}")
+        self.same_vocab(data)
+        self.fingerprint = header["sha256"]
+        return data.stream()
+
+    def same_vocab(self, data: Prepared):
+        """Take the prepared folder's vocabulary, or check it is the run's."""
+        if self.vocab is None:
+            self.vocab = data.vocab
+        elif data.vocab != self.vocab:
+            raise bad("data", "a folder prepared with the run's vocabulary (its ids are the "
+                      "model's)", f"another vocabulary of {len(data.vocab):,} tokens in "
+                      f"{str(data.path)!r}")
+
+    def eval_batches(self, text: "str | Prepared", train: "TrainConfig") -> StreamBatches:
+        if isinstance(text, Prepared):
+            self.same_vocab(text)
+            return StreamBatches(text.stream(), train.batch_size, train.seq_len, "truncated",
+                                 shuffle=False)
         text = token_text(text, self.vocab.level, self.options.lowercase)
         ids = torch.tensor(self.vocab.encode(text), dtype=torch.long)
         if len(ids) < 2:
@@ -348,6 +384,11 @@ def stream(tokens):
         sys.stdout.flush()
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def flag_value(value) -> str:
+    """A setting as a command-line flag's value (true, 2, word)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def token_text(text: str, level: str, lowercase: bool = False) -> str:

@@ -166,6 +166,11 @@ class TrainConfig:
                                  "available); an estimate over it stops the run before it "
                                  "allocates", "SIZE", fixed=False)
     quiet: bool = opt(False, parse_flag, "no progress bar", fixed=False)
+    tensorboard: bool = opt(True, parse_flag, "also write TensorBoard event files in "
+                            "RUN/tensorboard (losses, metrics, learning rate, gradient norm, "
+                            "a language model's sample; needs the package tensorboard, "
+                            "elman[tensorboard]: without it the run notes that and trains)",
+                            fixed=False)
 
 
 SECTIONS = {"model": ModelConfig, "train": TrainConfig}

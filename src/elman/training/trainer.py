@@ -20,7 +20,8 @@ every batch, and the first alone validates and writes.
 
 Run folder::
 
-    RUN/config.json  metrics.jsonl  loss.png  best/  checkpoint/  [diagnostics.jsonl]
+    RUN/config.json  metrics.jsonl  loss.png  best/  checkpoint/  tensorboard/ (``board``)
+    [diagnostics.jsonl]
 
 The same seed and data give bit-identical weights: initialisation and dropout draw from the
 seeded global torch generator (saved in checkpoints), and batch order from a generator seeded
@@ -50,6 +51,7 @@ from ..nn import memory
 from ..nn.init import init_recurrent
 from ..tasks import get_task
 from . import distributed, stop
+from .board import Board
 from .config import ModelConfig, RunConfig, TrainConfig, resume_file, resumed
 from .diagnostics import Diagnostics
 from .guard import Diverged, Guard
@@ -303,12 +305,15 @@ class Trainer:
         self.step = self.epoch = self.index = self.bad_evals = self.best_step = 0
         self.best, self.best_weights, self.state, self.last_bpc = math.inf, None, None, "-"
         self.losses, self.skipped, self.saved = [], 0, None   # since the last evaluation
+        self.grad_norm = None                                 # the last step's, before clipping
         if ck:
             self._restore(ck)
         self.metrics = MetricsLog(self.run_dir, self.step if ck else None,
                                   write=self.parallel.writes)
         self.diagnostics = Diagnostics(self.run_dir, cfg.diagnose_every if self.parallel.writes
                                        else None, task, self.step if ck else None)
+        self.board = Board(self.run_dir, enabled=cfg.tensorboard and self.parallel.writes,
+                           resume_step=self.step if ck else None, log=log)
         self.guard = Guard(cfg.diverge_factor, cfg.diverge_evals, cfg.skip_bad_batches)
         self.guard.replay(ck.trainer_state.get("first_loss") if ck else None, self.metrics.rows)
 
@@ -416,6 +421,7 @@ class Trainer:
             loss.backward()
             if self.cfg.clip is not None:
                 norm = nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
+                self.grad_norm = float(norm)
                 bad = self.guard.batch(value, float(norm))
         if bad is not None and not self.cfg.skip_bad_batches:
             raise Diverged(self.step + 1, bad, self.saved)
@@ -475,6 +481,8 @@ class Trainer:
             **({"skipped": self.skipped} if self.cfg.skip_bad_batches else {}),
             "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": round(tokens_per_s, 1),
             "elapsed": round(self.elapsed_before + self.clock(), 2)})
+        self.board.evaluation(self.metrics.rows[-1], trained=self.model, evaluated=self.evaluated,
+                              norm=self.grad_norm, task=self.task, config=self.config)
         self.losses, self.skipped = [], 0
         if self.guard.diverged:
             raise Diverged(self.step, self.guard.diverged, self.saved)
@@ -573,6 +581,7 @@ class Trainer:
         stop.check(self.kept)
         if self.parallel.writes:
             plot_losses(self.metrics.rows, self.run_dir / PLOT, title=f"{self.task.source}")
+        self.board.close()
         stop.check(self.kept)
         return RunResult(self.run_dir, self.step, stopped, valid, self.best_step, tokens_per_s,
                          self.clock(), self.model, self.task)
