@@ -125,7 +125,7 @@ def test_only_rank_0_writes_and_the_checkpoint_keeps_every_stream(ranks):
                                              "stream_state.safetensors"))
     assert {t.shape[0] for t in stream.values()} == {2 * B}          # both ranks' streams
     assert sorted(p.name for p in (ranks / "lm-2").iterdir()) == [
-        "best", "checkpoint", "config.json", "loss.png", "metrics.jsonl"]
+        "best", "checkpoint", "config.json", "loss.png", "metrics.jsonl", "tensorboard"]
 
 
 def test_resuming_with_another_number_of_processes_is_refused(ranks, tmp_path):

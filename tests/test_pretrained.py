@@ -32,11 +32,16 @@ def cli(monkeypatch, capsys):
     return run
 
 
+# task modules added after the fixture runs were made (tests/fixtures/v0, runs of format 2):
+# their own tests train and load tiny runs (tests/test_frames.py, test_reply.py, ...)
+NO_FIXTURE = {"frames", "reply", "caption", "memory"}
+
+
 def test_every_task_module_has_a_fixture_run():
     """(copy and reverse are sort's module with other data)"""
     names = {elman.load(p).task.name for p in RUNS.iterdir()}
     module = {name: entry[0].split(":")[0] for name, entry in TASKS.items()}
-    assert {module[n] for n in names} == set(module.values())
+    assert {module[n] for n in names} == set(module.values()) - NO_FIXTURE
 
 
 def test_load_gives_the_task_the_model_and_the_checkpoint():
