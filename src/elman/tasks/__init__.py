@@ -22,6 +22,9 @@ TASKS = {
     "copy": ("algorithmic:CopyTask", "eval predict export"),
     "add": ("algorithmic:AddTask", "eval predict export"),
     "translate": ("translate:TranslateTask", "eval translate export"),
+    "adding": ("memory:AddingTask", "eval predict export"),
+    "copy-memory": ("memory:CopyMemoryTask", "eval predict export"),
+    "parity": ("memory:ParityTask", "eval predict export"),
 }
 
 
