@@ -100,18 +100,12 @@ class MemoryTask(Task):
 
     # --- data ------------------------------------------------------------------------------
 
-    def load(self, path: str | None) -> list[torch.Tensor]:
+    def load(self, path: str) -> list[torch.Tensor]:
         """The inputs x (T_i, F) of a file (or stdin, "-"), one a line as ``predict`` reads
         them."""
-        if path is None:
-            raise bad("data", f"a file of {self.name} inputs, one per line (the task "
-                      "generates its own data)", "none")
         text, name = read_input(path, "data")
-        inputs = [self.problem.parse(line, f"{name}:{k}", "data")
-                  for k, line in enumerate(text.splitlines(), 1) if line.strip()]
-        if not inputs:
-            raise bad("data", f"at least one {self.name} input", f"none in {name}")
-        return inputs
+        return [self.problem.parse(line, f"{name}:{k}", "data")
+                for k, line in enumerate(text.splitlines(), 1) if line.strip()]
 
     def setup(self, train: "TrainConfig"):
         for name, value in (("data", train.data), ("valid", train.valid)):
@@ -203,7 +197,8 @@ class MemoryTask(Task):
         lines, name = input_lines(args.text, args.input)
         if args.output:
             writable(args.output, "output")
-        found = self.respond([run.model], lines, [f"{name}:{k}" for k in range(1, len(lines) + 1)])
+        where = [f"{name}:{k}" for k in range(1, len(lines) + 1)]
+        found = self.respond([run.model], lines, where)
         write_output("".join(f"{answer_text(a)}\n" for a in found), args.output)
         return 0
 
