@@ -23,6 +23,7 @@ from collections.abc import Iterator
 import torch
 
 from ..errors import bad
+from ..nn.memory import available_bytes, size
 from .batching import Batch, epoch_generator
 
 
@@ -30,6 +31,18 @@ def check_length(T, least: int, what: str) -> int:
     if isinstance(T, bool) or not isinstance(T, int) or T < least:
         raise bad("length", f"an integer >= {least} ({what})", repr(T))
     return T
+
+
+def check_fits(problem, sequences: int, sizes: dict[str, int]):
+    """Refuse ``sequences`` of ``problem`` whose float32 inputs do not fit in the memory
+    available, naming the largest of ``sizes`` ({setting: its value}) as the argument."""
+    values = sequences * problem.steps * problem.features
+    available = available_bytes()
+    if available is not None and 4 * values > available:
+        argument = max(sizes, key=sizes.get)
+        raise bad(argument, f"sequences that fit in this machine's memory ({size(available)} "
+                  "available)", f"{sizes[argument]:,}: {sequences:,} sequences of "
+                  f"{problem.steps:,} x {problem.features:,} values, {size(4 * values)}")
 
 
 class Adding:

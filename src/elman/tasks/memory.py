@@ -113,6 +113,9 @@ class MemoryTask(Task):
                 raise bad(name, f"none: the {self.name} task generates its data (elman eval "
                           "RUN --data FILE scores a file of inputs)", repr(value))
         o = self.options
+        long_range.check_fits(self.problem, max(o.valid_size, train.batch_size),
+                              {"valid_size": o.valid_size, "batch_size": train.batch_size,
+                               **self.sizes()})
         self.valid_batches = long_range.drawn(self.problem, o.valid_size, train.split_seed,
                                               train.batch_size)
         self.train_batches = long_range.Fresh(self.problem, train.batch_size, train.seed)
@@ -120,6 +123,10 @@ class MemoryTask(Task):
         self.fingerprint = hashlib.sha256(json.dumps(fixed).encode()).hexdigest()
         self.source = f"{self.name} at T={o.length}"
         self.split_seed = train.split_seed
+
+    def sizes(self) -> dict[str, int]:
+        """The settings that size a sequence, for errors: {name: value}."""
+        return {"length": self.options.length}
 
     def eval_batches(self, inputs: list[torch.Tensor], train: "TrainConfig"):
         return long_range.batched(self.problem, inputs, train.batch_size)
@@ -269,6 +276,10 @@ class CopyMemoryTask(MemoryTask):
     def make_problem(self):
         o = self.options
         return long_range.CopyMemory(o.length, o.symbols, o.memorize)
+
+    def sizes(self) -> dict[str, int]:
+        o = self.options
+        return {"length": o.length, "symbols": o.symbols, "memorize": o.memorize}
 
     def build_model(self, model: "ModelConfig") -> ManyToMany:
         p = self.problem
