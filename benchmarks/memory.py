@@ -55,16 +55,17 @@ def fit(task: str, cell: str, T: int, args) -> dict:
     test = result.task.evaluate(result.model, batches)
     capped = result.stopped == "time budget" and result.step < config.train.max_steps
     name, key, fmt = FIGURE[task]
-    return {"task": task, "T": T, "cell": cell, "metric": name, "value": fmt.format(test[key]),
+    return {"task": task, "T": T, "cell": cell, "H": config.model.hidden_sizes[0],
+            "metric": name, "value": fmt.format(test[key]),
             "steps": f"{result.step:,}" + ("*" if capped else ""),
             "best": f"{result.best_step:,}", "minutes": minutes}
 
 
 def table(rows: list[dict]) -> str:
-    lines = [f"{'task':<12} {'T':>5} {'cell':<11} {'metric':<15} {'value':>9} {'steps':>7} "
-             f"{'best at':>7} {'wall min':>8}  chance"]
+    lines = [f"{'task':<12} {'T':>5} {'cell':<11} {'H':>4} {'metric':<15} {'value':>9} "
+             f"{'steps':>7} {'best at':>7} {'wall min':>8}  chance"]
     for r in rows:
-        lines.append(f"{r['task']:<12} {r['T']:>5} {r['cell']:<11} {r['metric']:<15} "
+        lines.append(f"{r['task']:<12} {r['T']:>5} {r['cell']:<11} {r['H']:>4} {r['metric']:<15} "
                      f"{r['value']:>9} {r['steps']:>7} {r['best']:>7} {r['minutes']:>8.1f}  "
                      f"{CHANCE[r['task']]}")
     if any(r["steps"].endswith("*") for r in rows):

@@ -15,6 +15,7 @@ from elman.errors import ElmanError
 from elman.models import ManyToMany, ManyToOne
 from elman.options import make
 from elman.tasks import get_task, options_class
+from elman.tasks.memory import answer_text
 from elman.training import resolve, train
 
 
@@ -163,6 +164,19 @@ def test_several_models_answer_their_mean():
     assert t.predict(models, lines) == pytest.approx([(a + b) / 2 for a, b in zip(*one)])
     x = long_range.Adding.parse(lines[1], "t")[None]
     assert one[0][1] == pytest.approx(models[0].eval()(x).item())
+
+
+def test_copy_memory_and_parity_answer_the_argmax():
+    torch.manual_seed(0)
+    copy, m = task("copy-memory", length=3, symbols=4, memorize=2), ManyToMany(6, 8, 5)
+    logits = m.eval()(copy.problem.parse("4 1", "t")[None])[0]             # (7, 5)
+    assert copy.predict([m], ["4 1"]) == [logits[-2:].argmax(-1).tolist()]
+    parity, m = task("parity", length=3), ManyToOne(1, 8, 2)
+    found = parity.predict([m], ["011", "1", "1 1 0 1"])
+    assert found == [int(m.eval()(long_range.Parity.parse(line, "t")[None]).argmax())
+                     for line in ("011", "1", "1 1 0 1")]
+    assert answer_text([3, 1]) == "3 1" and answer_text(1) == "1"
+    assert answer_text(0.12345678) == "0.123457"
 
 
 # --- training --------------------------------------------------------------------------------
