@@ -75,11 +75,13 @@ DATA = flag("--data", metavar="PATH", help="a file of inputs, one per line as pr
 
 
 class MemoryTask(Task):
-    """Base of the three tasks: a subclass sets ``name``, ``example`` (an input line for the
-    help), ``problem()``, ``build_model``, ``scores`` and ``answers``."""
+    """Base of the three tasks: a subclass sets ``name``, ``example`` (an input line),
+    ``output`` (what the model's y is, for the export's usage) and implements
+    ``make_problem``, ``build_model``, ``loss``, ``scores``, ``report`` and ``answers``."""
 
     Options = Options
     example: ClassVar[str]
+    output: ClassVar[str]
     commands = (
         eval_command(help="the metrics of the run's model on its held-out sequences "
                      "(--split test: its test sequences) or on the inputs of --data",
@@ -146,9 +148,9 @@ class MemoryTask(Task):
                 f"(seed {self.split_seed})")
 
     def export_usage(self) -> list[str]:
-        return [f"x (B, T, {self.problem.features}): inputs encoded as "
-                f"elman.data.long_range.{type(self.problem).__name__}.parse encodes "
-                f"an input line such as {self.example!r}; lengths (B,): T"]
+        return [f"x (B, T, {self.problem.features}): the inputs, encoded as "
+                f"elman.data.long_range.{type(self.problem).__name__}.parse encodes an input "
+                f"line such as {self.example!r}; lengths (B,): T", self.output]
 
     # --- model -----------------------------------------------------------------------------
 
@@ -233,6 +235,7 @@ class AddingTask(MemoryTask):
 
     name = "adding"
     example = "0.3 0.9* 0.1 0.5*"
+    output = "y (B, 1): the sum of the two marked values"
 
     def make_problem(self):
         return long_range.Adding(self.options.length)
@@ -272,6 +275,8 @@ class CopyMemoryTask(MemoryTask):
     Options = CopyOptions
     monitor = "accuracy"
     example = "3 1 4 1 5 2 6 5 3 5"
+    output = ("y (B, T + 2N, K + 1) logits of blank (0) and the symbols 1..K: the argmax of "
+              "the last N steps are the recalled symbols")
 
     def make_problem(self):
         o = self.options
@@ -317,6 +322,7 @@ class ParityTask(MemoryTask):
     name = "parity"
     monitor = "accuracy"
     example = "0110 1"
+    output = "y (B, 2) logits: the argmax is the parity (1: an odd number of ones)"
 
     def make_problem(self):
         return long_range.Parity(self.options.length)
