@@ -238,6 +238,17 @@ def test_cli_eval_predict_and_export(run, tmp_path, capsys):
     assert any("0.3 0.9* 0.1 0.5*" in line for line in usage)
 
 
+def test_the_onnx_export_answers_as_predict(run, tmp_path, capsys):
+    ort = pytest.importorskip("onnxruntime")
+    assert main(["export", str(run.run), "--out", str(tmp_path / "onnx")]) == 0
+    session = ort.InferenceSession(str(tmp_path / "onnx" / "model.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    line = "0.5 0.25* 0.5 0.5 0.5* 0.5"
+    x = long_range.Adding.parse(line, "t")[None].numpy()
+    (y,) = session.run(None, {"x": x, "lengths": np.array([6])})
+    assert y[0, 0] == pytest.approx(run.task.predict([run.model], [line])[0], abs=1e-5)
+
+
 def test_cli_errors_are_one_line(run, tmp_path, capsys):
     (tmp_path / "bad.txt").write_text("0.1* 0.2*\n\n0.1* 0.2\n", encoding="utf-8")
     for args, expected in [
