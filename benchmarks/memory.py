@@ -8,7 +8,7 @@ constant --lr, gradient norm clipped to 1, no dropout, one torch thread; best/ i
 the held-out set every --eval-every steps, and the figure is its score on the test split.
 
     python benchmarks/memory.py                                  # adding at T=100 and 600
-    python benchmarks/memory.py --lengths 600 --steps 1500 --cells gru,lstm
+    python benchmarks/memory.py --lengths 600 --steps 4000 --hidden 64 --cells gru,lstm
     python benchmarks/memory.py --tasks copy-memory,parity --lengths 50
     python benchmarks/memory.py --quick                          # seconds: tiny runs
 
