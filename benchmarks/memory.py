@@ -12,7 +12,8 @@ the held-out set every --eval-every steps, and the figure is its score on the te
     python benchmarks/memory.py --tasks copy-memory,parity --lengths 50
     python benchmarks/memory.py --quick                          # seconds: tiny runs
 
-A row stopped by --max-minutes before its step budget is marked ``*``.
+A row stopped by --max-minutes before its step budget is marked ``*``; a run the divergence
+guard stopped reads "diverged" at the step it stopped.
 """
 
 import argparse
@@ -23,6 +24,7 @@ from types import SimpleNamespace
 import torch
 
 from elman.training import resolve, train
+from elman.training.guard import Diverged
 
 CELLS = {
     "elman-tanh": dict(cell="elman", activation="tanh"),
@@ -49,14 +51,18 @@ def fit(task: str, cell: str, T: int, args) -> dict:
               "out": str(Path(args.out) / f"{task}-{cell}-T{T}-{time.strftime('%H%M%S')}")}
     config = resolve(None, values)
     t0 = time.monotonic()
-    result = train(config, log=lambda *a: None)
+    name, key, fmt = FIGURE[task]
+    row = {"task": task, "T": T, "cell": cell, "H": config.model.hidden_sizes[0], "metric": name}
+    try:
+        result = train(config, log=lambda *a: None)
+    except Diverged as e:
+        return {**row, "value": "diverged", "steps": f"{e.step:,}", "best": "-",
+                "minutes": (time.monotonic() - t0) / 60}
     minutes = (time.monotonic() - t0) / 60
     batches, _ = result.task.test_data(SimpleNamespace(config=config))
     test = result.task.evaluate(result.model, batches)
     capped = result.stopped == "time budget" and result.step < config.train.max_steps
-    name, key, fmt = FIGURE[task]
-    return {"task": task, "T": T, "cell": cell, "H": config.model.hidden_sizes[0],
-            "metric": name, "value": fmt.format(test[key]),
+    return {**row, "value": fmt.format(test[key]),
             "steps": f"{result.step:,}" + ("*" if capped else ""),
             "best": f"{result.best_step:,}", "minutes": minutes}
 
