@@ -244,6 +244,22 @@ CASES = [
         "(1: greedy), got 0"),
     Api('task("sort").predict([model("sort")], [53])', "input: expected a string, got int",
         fixed="an AttributeError traceback ('int' object has no attribute 'split')"),
+    Api('fresh("adding").predict([ManyToOne(2, 4, 1)], ["0.5* 2*"])', "input: expected "
+        "values in [0, 1] separated by spaces, exactly two marked with *, such as 0.3 0.9* "
+        "0.1 0.5*, got '2*' at inputs[0]"),
+    Api('fresh("adding").predict([ManyToOne(2, 4, 1)], ["0.5* 0.2"])', "input: expected "
+        "values in [0, 1] separated by spaces, exactly two marked with *, such as 0.3 0.9* "
+        "0.1 0.5*, got 1 marked at inputs[0]"),
+    Api('fresh("adding").predict([ManyToOne(2, 4, 1)], [0.5])', "input: expected a string, "
+        "got float"),
+    Api('fresh("copy-memory").predict([ManyToMany(10, 4, 9)], ["1 2 3"])', "input: expected "
+        "10 symbols in 1..8 separated by spaces, got 3 at inputs[0]"),
+    Api('fresh("copy-memory").predict([ManyToMany(10, 4, 9)], ["1 2 3 4 5 6 7 8 9 1"])',
+        "input: expected 10 symbols in 1..8 separated by spaces, got '9' at inputs[0]"),
+    Api('fresh("parity").predict([ManyToOne(1, 4, 2)], ["01x"])', "input: expected bits 0 "
+        "and 1 (spaces optional), such as 0110 1, got '01x' at inputs[0]"),
+    Api('fresh("parity").predict([ManyToOne(1, 4, 2)], [""])', "input: expected bits 0 and 1 "
+        "(spaces optional), such as 0110 1, got '' at inputs[0]"),
     Api('task("translate").predict([model("translate")], [""])', "text: expected a sentence "
         "to translate, got an empty one at input:1"),
     Api('task("translate").predict([model("translate")], ["cold"], length_penalty=-1)',

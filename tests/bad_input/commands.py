@@ -276,6 +276,18 @@ CASES = [
         "[0, 1], got -1.0"),
     Cli("train --task add --vocab 5", "arguments: expected options listed by --help, got "
         "unrecognized --vocab 5"),
+    Cli("train --task adding --length 1", "length: expected an integer >= 2 (one marked value "
+        "in each half), got 1"),
+    Cli("train --task parity --length 0", "length: expected an integer >= 1, got 0"),
+    Cli("train --task adding --valid-size 0", "valid_size: expected an integer >= 1, got 0"),
+    Cli("train --task copy-memory --symbols 0", "symbols: expected an integer >= 1, got 0"),
+    Cli("train --task copy-memory --memorize 0", "memorize: expected an integer >= 1, got 0"),
+    Cli("train --task copy-memory --symbols 1000000000000", "symbols: expected sequences that "
+        "fit in this machine's memory"),
+    Cli("train --task adding --length 100000000000", "length: expected sequences that fit in "
+        "this machine's memory"),
+    Cli("train --task parity --data {data}/tiny.txt", "data: expected none: the parity task "
+        "generates its data"),
     Cli("train --task translate --max-words 0", "max_words: expected an integer >= 1, got 0"),
     Cli("train --task translate --subwords 0", "subwords: expected an integer >= 1, got 0"),
     Cli("train --task translate --data {data}/pairs.tsv --max-words 1", "max_words: expected a "

@@ -25,6 +25,9 @@ TASKS = {
     "frames": ("frames:FramesTask", "eval predict export"),
     "reply": ("reply:ReplyTask", "eval reply export"),
     "caption": ("caption:CaptionTask", "eval caption export"),
+    "adding": ("memory:AddingTask", "eval predict export"),
+    "copy-memory": ("memory:CopyMemoryTask", "eval predict export"),
+    "parity": ("memory:ParityTask", "eval predict export"),
 }
 
 
