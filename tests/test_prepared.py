@@ -13,6 +13,7 @@ from elman.data import prepared
 from elman.data.batching import StreamBatches
 from elman.data.prepared import Stream, open_prepared, split_stream
 from elman.data.text import split_blocks
+from elman.data.tokenizers import Pieces
 from elman.data.vocab import Vocab
 from elman.errors import ElmanError
 from elman.io.prepare import prepare
@@ -69,6 +70,21 @@ def test_words_are_the_vocabulary_and_ids_of_the_whole_text(corpus, tmp_path, mo
     vocab = Vocab.build(text, "word", min_count=min_count)
     assert open_prepared(tmp_path / "p").vocab == vocab
     assert ids_of(tmp_path / "p") == vocab.encode(text)
+
+
+@pytest.mark.parametrize("lowercase", [False, True])
+def test_subwords_are_the_pieces_and_ids_of_the_whole_text(corpus, tmp_path, monkeypatch,
+                                                           lowercase):
+    monkeypatch.setattr(prepared, "CHUNK", 11)              # chunks cut inside lines
+    header = prepare(str(corpus), tmp_path / "p", level="subword", lowercase=lowercase,
+                     subwords=60, log=quiet)
+    folder = open_prepared(tmp_path / "p")
+    pieces = Pieces(folder.spm, lowercase)
+    text = TEXT.removeprefix("\ufeff")
+    assert folder.vocab == Vocab.of_pieces(pieces) and header["subwords"] == 60
+    assert ids_of(tmp_path / "p") == pieces.ids(text)
+    assert pieces.text([folder.vocab.tokens[i] for i in ids_of(tmp_path / "p")]) == \
+        (text.lower() if lowercase else text)
 
 
 def test_the_dtype_is_the_smallest_that_holds_the_vocabulary(tmp_path):
@@ -147,11 +163,11 @@ def metrics(run) -> list[dict]:
     return [{k: v for k, v in r.items() if k not in ("tokens_per_s", "elapsed")} for r in rows]
 
 
-@pytest.mark.parametrize("level", ["char", "word"])
+@pytest.mark.parametrize("level", ["char", "word", "subword"])
 def test_training_on_the_folder_is_training_on_the_file(corpus, tmp_path, level):
-    prepare(str(corpus), tmp_path / "p", level=level, log=quiet)
-    a = train(config(corpus, tmp_path / "a", level=level), log=quiet)
-    b = train(config(tmp_path / "p", tmp_path / "b", level=level), log=quiet)
+    prepare(str(corpus), tmp_path / "p", level=level, subwords=60, log=quiet)
+    a = train(config(corpus, tmp_path / "a", level=level, subwords=60), log=quiet)
+    b = train(config(tmp_path / "p", tmp_path / "b", level=level, subwords=60), log=quiet)
     assert metrics(a.run) == metrics(b.run) and b.task.vocab == a.task.vocab
     assert b.valid == pytest.approx(a.valid)
 
@@ -179,11 +195,39 @@ def test_the_command_line_prepares_trains_and_evaluates(corpus, tmp_path, capsys
     assert scored["split"] == "file" and scored["tokens"] > 0
 
 
+def test_the_command_line_prepares_subwords_trains_evaluates_and_generates(corpus, tmp_path,
+                                                                          capsys):
+    folder, run = tmp_path / "p", tmp_path / "run"
+    assert main(["prepare", "--data", str(corpus), "--out", str(folder), "--level",
+                 "subword", "--subwords", "50"]) == 0
+    assert f"--data {folder} --level subword --subwords 50" in capsys.readouterr().out
+    argv = ["--data", str(folder), "--level", "subword", "--subwords", "50", "--max-steps",
+            "30", "--eval-every", "30", "--hidden-sizes", "16", "--sample-length", "0",
+            "--tensorboard", "false", "--quiet", "--batch-size", "4", "--seq-len", "8"]
+    assert main(["train", "--task", "lm", "--out", str(run), *argv]) == 0
+    capsys.readouterr()
+    scored = []
+    for data in (corpus, folder):                    # the file is read as it was prepared
+        assert main(["eval", str(run), "--data", str(data), "--json"]) == 0
+        scored.append(json.loads(capsys.readouterr().out))
+    assert scored[0]["loss"] == pytest.approx(scored[1]["loss"]) and scored[0]["tokens"] > 0
+    assert main(["generate", str(run), "--prompt", "The cat", "--length", "40",
+                 "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    pieces = Pieces(open_prepared(folder).spm)       # the text is its pieces decoded
+    assert out.startswith("The cat") and out.endswith("\n")
+    assert "▁" not in out and pieces.text(pieces.tokens(out[:-1])) == out[:-1]
+
+
 def test_a_folder_of_other_options_or_format_is_refused(corpus, tmp_path):
     prepare(str(corpus), tmp_path / "p", log=quiet)
     with pytest.raises(ElmanError, match=r"^data: expected a folder prepared with the run's "
                        r"level 'word'.*got level 'char'"):
         train(config(tmp_path / "p", tmp_path / "r", level="word"), log=quiet)
+    prepare(str(corpus), tmp_path / "s", level="subword", subwords=60, log=quiet)
+    with pytest.raises(ElmanError, match=r"^data: expected a folder prepared with the run's "
+                       r"subwords 70 \(elman prepare --subwords 70.*got subwords 60"):
+        train(config(tmp_path / "s", tmp_path / "r", level="subword", subwords=70), log=quiet)
     header = json.loads((tmp_path / "p" / "prepared.json").read_text())
     (tmp_path / "p" / "prepared.json").write_text(json.dumps({**header, "format": 2}))
     with pytest.raises(ElmanError, match="data: expected a prepared folder of format 1 .*, "

@@ -63,12 +63,12 @@ def load_run(path) -> tuple["Run", "Task"]:
     """(Run, its Task restored from the checkpoint) of a run or checkpoint folder."""
     from .io import checkpoint
     from .tasks import get_task
-    from .tasks.base import Run, Task
+    from .tasks.base import Run
     from .training.config import from_saved
     ck = checkpoint.load(path)
     config = from_saved(ck.config, ck.path / checkpoint.CONFIG)
     cls = get_task(config.task)
-    if ck.meta is None and cls.meta is not Task.meta:        # the task keeps a task.json
+    if ck.meta is None and cls.needs_meta(config.options):   # the task keeps a task.json
         raise bad("checkpoint", f"a file {checkpoint.META} in {str(ck.path)!r} (what the "
                   f"{config.task} task keeps beside the model)", "no such file")
     try:

@@ -192,8 +192,8 @@ CASES = [
     # Vocab
     Api("Vocab([])", "vocab.tokens: expected a non-empty list of non-empty strings, got []"),
     Api("Vocab(['a', 'a'])", "vocab.tokens: expected distinct tokens, got 'a' twice"),
-    Api("Vocab(['a'], level='byte')", "vocab.level: expected one of ['char', 'word'], got "
-        "'byte'"),
+    Api("Vocab(['a'], level='byte')", "vocab.level: expected one of ['char', 'word', "
+        "'subword'], got 'byte'"),
     Api("Vocab(['a'], unk='?')", "vocab.unk: expected one of the tokens or None, got '?'"),
     Api("Vocab(['a']).encode('b')", "text: expected tokens of the vocabulary, got 'b' at "
         "token 0"),

@@ -20,7 +20,15 @@ CASES = [
     Cli("prepare --data {bad}/blank.txt --out {tmp}/p --level word", "data: expected a text of "
         "at least 2 tokens, got 0 in '{bad}/blank.txt'"),
     Cli("prepare --data {data}/tiny.txt --out {tmp}/p --level byte", "level: expected one of "
-        "['char', 'word'], got 'byte'"),
+        "['char', 'word', 'subword'], got 'byte'"),
+    Cli("prepare --data {data}/tiny.txt --out {tmp}/p --level subword --subwords 0",
+        "subwords: expected an integer >= 1, got 0"),
+    Cli("prepare --data {data}/tiny.txt --out {tmp}/p --level subword --subwords 3",
+        "subwords: expected a vocabulary size sentencepiece can reach on this data, got 3 "
+        "(INTERNAL: src/trainer_interface.cc(638) [(static_cast<int>(required_chars_.size() + "
+        "meta_pieces_.size())) <= (trainer_spec_.vocab_size())] Vocabulary size is smaller "
+        "than required_chars. 3 vs 35. Increase vocab_size or decrease character_coverage "
+        "with --character_coverage option.)"),
     Cli("prepare --data {data}/tiny.txt", "out: expected a value (--out is required), got none"),
     Cli("prepare --data {data}/tiny.txt --out {data}", "out: expected a new folder, an empty one "
         "or an earlier prepared folder (it is replaced whole), got '{data}', which holds other "
@@ -209,8 +217,15 @@ CASES = [
     Cli("train --resume {bad}/runs/lm-step --task tag", "task: expected the resumed run's "
         "task 'lm' (it is fixed on resume), got 'tag'"),
     # train: each task's settings
-    Cli("train --task lm --level syllable", "level: expected one of ['char', 'word'], got "
-        "'syllable'"),
+    Cli("train --task lm --level syllable", "level: expected one of ['char', 'word', "
+        "'subword'], got 'syllable'"),
+    Cli("train --task lm --subwords 0", "subwords: expected an integer >= 1, got 0"),
+    Cli(f"{T} --level subword --subwords 3", "subwords: expected a vocabulary size "
+        "sentencepiece can reach on this data, got 3 (INTERNAL: src/trainer_interface.cc(638) "
+        "[(static_cast<int>(required_chars_.size() + meta_pieces_.size())) <= "
+        "(trainer_spec_.vocab_size())] Vocabulary size is smaller than required_chars. 3 vs "
+        "35. Increase vocab_size or decrease character_coverage with --character_coverage "
+        "option.)"),
     Cli("train --task lm --min-count 0", "min_count: expected an integer >= 1, got 0"),
     Cli("train --task lm --split-blocks 0", "split_blocks: expected an integer >= 1, got 0"),
     Cli("train --task lm --sample-length -1", "sample_length: expected an integer >= 0, got -1"),

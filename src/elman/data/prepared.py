@@ -4,15 +4,19 @@ models of corpora larger than memory (``elman prepare``; ``elman train --data DI
 A prepared folder::
 
     prepared.json   {"format": 1, "dtype": "uint8"|"uint16"|"uint32", "count": N,
-                     "level": "char"|"word", "lowercase", "min_count", "sources": [files],
-                     "sha256": of tokens.bin}
+                     "level": "char"|"word"|"subword", "lowercase", "min_count",
+                     "subwords" (level subword), "sources": [files], "sha256": of tokens.bin}
     tokens.bin      the N token ids, little-endian, of the smallest dtype that holds them
     vocab.json      the vocabulary (``Vocab.to_dict``)
+    spm.model       level subword: the sentencepiece model (``elman.data.tokenizers.Pieces``),
+                    trained on the first SAMPLE bytes of the text
 
 The files are read as their concatenation with a newline between two files (one file: its
 text as ``elman train --data FILE`` reads it, so the ids, vocabulary and training are the
 same). Tokenising streams the text in chunks cut at whitespace, twice (count, then encode):
-characters through a code point -> id table in NumPy, words through ``elman.data.words``.
+characters through a code point -> id table in NumPy, words through ``elman.data.words``,
+subwords through the sentencepiece model (chunks cut before a space or after a newline, where
+its pieces end anyway, so a text of one chunk gives the ids of ``--data FILE``).
 Memory is a chunk's, whatever the corpus size. Training reads the windows it needs from the
 file (``Stream``), so its memory does not grow with the corpus either.
 """
@@ -35,9 +39,10 @@ from .vocab import UNK, Vocab
 from .words import words
 
 FORMAT = 1
-HEADER, TOKENS, VOCAB = "prepared.json", "tokens.bin", "vocab.json"
+HEADER, TOKENS, VOCAB, SPM = "prepared.json", "tokens.bin", "vocab.json", "spm.model"
 DTYPES = ("uint8", "uint16", "uint32")
 CHUNK = 1 << 26                  # bytes of text read at a time (64 MiB)
+SAMPLE = CHUNK                   # characters of text a subword model is trained on
 MAX_CODE = 0x110000              # code points
 
 
@@ -126,8 +131,38 @@ def word_vocab(files, lowercase: bool, min_count: int) -> tuple[Vocab, int]:
     return Vocab([UNK["word"], *kept], "word", UNK["word"]), sum(counts.values())
 
 
-def encoded(files, vocab: Vocab, lowercase: bool, dtype: str) -> Iterator[np.ndarray]:
-    """The ids of the text, a chunk at a time."""
+def sample(files, lowercase: bool, size: int = SAMPLE) -> str:
+    """The first chunks of the text, up to about ``size`` characters."""
+    out, n = [], 0
+    for text in chunks(files, lowercase):
+        out.append(text)
+        n += len(text)
+        if n >= size:
+            break
+    return "".join(out)
+
+
+def piece_chunks(texts: Iterator[str]) -> Iterator[str]:
+    """The texts re-cut before their last space or after their last newline."""
+    carry = ""
+    for text in texts:
+        text = carry + text
+        i = max(text.rfind(" "), text.rfind("\n") + 1)
+        text, carry = (text[:i], text[i:]) if i > 0 else ("", text)
+        if text:
+            yield text
+    if carry:
+        yield carry
+
+
+def encoded(files, vocab: Vocab, lowercase: bool, dtype: str,
+            pieces=None) -> Iterator[np.ndarray]:
+    """The ids of the text, a chunk at a time (``pieces``: the subword model of level
+    subword)."""
+    if pieces is not None:
+        for text in piece_chunks(chunks(files, lowercase)):
+            yield np.asarray(pieces.ids(text), dtype=dtype)
+        return
     if vocab.level == "char":
         table = np.zeros(MAX_CODE, dtype=dtype)           # unseen code points -> unk (0)
         table[[ord(t) for t in vocab.tokens]] = np.arange(len(vocab), dtype=dtype)
@@ -151,6 +186,7 @@ class Prepared:
     header: dict
     vocab: Vocab
     tokens: np.ndarray
+    spm: bytes | None = None          # the subword model (level subword)
 
     def stream(self) -> "Stream":
         """All the ids as a Stream, which reads windows from the file without mapping it, so
@@ -181,8 +217,14 @@ def open_prepared(path) -> Prepared:
     if len(vocab) > np.iinfo(dtype).max + 1 or vocab.level != header.get("level"):
         raise bad("data", f"a {VOCAB} of the {header.get('level')} ids of {HEADER}",
                   f"{len(vocab):,} {vocab.level} tokens in {str(p)!r}")
+    spm = None
+    if vocab.level == "subword":
+        if not (p / SPM).is_file():
+            raise bad("data", f"a prepared folder of subwords holding {SPM} (elman prepare)",
+                      f"{str(p)!r} without it")
+        spm = (p / SPM).read_bytes()
     tokens = np.memmap(p / TOKENS, dtype=np.dtype(dtype).newbyteorder("<"), mode="r")
-    return Prepared(p, header, vocab, tokens)
+    return Prepared(p, header, vocab, tokens, spm)
 
 
 def read_json(path: Path):

@@ -6,7 +6,9 @@ with spaces and removing the space before closing punctuation (``I am cold .`` -
 cold.``). ``Pieces``: a sentencepiece model (unigram by default) trained on the training side
 of the data at train time; its serialized model is data (bytes), kept in the checkpoint and
 loaded from bytes, and decoding is exact. Both give tokens without spaces, so a word
-``Vocab`` maps them to ids.
+``Vocab`` maps them to ids. ``Pieces.train(..., running=True)`` models a running text (the
+language model's): every space kept as it is, a newline a piece of its own, so the pieces of
+the text are its pieces cut at any space or newline, and joining them gives the text back.
 """
 
 import io
@@ -18,6 +20,10 @@ from .words import words
 
 CLOSING = re.compile(r" ([.,;:!?%)\]}])")
 OPENING = re.compile(r"([(\[{]) ")
+
+
+RUNNING = {"remove_extra_whitespaces": False, "add_dummy_prefix": False,
+           "user_defined_symbols": ["\n"]}
 
 
 class Words:
@@ -46,8 +52,10 @@ class Pieces:
         self.sp = require("sentencepiece").SentencePieceProcessor(model_proto=model)
 
     @classmethod
-    def train(cls, sentences: list[str], size: int, lowercase: bool = False) -> "Pieces":
-        """Train a unigram model of about ``size`` pieces on ``sentences``."""
+    def train(cls, sentences: list[str], size: int, lowercase: bool = False, *,
+              running: bool = False) -> "Pieces":
+        """Train a unigram model of about ``size`` pieces on ``sentences`` (``running``: on
+        the lines of a running text, see above)."""
         if lowercase:
             sentences = [s.lower() for s in sentences]
         trainer = require("sentencepiece").SentencePieceTrainer
@@ -58,7 +66,7 @@ class Pieces:
                 model_type="unigram", character_coverage=1.0, hard_vocab_limit=False,
                 bos_id=-1, eos_id=-1, pad_id=-1, unk_id=0, num_threads=1,
                 normalization_rule_name="identity",
-                minloglevel=2)
+                minloglevel=2, **(RUNNING if running else {}))
         except RuntimeError as e:
             raise bad("subwords", "a vocabulary size sentencepiece can reach on this data",
                       f"{size} ({str(e).splitlines()[0]})") from None
@@ -66,6 +74,14 @@ class Pieces:
 
     def tokens(self, text: str) -> list[str]:
         return self.sp.encode(text.lower() if self.lowercase else text, out_type=str)
+
+    def ids(self, text: str) -> list[int]:
+        """The ids of the pieces of ``text`` (0: unknown)."""
+        return self.sp.encode(text.lower() if self.lowercase else text)
+
+    def pieces(self) -> list[str]:
+        """The pieces by id."""
+        return [self.sp.id_to_piece(i) for i in range(self.sp.get_piece_size())]
 
     def text(self, tokens: list[str]) -> str:
         return self.sp.decode_pieces(tokens)

@@ -4,7 +4,9 @@ A character vocabulary splits text into Unicode code points and joins them back 
 a word vocabulary splits on whitespace and joins with " ". Tokens not in the vocabulary map
 to the unknown token (``unk``): U+FFFD, the Unicode replacement character, for characters
 (one character, so decoded text keeps its length) and ``<unk>`` for words. Ids are assigned
-in sorted token order (unk first), so the same text always gives the same vocabulary.
+in sorted token order (unk first), so the same text always gives the same vocabulary. A
+subword vocabulary names the ids of a sentencepiece model's pieces (``Vocab.of_pieces``); the
+model, not the vocabulary, cuts a text into them (``elman.data.tokenizers.Pieces``).
 
     >>> v = Vocab.build("hello")
     >>> v.decode(v.encode("hole"))
@@ -18,8 +20,8 @@ from collections.abc import Iterable, Sequence
 
 from ..errors import bad
 
-LEVELS = ("char", "word")
-UNK = {"char": "\ufffd", "word": "<unk>"}
+LEVELS = ("char", "word", "subword")
+UNK = {"char": "\ufffd", "word": "<unk>", "subword": "<unk>"}
 
 
 def tokenize(text: str, level: str) -> list[str]:
@@ -62,6 +64,11 @@ class Vocab:
             raise bad("text", "at least one token", "no tokens")
         tokens = ([marker] if marker else []) + [t for t in kept if t != marker]
         return cls(tokens, level, marker)
+
+    @classmethod
+    def of_pieces(cls, pieces) -> "Vocab":
+        """The subword vocabulary of ``elman.data.tokenizers.Pieces``: its pieces by id."""
+        return cls(pieces.pieces(), "subword", UNK["subword"])
 
     def __len__(self) -> int:
         return len(self.tokens)

@@ -264,6 +264,12 @@ class Task:
         the task (labels, scaler, tokenizers, ...), as JSON."""
         return None
 
+    @classmethod
+    def needs_meta(cls, options) -> bool:
+        """Whether a checkpoint of a run of these options must hold ``meta()``'s task.json
+        (the base task: when the task has a ``meta``)."""
+        return cls.meta is not Task.meta
+
     def describe(self) -> str:
         """One line on the data, for the start of a training run."""
         return f"data: {self.source!r}"

@@ -1,5 +1,7 @@
-"""The language model task: read a text, predict each next character (``level="char"``) or
-word (``level="word"``, for next-word suggestions as a phone keyboard makes them).
+"""The language model task: read a text, predict each next character (``level="char"``),
+word (``level="word"``, for next-word suggestions as a phone keyboard makes them) or subword
+(``level="subword"``: pieces of a sentencepiece model of ``subwords`` pieces trained on the
+text, ``elman.data.tokenizers.Pieces``, kept in the run's task.json; text decodes exactly).
 
 Data: a UTF-8 file or the built-in corpus, a character vocabulary or a word vocabulary of the
 words seen ``min_count`` times (``elman.data.words`` tokens, optionally lower-cased), a seeded block split into
@@ -8,6 +10,7 @@ train and valid streams (``elman.data.text.split_blocks``) and stream batches
 per token; metrics: bits per token (nats / ln 2; "bpc" for both levels) and perplexity.
 """
 
+import base64
 import hashlib
 import sys
 from collections.abc import Iterator
@@ -23,6 +26,7 @@ from .. import inside
 from ..data.batching import StreamBatches
 from ..data.prepared import Prepared, Stream, is_prepared, open_prepared, split_stream
 from ..data.text import DEFAULT_CORPUS, load_corpus, split_blocks
+from ..data.tokenizers import Pieces
 from ..data.vocab import Vocab
 from ..data.words import words
 from ..errors import bad
@@ -48,7 +52,10 @@ if TYPE_CHECKING:
 class Options:
     """Settings of the language model task."""
 
-    level: str = opt("char", parse_choice(("char", "word")), "character or word tokens")
+    level: str = opt("char", parse_choice(("char", "word", "subword")), "character, word "
+                     "or subword tokens")
+    subwords: int = opt(2000, parse_positive_int, "pieces of the sentencepiece model trained "
+                        "on the text (level subword)")
     min_count: int = opt(1, parse_positive_int, "keep words seen at least this often in "
                          "training; the rest read as <unk> (level word)")
     lowercase: bool = opt(False, parse_flag, "lower-case the text before the vocabulary")
@@ -62,6 +69,7 @@ class Options:
                             "most likely tokens", fixed=False)
 
 
+UNITS = {"char": "characters", "word": "words", "subword": "subwords"}
 MAX_K, MAX_GENERATE, MAX_INSIDE = 50, 2000, 1000      # bounds of one HTTP request
 K = Param("k", int, 5, f"how many next tokens (1-{MAX_K})", parse_int_range(1, MAX_K))
 LAYER = Param("layer", int | None, None, "the layer, from 1 (the lowest; null: the top)",
@@ -114,6 +122,13 @@ class LanguageModelTask(Task):
               "gradients", input=f"a text (2-{MAX_INSIDE} tokens)"),
     )
 
+    pieces: Pieces | None = None                     # the subword model (level subword)
+
+    def __init__(self, options, *, vocab: Vocab | None = None, meta: dict | None = None):
+        super().__init__(options, vocab=vocab, meta=meta)
+        if meta and meta.get("spm"):
+            self.pieces = Pieces(base64.b64decode(meta["spm"]), options.lowercase)
+
     def load(self, path: str | None) -> "str | Prepared":
         """The text of a UTF-8 file, or the built-in corpus for None (or "pydoc"); a folder
         of ``elman prepare``: its memory-mapped ids (``elman.data.prepared``)."""
@@ -130,11 +145,9 @@ class LanguageModelTask(Task):
             ids = self.prepared_ids(data)
         else:
             self.fingerprint = hashlib.sha256(data.encode("utf-8")).hexdigest()
-            text = token_text(data, o.level, o.lowercase)
             if self.vocab is None:
-                self.vocab = Vocab.build(text, o.level,
-                                         min_count=o.min_count if o.level == "word" else 1)
-            ids = torch.tensor(self.vocab.encode(text), dtype=torch.long)
+                self.fit_vocab(data)
+            ids = torch.tensor(self.encode(data), dtype=torch.long)
         split = split_stream if isinstance(ids, Stream) else split_blocks
         self.train_ids, self.valid_ids = split(ids, train.valid_fraction, train.split_seed,
                                                o.split_blocks)
@@ -145,12 +158,37 @@ class LanguageModelTask(Task):
             self.valid_batches = StreamBatches(self.valid_ids, train.batch_size, train.seq_len,
                                                "truncated", shuffle=False)
 
+    def fit_vocab(self, text: str):
+        """The vocabulary (and the subword model) of a training text."""
+        o = self.options
+        if o.level == "subword":
+            self.pieces = Pieces.train(text.split("\n"), o.subwords, o.lowercase, running=True)
+            self.vocab = Vocab.of_pieces(self.pieces)
+        else:
+            self.vocab = Vocab.build(token_text(text, o.level, o.lowercase), o.level,
+                                     min_count=o.min_count if o.level == "word" else 1)
+
+    def encode(self, text: str) -> list[int]:
+        """The ids of a text."""
+        return encode(text, self.vocab, self.options.lowercase, self.pieces)
+
+    def meta(self) -> dict | None:
+        """The subword model (base64), for level subword."""
+        if self.pieces is None:
+            return None
+        return {"spm": base64.b64encode(self.pieces.model).decode("ascii")}
+
+    @classmethod
+    def needs_meta(cls, options) -> bool:
+        return options.level == "subword"
+
     def prepared_ids(self, data: Prepared) -> Stream:
         """The ids of a prepared folder, after checking it was tokenised as the run's options
         say (and with the run's vocabulary, when it has one)."""
         o, header = self.options, data.header
         given = {"level": o.level, "lowercase": o.lowercase,
-                 "min_count": o.min_count if o.level == "word" else 1}
+                 "min_count": o.min_count if o.level == "word" else 1,
+                 "subwords": o.subwords if o.level == "subword" else None}
         for name, value in given.items():
             if header.get(name) != value:
                 flag = f"--{name.replace('_', '-')}"
@@ -166,6 +204,8 @@ class LanguageModelTask(Task):
         """Take the prepared folder's vocabulary, or check it is the run's."""
         if self.vocab is None:
             self.vocab = data.vocab
+            if data.spm is not None:
+                self.pieces = Pieces(data.spm, self.options.lowercase)
         elif data.vocab != self.vocab:
             raise bad("data", "a folder prepared with the run's vocabulary (its ids are the "
                       "model's)", f"another vocabulary of {len(data.vocab):,} tokens in "
@@ -176,19 +216,22 @@ class LanguageModelTask(Task):
             self.same_vocab(text)
             return StreamBatches(text.stream(), train.batch_size, train.seq_len, "truncated",
                                  shuffle=False)
-        text = token_text(text, self.vocab.level, self.options.lowercase)
-        ids = torch.tensor(self.vocab.encode(text), dtype=torch.long)
+        ids = torch.tensor(self.encode(text), dtype=torch.long)
         if len(ids) < 2:
             raise bad("data", "at least 2 tokens to evaluate", len(ids))
-        unknown = set(self.vocab.unknown(text))
-        self.unknown = sum(1 for t in vocab_tokens(text, self.vocab) if t in unknown)
+        if self.pieces is not None:
+            self.unknown = int((ids == self.vocab.index[self.vocab.unk]).sum())
+        else:
+            text = token_text(text, self.vocab.level, self.options.lowercase)
+            unknown = set(self.vocab.unknown(text))
+            self.unknown = sum(1 for t in vocab_tokens(text, self.vocab) if t in unknown)
         return StreamBatches(ids, train.batch_size, train.seq_len, "truncated", shuffle=False)
 
     def describe(self) -> str:
         name = "the built-in corpus (Python's pydoc topics)" if self.source == DEFAULT_CORPUS \
             else repr(self.source)
         n, v = len(self.train_ids) + len(self.valid_ids), len(self.valid_ids)
-        unit = "characters" if self.options.level == "char" else "words"
+        unit = UNITS[self.options.level]
         return (f"data: {name}, {n:,} {unit} ({n - v:,} train, {v:,} valid), "
                 f"vocabulary of {len(self.vocab)}")
 
@@ -223,7 +266,7 @@ class LanguageModelTask(Task):
         if o.sample_length:
             yield (f"sample (temperature {o.temperature:g}):\n")
             yield from generate(model, self.vocab, "", o.sample_length, o.temperature,
-                                o.top_k, config.train.seed)
+                                o.top_k, config.train.seed, pieces=self.pieces)
             yield "\n"
 
     def predict(self, models: list, inputs: list[str], k: int = 5) -> list[list]:
@@ -233,9 +276,9 @@ class LanguageModelTask(Task):
                 for prompt in inputs]
 
     def export_usage(self) -> list[str]:
-        unit = "character" if self.vocab.level == "char" else \
-            "word (elman.data.words tokens)"
-        return [f"tokens: the id of each {unit} in vocab.json's tokens (lower-cased first when "
+        unit = {"char": "character", "word": "word (elman.data.words tokens)",
+                "subword": "piece of task.json's spm model (sentencepiece, base64)"}
+        return [f"tokens: the id of each {unit[self.vocab.level]} in vocab.json's tokens (lower-cased first when "
                 "options.lowercase), unk's id for one not in it",
                 "model: tokens (B, T), lengths (B,), h0_l (c0_l) zeros at the start -> logits "
                 "(B, T, V) over the next token and h_l (c_l), the states after each "
@@ -248,7 +291,7 @@ class LanguageModelTask(Task):
     def prompt_ids(self, prompt: str, name: str = "input") -> list[int]:
         if not isinstance(prompt, str):
             raise bad(name, "a string", type(prompt).__name__)
-        ids = self.vocab.encode(token_text(prompt, self.vocab.level, self.options.lowercase))
+        ids = self.encode(prompt)
         if not ids:
             raise bad(name, f"at least one {self.vocab.level}", repr(prompt))
         return ids
@@ -267,7 +310,7 @@ class LanguageModelTask(Task):
         with evaluating(model):
             logits, _ = model(x.to(device_of(model)))                   # (B, T, V)
         last = logits[torch.arange(len(ids)), lengths - 1]              # (B, V)
-        return [top_tokens(row, self.vocab, k) for row in last]
+        return [top_tokens(row, self.vocab, k, self.pieces) for row in last]
 
     def sample(self, models: list, prompt: str, *, length: int = 200,
                temperature: float = 0.8, top_k: int | None = None,
@@ -276,7 +319,7 @@ class LanguageModelTask(Task):
         if not isinstance(prompt, str):
             raise bad("input", "a string", type(prompt).__name__)
         for token in generate(one_model(models), self.vocab, prompt, length, temperature,
-                              top_k, seed, self.options.lowercase):
+                              top_k, seed, self.options.lowercase, self.pieces):
             yield {"token": token}
 
     @torch.no_grad()
@@ -288,7 +331,7 @@ class LanguageModelTask(Task):
         ids = self.prompt_ids(text)
         with evaluating(model):
             logits, state = model(torch.tensor([ids], device=device_of(model)), state=state)
-        return state, {"next": top_tokens(logits[0, -1], self.vocab, k),
+        return state, {"next": top_tokens(logits[0, -1], self.vocab, k, self.pieces),
                            "tokens": len(ids)}
 
     def inside_tokens(self, text: str, name: str, least: int) -> tuple[list[int], list[str]]:
@@ -297,6 +340,8 @@ class LanguageModelTask(Task):
         if not least <= len(ids) <= MAX_INSIDE:
             raise bad(name, f"a text of {least} to {MAX_INSIDE:,} {self.vocab.level}s",
                       f"{len(ids):,}")
+        if self.pieces is not None:
+            return ids, [shown(i, self.vocab, self.pieces) for i in ids]
         text = token_text(text, self.vocab.level, self.options.lowercase)
         return ids, vocab_tokens(text, self.vocab)
 
@@ -347,7 +392,7 @@ class LanguageModelTask(Task):
         batches, scored = self.scored_data(run, args, train=given)
         result = self.evaluate(run.model, batches)
         if self.unknown:
-            unit = "characters" if self.vocab.level == "char" else "words"
+            unit = UNITS[self.vocab.level]
             print(f"note: {self.unknown:,} {unit} not in the vocabulary were read as "
                   f"unknown", file=sys.stderr)
         unit = self.vocab.level
@@ -363,7 +408,8 @@ class LanguageModelTask(Task):
         seed = parse_optional(parse_count)("seed", args.seed)
         length = parse_count("length", args.length)
         sys.stdout.write(args.prompt)
-        stream(generate(run.model, self.vocab, args.prompt, length, temperature, top_k, seed))
+        stream(generate(run.model, self.vocab, args.prompt, length, temperature, top_k, seed,
+                        self.options.lowercase, self.pieces))
         return 0
 
     def cmd_next(self, run, args) -> int:
@@ -421,22 +467,37 @@ def evaluate(model: nn.Module, batches: StreamBatches, max_batches: int | None =
             "tokens": count}
 
 
+def encode(text: str, vocab: Vocab, lowercase: bool = False,
+           pieces: Pieces | None = None) -> list[int]:
+    """The ids of a text: its sentencepiece ids (``pieces``, level subword), or its
+    ``token_text``'s."""
+    if pieces is not None:
+        return pieces.ids(text)
+    return vocab.encode(token_text(text, vocab.level, lowercase))
+
+
+def shown(token: int, vocab: Vocab, pieces: Pieces | None = None) -> str:
+    """The text of a token id: the character, the word, or the piece decoded."""
+    return pieces.text([vocab.tokens[token]]) if pieces is not None else vocab.tokens[token]
+
+
 def vocab_tokens(text: str, vocab: Vocab) -> list[str]:
     return list(text) if vocab.level == "char" else text.split()
 
 
 @torch.no_grad()
 def next_words(model: LanguageModel, vocab: Vocab, prompt: str, k: int = 5,
-               lowercase: bool = False) -> list[tuple[str, float]]:
+               lowercase: bool = False, pieces: Pieces | None = None
+               ) -> list[tuple[str, float]]:
     """The ``k`` likeliest next tokens after ``prompt`` with their probabilities (the unknown
     token left out), likeliest first."""
     check_k(k)
-    ids = vocab.encode(token_text(prompt, vocab.level, lowercase))
+    ids = encode(prompt, vocab, lowercase, pieces)
     if not ids:
         raise bad("prompt", "at least one word", repr(prompt))
     with evaluating(model):
         logits, _ = model(torch.tensor([ids], device=device_of(model)))
-    return [tuple(pair) for pair in top_tokens(logits[0, -1], vocab, k)]
+    return [tuple(pair) for pair in top_tokens(logits[0, -1], vocab, k, pieces)]
 
 
 def check_k(k):
@@ -444,14 +505,15 @@ def check_k(k):
         raise bad("k", "an int >= 1", repr(k))
 
 
-def top_tokens(logits: torch.Tensor, vocab: Vocab, k: int) -> list[list]:
+def top_tokens(logits: torch.Tensor, vocab: Vocab, k: int,
+               pieces: Pieces | None = None) -> list[list]:
     """logits (V,) -> [[token, probability], ...] of the ``k`` likeliest tokens, the unknown
     token left out, likeliest first."""
     p = torch.softmax(logits.float(), dim=-1)
     if vocab.unk is not None:
         p[vocab.index[vocab.unk]] = -1.0
     top = torch.topk(p, min(k, len(vocab) - (vocab.unk is not None)))
-    return [[vocab.tokens[i], float(q)] for q, i in zip(top.values, top.indices)]
+    return [[shown(int(i), vocab, pieces), float(q)] for q, i in zip(top.values, top.indices)]
 
 
 @contextmanager
@@ -477,18 +539,20 @@ def one_model(models: list) -> nn.Module:
 
 def generate(model: LanguageModel, vocab: Vocab, prompt: str, length: int,
              temperature: float = 1.0, top_k: int | None = None,
-             seed: int | None = None, lowercase: bool = False) -> Iterator[str]:
-    """Yield ``length`` sampled characters (or space-led words), one at a time, continuing
+             seed: int | None = None, lowercase: bool = False,
+             pieces: Pieces | None = None) -> Iterator[str]:
+    """Yield ``length`` sampled characters (space-led words, decoded pieces), one at a time,
+    continuing
     ``prompt``; never the unknown token (U+FFFD or <unk>), which is no text.
 
     An empty prompt starts after a newline (or the first token when there is none)."""
     if not isinstance(length, int) or length < 0:
         raise bad("length", "an int >= 0", repr(length))
-    ids = vocab.encode(token_text(prompt, vocab.level, lowercase)) if prompt else []
+    ids = encode(prompt, vocab, lowercase, pieces) if prompt else []
     ids = ids or [vocab.index.get("\n", 0)]
     g = None
     if seed is not None:
         g = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
     unk = vocab.index[vocab.unk] if vocab.unk is not None and len(vocab) > 1 else None
     for token in model.generate(ids, length, temperature, top_k, generator=g, never=unk):
-        yield vocab.tokens[token] if vocab.level == "char" else " " + vocab.tokens[token]
+        yield " " + vocab.tokens[token] if vocab.level == "word" else shown(token, vocab, pieces)
