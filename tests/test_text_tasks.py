@@ -272,6 +272,32 @@ def test_word_language_model_suggests_the_next_word(files, tmp_path, capsys):
     assert count == f"words: {len(STORY.split()) - 1:,}"
 
 
+def test_subword_language_model_trains_generates_and_decodes(files, tmp_path, capsys):
+    from elman.cli.run import load_run
+    run = tmp_path / "s"
+    assert main(["train", "--data", str(files / "story.txt"), "--level", "subword",
+                 "--subwords", "60", "--out", str(run), "--max-steps", "40", "--eval-every",
+                 "40", "--seq-len", "10", "--sample-length", "20", "--split-blocks", "4",
+                 *TINY]) == 0
+    sample = capsys.readouterr().out.split("sample (temperature 0.8):\n")[1]
+    assert sample.strip() and "\u2581" not in sample          # pieces decoded to text
+    model, task = load_run(run)
+    ids = task.pieces.ids(STORY)
+    assert task.vocab.level == "subword" and task.pieces.text(
+        [task.vocab.tokens[i] for i in ids]) == STORY                   # exact decoding
+    assert len(task.vocab) <= 60                    # fewer where the text has fewer
+    assert main(["eval", str(run), "--data", str(files / "story.txt"), "--seq-len", "10",
+                 "--batch-size", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].endswith(" nats/subword") and lines[-1] == f"subwords: {len(ids) - 1:,}"
+    assert main(["generate", str(run), "--prompt", "Hey, I", "--length", "30", "--seed",
+                 "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Hey, I") and "\u2581" not in out
+    (top, _), *_ = task.predict([model.model], ["Hey, I will be"], k=3)[0]
+    assert isinstance(top, str) and "\u2581" not in top
+
+
 # --- bad input -------------------------------------------------------------------------
 
 
