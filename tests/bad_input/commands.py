@@ -220,6 +220,8 @@ CASES = [
     Cli("train --task lm --level syllable", "level: expected one of ['char', 'word', "
         "'subword'], got 'syllable'"),
     Cli("train --task lm --subwords 0", "subwords: expected an integer >= 1, got 0"),
+    Cli(f"{T} --level subword --subwords none", "subwords: expected the pieces of the subword "
+        "model (an integer >= 1), got None"),
     Cli(f"{T} --level subword --subwords 3", "subwords: expected a vocabulary size "
         "sentencepiece can reach on this data, got 3 (INTERNAL: src/trainer_interface.cc(638) "
         "[(static_cast<int>(required_chars_.size() + meta_pieces_.size())) <= "

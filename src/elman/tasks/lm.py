@@ -54,8 +54,8 @@ class Options:
 
     level: str = opt("char", parse_choice(("char", "word", "subword")), "character, word "
                      "or subword tokens")
-    subwords: int = opt(2000, parse_positive_int, "pieces of the sentencepiece model trained "
-                        "on the text (level subword)")
+    subwords: int | None = opt(2000, parse_optional(parse_positive_int), "pieces of the "
+                               "sentencepiece model trained on the text (level subword)")
     min_count: int = opt(1, parse_positive_int, "keep words seen at least this often in "
                          "training; the rest read as <unk> (level word)")
     lowercase: bool = opt(False, parse_flag, "lower-case the text before the vocabulary")
@@ -139,6 +139,8 @@ class LanguageModelTask(Task):
         if train.valid is not None:
             raise bad("valid", "none for the lm task (it holds out a seeded valid_fraction of "
                       "--data, in split_blocks blocks)", repr(train.valid))
+        if o.level == "subword" and o.subwords is None:
+            raise bad("subwords", "the pieces of the subword model (an integer >= 1)", None)
         data = self.load(train.data)
         self.source = train.data or DEFAULT_CORPUS
         if isinstance(data, Prepared):
