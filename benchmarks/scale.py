@@ -82,7 +82,8 @@ def measured(argv: list[str]) -> tuple[str, float, float]:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10M,4G", help="corpus sizes (default: 10M,4G)")
-    ap.add_argument("--level", default="char", help="char or word (default: char)")
+    ap.add_argument("--level", default="char", help="char, word or subword (2000 pieces; "
+                    "default: char)")
     ap.add_argument("--steps", type=int, default=300, help="training steps (default: 300)")
     ap.add_argument("--dir", default="/tmp/elman-scale", help="where the corpora go")
     ap.add_argument("--keep", action="store_true", help="keep the corpora and folders")

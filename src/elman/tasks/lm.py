@@ -7,7 +7,7 @@ Data: a UTF-8 file or the built-in corpus, a character vocabulary or a word voca
 words seen ``min_count`` times (``elman.data.words`` tokens, optionally lower-cased), a seeded block split into
 train and valid streams (``elman.data.text.split_blocks``) and stream batches
 (``elman.data.batching``). Model: ``elman.models.LanguageModel``. Loss: cross-entropy in nats
-per token; metrics: bits per token (nats / ln 2; "bpc" for both levels) and perplexity.
+per token; metrics: bits per token (nats / ln 2; "bpc" at every level) and perplexity.
 """
 
 import base64
