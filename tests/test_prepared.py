@@ -228,6 +228,10 @@ def test_a_folder_of_other_options_or_format_is_refused(corpus, tmp_path):
     with pytest.raises(ElmanError, match=r"^data: expected a folder prepared with the run's "
                        r"subwords 70 \(elman prepare --subwords 70.*got subwords 60"):
         train(config(tmp_path / "s", tmp_path / "r", level="subword", subwords=70), log=quiet)
+    (tmp_path / "s" / "spm.model").unlink()
+    with pytest.raises(ElmanError, match=r"^data: expected a prepared folder of subwords "
+                       r"holding spm.model \(elman prepare\), got .* without it$"):
+        open_prepared(tmp_path / "s")
     header = json.loads((tmp_path / "p" / "prepared.json").read_text())
     (tmp_path / "p" / "prepared.json").write_text(json.dumps({**header, "format": 2}))
     with pytest.raises(ElmanError, match="data: expected a prepared folder of format 1 .*, "
