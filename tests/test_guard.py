@@ -10,33 +10,13 @@ import warnings
 import pytest
 import safetensors.torch
 import torch
+from test_training import cfg, quiet
 
 from elman.cli import main
 from elman.io import checkpoint
 from elman.training import resolve, stop
 from elman.training.guard import Diverged, Guard
 from elman.training.trainer import resume_config, train, trainer
-
-TEXT = "the quick brown fox jumps over the lazy dog. " * 40
-
-
-def quiet(*args):
-    pass
-
-
-@pytest.fixture
-def data(tmp_path):
-    p = tmp_path / "tiny.txt"
-    p.write_text(TEXT, encoding="utf-8")
-    return str(p)
-
-
-def cfg(data, out, **kw):
-    values = dict(data=data, out=str(out), hidden_sizes=16, embed_dim=8, batch_size=4,
-                  dropout=0.0, seq_len=16, max_steps=20, eval_every=10, max_minutes=None,
-                  sample_length=0, quiet=True, lr=0.01)
-    values.update(kw)
-    return resolve(None, values)
 
 
 def files(folder):

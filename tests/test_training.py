@@ -22,18 +22,9 @@ from elman.training.trainer import (
     trainer,
 )
 
-TEXT = "the quick brown fox jumps over the lazy dog. " * 40
-
 
 def quiet(*args):
     pass
-
-
-@pytest.fixture
-def data(tmp_path):
-    p = tmp_path / "tiny.txt"
-    p.write_text(TEXT, encoding="utf-8")
-    return str(p)
 
 
 def cfg(data, out, **kw):
