@@ -1,10 +1,12 @@
 """Long-range memory benchmarks (``elman.tasks.memory``): per cell and sequence length T,
 the final test figure within a fixed step budget, with the same seeds, batch and optimizer
 for every cell. Cells: Elman tanh, Elman IRNN (relu, W_R the identity, Le et al. 2015),
-LSTM and GRU; tasks: adding (test MSE; predicting 1 always scores ~0.167; target at T=600:
+Elman IndRNN (two layers of relu units each with its own recurrence u, |u| <= 1, started as
+Li et al. 2018: ``--recurrent-init indrnn --recurrent-constraint diagonal --input-scale
+0.01``), LSTM and GRU; tasks: adding (test MSE; predicting 1 always scores ~0.167; target at T=600:
 MSE < 1e-3 for GRU, LSTM and an Elman variant), copy-memory (recalled symbols right) and
 parity (accuracy). Every run trains with full BPTT on new sequences every step, Adam at
-constant --lr, gradient norm clipped to 1, no dropout, one torch thread; best/ is picked on
+--lr (constant, or cosine to 0 with --lr-schedule cosine), gradient norm clipped to 1, no dropout, one torch thread; best/ is picked on
 the held-out set every --eval-every steps, and the figure is its score on the test split.
 
     python benchmarks/memory.py                                  # adding at T=100 and 600
@@ -29,6 +31,8 @@ from elman.training.guard import Diverged
 CELLS = {
     "elman-tanh": dict(cell="elman", activation="tanh"),
     "elman-irnn": dict(cell="elman", activation="relu", recurrent_init="identity"),
+    "elman-indrnn": dict(cell="elman", activation="relu", recurrent_init="indrnn",
+                         recurrent_constraint="diagonal", input_scale=0.01, layers=2),
     "lstm": dict(cell="lstm", activation="tanh"),
     "gru": dict(cell="gru", activation="tanh"),
 }
@@ -42,8 +46,10 @@ CAPPED = "* stopped by --max-minutes before the step budget"
 
 def fit(task: str, cell: str, T: int, args) -> dict:
     """Train one (task, cell, T) and score best/ on the test split: a table row."""
-    values = {"task": task, "length": T, **CELLS[cell], "hidden_sizes": [args.hidden],
-              "batch_size": args.batch_size, "lr": args.lr, "lr_schedule": "constant",
+    settings = dict(CELLS[cell])
+    layers = settings.pop("layers", 1)
+    values = {"task": task, "length": T, **settings, "hidden_sizes": [args.hidden] * layers,
+              "batch_size": args.batch_size, "lr": args.lr, "lr_schedule": args.lr_schedule,
               "clip": 1.0, "dropout": 0.0, "max_steps": args.steps, "seed": args.seed,
               "valid_size": args.valid_size, "eval_every": args.eval_every,
               "max_minutes": args.max_minutes, "quiet": True,
@@ -52,7 +58,7 @@ def fit(task: str, cell: str, T: int, args) -> dict:
     config = resolve(None, values)
     t0 = time.monotonic()
     name, key, fmt = FIGURE[task]
-    row = {"task": task, "T": T, "cell": cell, "H": config.model.hidden_sizes[0], "metric": name}
+    row = {"task": task, "T": T, "cell": cell, "H": ",".join(map(str, config.model.hidden_sizes)), "metric": name}
     try:
         result = train(config, log=lambda *a: None)
     except Diverged as e:
@@ -68,10 +74,10 @@ def fit(task: str, cell: str, T: int, args) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = [f"{'task':<12} {'T':>5} {'cell':<11} {'H':>4} {'metric':<15} {'value':>9} "
+    lines = [f"{'task':<12} {'T':>5} {'cell':<12} {'H':>6} {'metric':<15} {'value':>9} "
              f"{'steps':>7} {'best at':>7} {'wall min':>8}  chance"]
     for r in rows:
-        lines.append(f"{r['task']:<12} {r['T']:>5} {r['cell']:<11} {r['H']:>4} {r['metric']:<15} "
+        lines.append(f"{r['task']:<12} {r['T']:>5} {r['cell']:<12} {r['H']:>6} {r['metric']:<15} "
                      f"{r['value']:>9} {r['steps']:>7} {r['best']:>7} {r['minutes']:>8.1f}  "
                      f"{CHANCE[r['task']]}")
     if any(r["steps"].endswith("*") for r in rows):
@@ -99,6 +105,8 @@ def main(argv=None):
     p.add_argument("--hidden", type=int, default=128, help="hidden units (one layer)")
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr-schedule", default="constant", choices=["constant", "cosine"],
+                   help="cosine: to 0 at the step budget (or --max-minutes)")
     p.add_argument("--valid-size", type=int, default=500, help="held-out (and test) sequences")
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--seed", type=int, default=0)

@@ -1,10 +1,11 @@
 """Initialisation of W_R (elman.nn.init): identity (IRNN), orthogonal, scaled; the default
 touches nothing; the trainer initialises every task's model from ModelConfig."""
 
+import numpy as np
 import pytest
 import torch
 
-from elman.nn import RNN, init_recurrent
+from elman.nn import RNN, constrain_recurrent, init_recurrent
 from elman.tasks import get_task
 from elman.training.config import ModelConfig, TrainConfig
 from elman.training.trainer import fresh_model
@@ -74,3 +75,74 @@ def test_trainer_initialises_every_rnn_of_a_task_model():
     for c in cells:
         torch.testing.assert_close(c.W_R.detach(), 0.9 * torch.eye(c.hidden_size), rtol=0,
                                    atol=0)
+
+
+@pytest.mark.parametrize("cell", list(GATES))
+def test_diagonal_constraint_keeps_each_blocks_diagonal_clipped(cell):
+    torch.manual_seed(3)
+    rnn = RNN(2, 3, cell, recurrent_init="orthogonal", recurrent_scale=3.0)
+    before = rnn.layers[0].W_R.detach().clone()
+    constrain_recurrent(rnn, "diagonal")
+    for old, new in zip(before.split(3), rnn.layers[0].W_R.detach().split(3)):
+        want = torch.diag(torch.tensor([min(max(float(old[i, i]), -1.0), 1.0)
+                                        for i in range(3)]))
+        assert torch.equal(new, want)
+    assert (before.abs() > 1).any()              # something was clipped
+
+
+def test_no_constraint_touches_nothing():
+    rnn = RNN(2, 3)
+    before = rnn.layers[0].W_R.detach().clone()
+    constrain_recurrent(rnn, "none")
+    assert torch.equal(rnn.layers[0].W_R, before)
+
+
+def test_indrnn_is_an_elementwise_recurrence():
+    """With W_R = diag(u), the Elman cell computes a_t = relu(W_F x_t + u * a_{t-1} + b),
+    checked against the loop written with NumPy."""
+    torch.manual_seed(4)
+    rnn = RNN(2, 4, activation="relu", recurrent_init="orthogonal")
+    constrain_recurrent(rnn, "diagonal")
+    x = torch.randn(3, 9, 2)
+    out, _ = rnn(x)
+    c = rnn.layers[0]
+    W, u, b = (t.detach().double().numpy() for t in (c.W_F, c.W_R.diagonal(), c.b))
+    a = np.zeros((3, 4))
+    for t in range(9):
+        a = np.maximum(x[:, t].double().numpy() @ W.T + u * a + b, 0.0)
+        np.testing.assert_allclose(out[:, t].detach().numpy(), a, rtol=1e-5, atol=1e-6)
+
+
+def test_trainer_keeps_the_constraint_through_training(tmp_path):
+    """A high learning rate pushes the diagonal past 1 and fills the off-diagonal unless the
+    trainer projects after every step: after training W_R is diagonal within [-1, 1] and has
+    moved from the identity."""
+    from elman.training import resolve, train
+    config = resolve(None, {"task": "adding", "length": 20, "cell": "elman",
+                            "activation": "relu", "recurrent_init": "identity",
+                            "recurrent_constraint": "diagonal", "hidden_sizes": [8],
+                            "lr": 0.05, "max_steps": 20, "valid_size": 16, "batch_size": 8,
+                            "quiet": True, "out": str(tmp_path / "run")})
+    result = train(config, log=lambda *a: None)
+    W = result.model.rnn.layers[0].W_R.detach()
+    assert torch.equal(W, torch.diag(W.diagonal()))
+    assert W.diagonal().abs().max() <= 1.0
+    assert not torch.equal(W, torch.eye(8))
+
+
+def test_indrnn_init_forgets_below_and_keeps_on_top():
+    """Every layer but the top: diag(u), u in [0, 1) and not all alike; the top: I; both
+    directions; W_F and b multiplied by input_scale."""
+    torch.manual_seed(5)
+    plain = RNN(2, [6, 6, 5], activation="relu", bidirectional=True)
+    torch.manual_seed(5)
+    rnn = RNN(2, [6, 6, 5], activation="relu", bidirectional=True, recurrent_init="indrnn",
+              input_scale=0.01)
+    for stack in (rnn.layers, rnn.layers_reverse):
+        for c in stack[:-1]:
+            u = c.W_R.detach().diagonal()
+            assert torch.equal(c.W_R.detach(), torch.diag(u))
+            assert 0 <= u.min() and u.max() < 1 and u.std() > 0.05
+        assert torch.equal(stack[-1].W_R.detach(), torch.eye(5))
+    torch.testing.assert_close(rnn.layers[1].W_F, 0.01 * plain.layers[1].W_F)
+    torch.testing.assert_close(rnn.layers_reverse[2].b, 0.01 * plain.layers_reverse[2].b)

@@ -44,7 +44,11 @@ CASES = [
     Api("RNN(4, 4, backend='cuda')", "backend: expected one of ['auto', 'loop', 'fast'], got "
         "'cuda'"),
     Api("RNN(4, 4, recurrent_init='eye')", "recurrent_init: expected one of ['uniform', "
-        "'identity', 'orthogonal'], got 'eye'"),
+        "'identity', 'orthogonal', 'indrnn'], got 'eye'"),
+    Api("RNN(4, 4, input_scale=float('inf'))", "input_scale: expected a finite number, got "
+        "inf"),
+    Api("elman.nn.constrain_recurrent(RNN(4, 4), 'unitary')", "recurrent_constraint: "
+        "expected one of ['none', 'diagonal'], got 'unitary'"),
     Api("RNN(4, 4, recurrent_scale=float('nan'))", "recurrent_scale: expected a finite "
         "number, got nan"),
     Api("elman.models.FramesModel([1, 28, 28], 8, 2, encoder='rnn')", "encoder: expected one of ['cnn', "

@@ -94,8 +94,11 @@ CASES = [
     Cli("train --dropout -0.1", "dropout: expected a number in [0, 1), got -0.1"),
     Cli("train --dropout nan", "dropout: expected a finite number, got nan"),
     Cli("train --recurrent-init eye", "recurrent_init: expected one of ['uniform', "
-        "'identity', 'orthogonal'], got 'eye'"),
+        "'identity', 'orthogonal', 'indrnn'], got 'eye'"),
     Cli("train --recurrent-scale inf", "recurrent_scale: expected a finite number, got inf"),
+    Cli("train --input-scale nan", "input_scale: expected a finite number, got nan"),
+    Cli("train --recurrent-constraint unitary", "recurrent_constraint: expected one of "
+        "['none', 'diagonal'], got 'unitary'"),
     Cli("train --task frames --target frame", "target: expected clip for clips without a "
         "label per frame (sequential images"),
     Cli("train --task frames --permute true", "permute: expected false unless pixels is true"),

@@ -91,8 +91,9 @@ class RNN(nn.Module):
             path has nothing to batch, and "fast" for any T while torch.compile or
             torch.export traces (see docs/compile.md).
         recurrent_init: W_R of every cell: "uniform" (torch's), "identity" (IRNN, with
-            relu) or "orthogonal", one (H, H) block per gate (``elman.nn.init``).
+            relu), "orthogonal" or "indrnn", one (H, H) block per gate (``elman.nn.init``).
         recurrent_scale: multiplies that W_R (e.g. 0.5 for a scaled identity).
+        input_scale: multiplies the initial W_F and b of every cell.
 
     Parameters are ``layers.{l}.W_F``, ``layers.{l}.W_R``, ``layers.{l}.b`` (l from 0), and
     ``layers_reverse.{l}.*`` for the reverse direction; see ``elman.nn.cells`` for layouts.
@@ -101,9 +102,10 @@ class RNN(nn.Module):
     def __init__(self, input_size: int, hidden_sizes: int | Sequence[int], cell: str = "elman",
                  activation: str | Sequence[str] = "tanh", bidirectional: bool = False,
                  dropout: float = 0.0, backend: str = "auto", *,
-                 recurrent_init: str = "uniform", recurrent_scale: float = 1.0):
+                 recurrent_init: str = "uniform", recurrent_scale: float = 1.0,
+                 input_scale: float = 1.0):
         super().__init__()
-        check_recurrent_init(recurrent_init, recurrent_scale)
+        check_recurrent_init(recurrent_init, recurrent_scale, input_scale)
         if backend not in BACKENDS:
             raise bad("backend", f"one of {list(BACKENDS)}", repr(backend))
         self.backend = backend
@@ -131,7 +133,7 @@ class RNN(nn.Module):
             self.layers_reverse = nn.ModuleList(
                 make_cell(cell, i, h, a) for i, h, a in zip(widths, sizes, acts))
         self.dropout = nn.Dropout(dropout)
-        init_recurrent(self, recurrent_init, recurrent_scale)
+        init_recurrent(self, recurrent_init, recurrent_scale, input_scale=input_scale)
 
     @property
     def output_size(self) -> int:

@@ -49,7 +49,8 @@ from ..reference.activations import NAMES as ACTIVATIONS
 from ..tasks import TASKS, options_class
 
 CELLS = ("elman", "lstm", "gru")          # elman.nn.cells.CELLS, without importing torch
-RECURRENT_INITS = ("uniform", "identity", "orthogonal")     # elman.nn.init.RECURRENT_INITS
+RECURRENT_INITS = ("uniform", "identity", "orthogonal", "indrnn")     # elman.nn.init.RECURRENT_INITS
+RECURRENT_CONSTRAINTS = ("none", "diagonal")      # elman.nn.init.RECURRENT_CONSTRAINTS
 DEFAULT_TASK = "lm"
 
 
@@ -80,9 +81,16 @@ class ModelConfig:
                               "the encoder, for encoder-decoders; not for language models)")
     recurrent_init: str = opt("uniform", parse_choice(RECURRENT_INITS), "W_R of every cell, "
                               "one (H, H) block per gate: uniform (torch's), identity (IRNN, "
-                              "with --activation relu) or orthogonal")
+                              "with --activation relu), orthogonal, or indrnn (diagonal: "
+                              "U(0, 1) below the top layer, 1 in it)")
     recurrent_scale: float = opt(1.0, parse_number, "multiplies the initial W_R (e.g. 0.5 "
                                  "with identity: a scaled identity)")
+    input_scale: float = opt(1.0, parse_number, "multiplies the initial W_F and b of every "
+                             "cell (e.g. 0.01 with indrnn)")
+    recurrent_constraint: str = opt("none", parse_choice(RECURRENT_CONSTRAINTS), "projects "
+                                    "W_R after every optimizer step: none, or diagonal (each "
+                                    "unit its own recurrence u, |u| <= 1: IndRNN, with "
+                                    "--activation relu --recurrent-init identity)")
 
 
 @dataclass

@@ -48,7 +48,7 @@ from ..io import checkpoint
 from ..io.atomic import backup_of, resolve, write_text
 from ..io.plots import plot_losses
 from ..nn import memory
-from ..nn.init import init_recurrent
+from ..nn.init import constrain_recurrent, init_recurrent
 from ..tasks import get_task
 from . import distributed, stop
 from .board import Board
@@ -190,10 +190,13 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 
 def fresh_model(task, model: ModelConfig) -> nn.Module:
-    """The task's model for ``model``, its recurrent weights initialised as
-    ``recurrent_init`` and ``recurrent_scale`` say (``elman.nn.init``)."""
+    """The task's model for ``model``, its cells initialised as ``recurrent_init``,
+    ``recurrent_scale`` and ``input_scale`` say and W_R projected on
+    ``recurrent_constraint`` (``elman.nn.init``)."""
     net = task.build_model(model)
-    init_recurrent(net, model.recurrent_init, model.recurrent_scale)
+    init_recurrent(net, model.recurrent_init, model.recurrent_scale,
+                   input_scale=model.input_scale)
+    constrain_recurrent(net, model.recurrent_constraint)
     return net
 
 
@@ -427,6 +430,7 @@ class Trainer:
             raise Diverged(self.step + 1, bad, self.saved)
         if bad is None:
             self.optimizer.step()
+            constrain_recurrent(self.model, self.model_cfg.recurrent_constraint)
             if self.average is not None:
                 self.average.update_parameters(self.model)
             self.state = detach(state) if self.cfg.bptt == "truncated" else None
