@@ -27,11 +27,11 @@ What every rank must decide alike is decided once: the training loss the guard j
 the batch's (all-reduced), a signal or the time budget noted by any rank stops all of them
 after the same step (the clock of the time budget and of a cosine schedule that ends with
 it is the slowest rank's), and the validation figures that pick best/, stop early or decay the
-learning rate are rank 0's, sent to the others. An error of the settings or the data (``ElmanError``) that any rank meets while the run is
-set up stops every rank (``together``), and only rank 0 reports it (``Agreed``): one line,
-not one per rank. Only rank 0 writes the run folder; the
-checkpoint holds the carried state of all N*B streams and every rank's random generator,
-so ``--resume`` with the same N continues exactly.
+learning rate are rank 0's, sent to the others. An error of the settings or the data
+(``ElmanError``) that any rank meets while the run is set up stops every rank
+(``together``), and only rank 0 reports it (``Agreed``): one line, not one per rank. Only
+rank 0 writes the run folder; the checkpoint holds the carried state of all N*B streams and
+every rank's random generator, so ``--resume`` with the same N continues exactly.
 """
 
 import atexit
