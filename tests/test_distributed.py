@@ -2,7 +2,9 @@
 with batch B end with the same weights as 1 process with batch 2B on the same data, for lm
 (truncated BPTT: each rank carries its own streams), classify and sort (an encoder-decoder
 whose ranks hold different numbers of target tokens); a resumed 2-process run continues
-exactly; a SIGINT to ``elman train --nproc 2`` ends every process with a checkpoint.
+exactly; a SIGINT to ``elman train --nproc 2`` ends every process with a checkpoint; an error
+of the data, or of one rank's set-up, stops both ranks and is reported once, by rank 0; each
+rank's GPU.
 
 The 2-process runs happen in two fresh interpreters started once for the module (this file
 run as a script: ``python tests/test_distributed.py OUT``), as torchrun would start them
@@ -57,12 +59,38 @@ def train(values: dict, out: Path, batch_size: int, steps: int = STEPS, resume=N
 
 def worker(folder: Path):
     """One of the 2 processes: every case with batch B, then the lm run resumed to twice its
-    steps."""
+    steps; then errors (``errors``)."""
     import torch
     torch.set_num_threads(1)
     for name, values in cases(folder).items():
         train(values, folder / f"{name}-2", B)
     train({}, None, B, 2 * STEPS, resume=folder / "lm-2")
+    errors(folder)
+
+
+def errors(folder: Path):
+    """``elman train`` of a file that is not UTF-8 (its exit code and stderr saved as
+    cli-RANK.json), and a set-up block that fails on rank 1 only (the error each rank raised
+    saved as agreed-RANK.txt)."""
+    import contextlib
+    import io
+
+    from elman.cli import run_command
+    from elman.errors import bad
+    from elman.training.distributed import Agreed, current
+    (folder / "latin1.txt").write_bytes(b"caf\xe9 au lait\n" * 20)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = run_command(["train", "--data", str(folder / "latin1.txt"), "--quiet",
+                            "--out", str(folder / "bad")])
+    rank = int(os.environ["RANK"])
+    (folder / f"cli-{rank}.json").write_text(json.dumps({"code": code, "stderr": err.getvalue()}))
+    try:
+        with current("cpu").together():
+            if rank == 1:
+                raise bad("data", "a file rank 1 can read", "rank 1's")
+    except Agreed as e:
+        (folder / f"agreed-{rank}.txt").write_text(str(e))
 
 
 def free_port() -> int:
@@ -157,6 +185,40 @@ def test_sigint_to_the_launcher_stops_every_process_with_a_checkpoint(tmp_path):
     assert state["world_size"] == 2 and state["step"] > 0
     left = subprocess.run(["pgrep", "-f", str(run)], capture_output=True, text=True).stdout
     assert left == ""                                                # no rank outlived it
+
+
+def test_an_error_every_rank_meets_is_reported_once_by_rank_0(ranks):
+    first, second = (json.loads((ranks / f"cli-{r}.json").read_text()) for r in range(2))
+    assert (first["code"], second["code"]) == (2, 2)
+    assert first["stderr"].startswith("elman: error: data: expected a UTF-8 text file, got ")
+    assert first["stderr"].count("\n") == 1 and second["stderr"] == ""
+    assert not (ranks / "bad").exists()
+
+
+def test_an_error_of_one_rank_stops_every_rank_with_its_message(ranks):
+    assert [(ranks / f"agreed-{r}.txt").read_text() for r in range(2)] == \
+        ["data: expected a file rank 1 can read, got rank 1's"] * 2
+
+
+@pytest.mark.parametrize("device, rank, size, gpus, chosen", [
+    ("cuda", 0, 2, 2, "cuda:0"), ("cuda", 1, 2, 4, "cuda:1"), ("cuda:3", 0, 1, 4, "cuda:3"),
+    ("cpu", 1, 2, 0, "cpu"), ("mps", 1, 2, 0, "mps"), ("cuda", 0, 1, 0, "cuda")])
+def test_each_rank_trains_on_its_own_gpu(device, rank, size, gpus, chosen):
+    from elman.training.launch import rank_device
+    assert rank_device(device, rank, size, gpus) == chosen
+
+
+def test_a_gpu_named_by_index_or_too_few_gpus_are_refused_for_several_processes():
+    from elman.errors import ElmanError
+    from elman.training.launch import rank_device
+    with pytest.raises(ElmanError, match=r"^device: expected cuda with --nproc 2 \(process r "
+                       r"trains on cuda:r; pick the GPUs with CUDA_VISIBLE_DEVICES, e\.g\. "
+                       r"CUDA_VISIBLE_DEVICES=2,3 elman train --nproc 2 --device cuda\), "
+                       r"got 'cuda:1'$"):
+        rank_device("cuda:1", 0, 2, 4)
+    with pytest.raises(ElmanError, match=r"^nproc: expected at most the 2 CUDA devices "
+                       r"visible with --device cuda \(one GPU per process\), got 3$"):
+        rank_device("cuda", 2, 3, 2)
 
 
 def test_bounds_cut_a_batch_into_contiguous_nearly_equal_parts():

@@ -132,7 +132,7 @@ def test_scaling_is_fitted_on_the_training_part_only(tmp_path):
     assert task.n_train == 40
     assert (task.scaler.mean, task.scaler.std) == (2.0, 1.0)
     assert max(task.train_batches.origins) + config.options.horizon <= task.n_train
-    assert task.valid_origins == list(range(40, 50))
+    assert task.valid_batches.origins == list(range(40, 50))
 
 
 def test_windows_hold_the_past_and_the_next_values():
@@ -169,7 +169,7 @@ def test_training_and_validation_windows_never_read_the_test_part(wave_csv, poke
     task, poked = split_task(wave_csv, shape), split_task(poked_csv, shape)
     assert (task.n_train, task.test_start) == (84, 96)        # 120 values: 84, 12 and 24
     assert max(task.train_batches.origins) + 2 <= 84
-    assert task.valid_origins == list(range(84, 95))          # targets up to value 95
+    assert task.valid_batches.origins == list(range(84, 95))          # targets up to value 95
     assert task.scaler == poked.scaler
     for a, b in ((task.train_batches, poked.train_batches),
                  (task.valid_batches, poked.valid_batches)):
@@ -320,6 +320,43 @@ def test_eval_data_scores_another_series_with_the_runs_scaler(trained, tmp_path,
         np.sqrt(np.mean((values[95:119] - values[96:]) ** 2)), rel=1e-3)
     own = main(["eval", str(trained.run)]), capsys.readouterr().out.splitlines()
     assert own[1][3] != lines[3]                   # another series, other numbers
+
+
+def test_a_valid_file_is_the_held_out_series(tmp_path, capsys):
+    """--valid B: all of --data trains (valid_fraction unused), B validates from its first
+    window on with the training scaler, and eval, forecast and the baselines read B."""
+    from elman.io import checkpoint
+    a = write_csv(tmp_path / "a.csv", WAVE[:80].round(4).tolist())
+    b = write_csv(tmp_path / "b.csv", (WAVE[80:] * 1.2 - 1).round(4).tolist(),
+                  times=np.arange(80, N))
+    out = tmp_path / "run"
+    config = resolve(None, {**QUICK, "data": str(a), "valid": str(b), "column": "value",
+                            "time_column": "month", "max_steps": 6, "eval_every": 3,
+                            "valid_fraction": 0.3, "out": str(out)})
+    result = train(config, log=lambda *a: None)
+    assert result.task.n_train == 80 and result.valid["values"] == 40 - 12
+    ck = checkpoint.load(out / "best")
+    values = WAVE[:80].round(4)
+    assert (ck.meta["mean"], ck.meta["std"]) == pytest.approx((values.mean(), values.std()))
+    held = load_series(str(b), "value").values
+    z = torch.tensor((held - ck.meta["mean"]) / ck.meta["std"], dtype=torch.float32)
+    x = torch.stack([z[o - 12:o] for o in range(12, 40)])[..., None]
+    with torch.no_grad():
+        predicted = ck.model.eval()(x)[:, 0].double().numpy() * ck.meta["std"] + \
+            ck.meta["mean"]
+    rmse = np.sqrt(np.mean((predicted - held[12:]) ** 2))
+    assert result.valid["rmse"] == pytest.approx(rmse, rel=1e-3)
+    assert main(["eval", str(out), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["rmse"] == pytest.approx(rmse, rel=1e-3) and metrics["origins"] == 28
+    assert metrics["persistence"]["rmse"] == pytest.approx(
+        np.sqrt(np.mean((held[11:-1] - held[12:]) ** 2)), rel=1e-3)
+    assert metrics["split"] == "valid" and result.task.validation(config.train).what \
+        .startswith(f"the validation series {str(b)!r}")
+    assert main(["forecast", str(out), "--steps", "3"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()[1:4]]
+    assert [(int(t), float(truth)) for t, _, truth in rows] == \
+        [(92 + i, pytest.approx(held[12 + i])) for i in range(3)]
 
 
 def test_eval_json_is_one_object_of_the_metrics(trained, wave_csv, capsys):

@@ -13,16 +13,23 @@ from elman.options import parse_bytes
 
 def kept_bytes(model: torch.nn.Module, rnn, x: torch.Tensor) -> int:
     """Bytes of the distinct storages autograd keeps for the backward pass of model on x."""
+    return kept_by(lambda: model["head"](rnn(x)[0]).logsumexp(-1).sum())
+
+
+def kept_by(forward, model: torch.nn.Module | None = None) -> int:
+    """Bytes of the distinct storages autograd keeps for the backward pass of forward(), the
+    weights of ``model`` (counted apart from the activations) left out."""
     storages = {}
+    weights = {p.untyped_storage().data_ptr() for p in (model or torch.nn.Module()).parameters()}
 
     def pack(t):
-        storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+        if t.untyped_storage().data_ptr() not in weights:
+            storages[t.untyped_storage().data_ptr()] = (t.untyped_storage().nbytes(), t)
         return t
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        y, _ = rnn(x)
-        model["head"](y).logsumexp(-1).sum()
-    return sum(storages.values())
+        forward()
+    return sum(n for n, _ in storages.values())
 
 
 @pytest.mark.parametrize("backend", ["loop", "fast"])
@@ -35,6 +42,40 @@ def test_the_activation_estimate_covers_what_backpropagation_keeps(cell, bidirec
     kept = kept_bytes(model, rnn, torch.randn(8, 50, 16))
     estimate = memory.training_bytes(model, 8, 50)["activations"]
     assert kept <= 1.05 * estimate <= 3 * kept, (kept, estimate)
+
+
+@pytest.mark.parametrize("per_frame", [False, True])
+def test_the_estimate_covers_the_convolutions_of_a_frames_model(per_frame):
+    from elman.models.frames import FramesModel
+    model = FramesModel([1, 28, 28], [32], 10, "gru", per_frame=per_frame)
+    B, T = 4, 6
+    x = torch.randn(B, T, 1, 28, 28)
+    kept = kept_by(lambda: model(x, torch.full((B,), T)).logsumexp(-1).sum(), model)
+    estimate = memory.training_bytes(model, B, T)["activations"]
+    assert kept <= estimate <= 2.5 * kept, (kept, estimate)
+
+
+@pytest.mark.parametrize("channels, conv_channels", [(1, [16, 32, 64, 64, 64]), (3, [8, 16])])
+def test_the_estimate_covers_the_convolutions_of_a_captioner(channels, conv_channels):
+    from elman.models.captioner import Captioner
+    model = Captioner(channels, 64, 128, 40, [64], conv_channels=conv_channels)
+    B, T = 8, 10
+    images, tgt_in = torch.randn(B, channels, 64, 128), torch.randint(0, 40, (B, T))
+    kept = kept_by(lambda: model(images, tgt_in, torch.full((B,), T)).logsumexp(-1).sum(),
+                   model)
+    estimate = memory.training_bytes(model, B, T)["activations"]
+    assert kept <= estimate <= 2.5 * kept, (kept, estimate)
+
+
+def test_a_convolutional_encoder_is_measured_without_touching_its_weights():
+    from elman.models.captioner import Captioner
+    model = Captioner(1, 16, 16, 10, [8], conv_channels=[4])
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    conv = memory.saved_bytes(model.encoder.convs, (3, 1, 16, 16))
+    # floats: the convolution's input (3 images, 1 x 16 x 16), the normalisation's input and
+    # the ReLU's output (3 x 4 x 8 x 8 each), the batch's mean and inverse deviation (4 each)
+    assert conv == 4 * (3 * 16 * 16 + 3 * 4 * 8 * 8 * 2 + 2 * 4)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
 def test_weights_gradients_and_optimizer_state_are_counted_exactly():

@@ -209,6 +209,13 @@ CASES = [
     Cli("train --nproc 0", "nproc: expected a whole number of processes >= 1, got '0'"),
     Cli("train --nproc two", "nproc: expected a whole number of processes >= 1, got 'two'"),
     Cli("train --task lm --nproc", "nproc: expected a value after --nproc, got none"),
+    Cli(f"{T} --nproc 2 --device cuda:1", "device: expected cuda with --nproc 2 (process r "
+        "trains on cuda:r; pick the GPUs with CUDA_VISIBLE_DEVICES, e.g. "
+        "CUDA_VISIBLE_DEVICES=2,3 elman train --nproc 2 --device cuda), got 'cuda:1'",
+        fixed="accepted: every process trained on cuda:1"),
+    Cli(f"{T} --nproc 2 --device toaster", "device: expected a torch device such as cpu, "
+        "cuda or cuda:0, got 'toaster'",
+        fixed="each of the 2 processes printed the same error"),
     Cli("train --resume {bad}/missing", "resume: expected a run folder, got '{bad}/missing' "
         "(no such folder)"),
     Cli("train --resume {bad}/runs/lm-step --recipe main", "recipe: expected none when resuming "

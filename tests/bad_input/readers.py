@@ -167,6 +167,12 @@ CASES = [
         "'{bad}/header-only.csv' with none"),
     Cli(f"{TF} {{bad}}/short.csv", "window: expected window + horizon <= the 5 training "
         "values (the series has 5 values; use a shorter --window), got 12 + 1"),
+    Cli(f"{TF} {{data}}/series.csv --valid {{bad}}/short.csv", "valid: expected a series of "
+        "at least window + horizon = 12 + 1 values, got '{bad}/short.csv': 5 values",
+        fixed="accepted: --valid was ignored (the run validated on a part of --data); now it is the held-out series"),
+    Cli(f"{TF} {{data}}/series.csv --valid {{bad}}/missing.csv", "valid: expected an existing "
+        "CSV file, got '{bad}/missing.csv'",
+        fixed="accepted: --valid was ignored (the run validated on a part of --data); now it is the held-out series"),
     Cli(f"{TF} {{bad}}/dup-times.csv --time-column t", "time_column: expected distinct "
         "times, got 1 twice (line 3)"),
     Cli(f"{TF} {{bad}}/bad-times.csv --time-column t", "time_column: expected numbers or "

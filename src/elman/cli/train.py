@@ -3,13 +3,14 @@
 The flags are read twice: first for --task, --recipe, --config and --resume, which decide the
 task, then with the settings of that task's ``Options`` added. Without --task, --recipe,
 --config or --resume the run starts from the recipe ``main``, the built-in main job.
-``--nproc N`` (N > 1) checks the settings, then starts N processes that train together
-(``elman.training.launch``); under torchrun only the first process (rank 0) prints."""
+``--nproc N`` (N > 1) checks the settings (and the device: ``launch.rank_device``), then
+starts N processes that train together (``elman.training.launch``); under torchrun only the
+first process (rank 0) prints, an error the processes met together included."""
 
 import sys
 import warnings
 
-from ..errors import bad
+from ..errors import ElmanError, bad
 from ..training import stop
 from ..training.guard import Diverged
 
@@ -57,19 +58,45 @@ def cmd_train(argv: list[str]) -> int:
     with stop.deferring(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if nproc is not None and nproc > 1 and not any(a in ("-h", "--help") for a in argv):
-            run_config(argv)                       # its errors once, before the processes
+            config, _ = run_config(argv)           # its errors once, before the processes
+            check_devices(config.train.device, nproc)
             from ..training.launch import launch
             return launch(nproc, argv)
         try:
             code = train_command(argv)
             stop.check(lambda: "after the run; checkpoint/ and best/ are complete")
-        except (stop.Interrupted, Diverged) as e:
-            from ..training.launch import env_rank
-            if env_rank() > 0:           # all processes stopped together: the first says so
-                from . import EXIT_DIVERGED
-                return EXIT_DIVERGED if isinstance(e, Diverged) else e.exit_code
-            raise
+        except (stop.Interrupted, ElmanError) as e:
+            code = quiet_exit(e)
+            if code is None:
+                raise
         return code
+
+
+def quiet_exit(e: BaseException) -> int | None:
+    """The exit code of a process past the first (rank > 0) for a stop that every process
+    of the run made together, which the first reports; else None (this process reports)."""
+    from ..training.launch import env_rank
+    if env_rank() == 0:
+        return None
+    from ..training.distributed import Agreed
+    from . import EXIT_DIVERGED, EXIT_ERROR
+    if isinstance(e, Diverged):
+        return EXIT_DIVERGED
+    if isinstance(e, Agreed):
+        return EXIT_ERROR
+    return e.exit_code if isinstance(e, stop.Interrupted) else None
+
+
+def check_devices(device: str, nproc: int):
+    """Refuse, before starting ``nproc`` processes, a device that one of them could not
+    train on."""
+    import torch
+
+    from ..training.launch import rank_device
+    from ..training.trainer import check_device
+    gpus = torch.cuda.device_count()
+    for rank in range(nproc):
+        check_device(rank_device(device, rank, nproc, gpus))
 
 
 def run_config(argv: list[str]):

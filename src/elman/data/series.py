@@ -41,34 +41,35 @@ class Series(NamedTuple):
 
 
 def load_series(path: str | None, column: str | None = None, time_column: str | None = None,
-                missing: str = "error") -> Series:
-    """The series of a CSV column, or the built-in sunspots when ``path`` is None."""
+                missing: str = "error", *, argument: str = "data") -> Series:
+    """The series of a CSV column, or the built-in sunspots when ``path`` is None; errors
+    about the file name ``argument`` (the flag that gave it)."""
     if path is None:
         frame = require("statsmodels.datasets.sunspots").load_pandas().data
         column, time_column = column or "SUNACTIVITY", time_column or "YEAR"
     else:
-        frame = read_csv(path)
+        frame = read_csv(path, argument)
     name = pick_column(frame, column, time_column)
     values = numeric(frame[name], name)
     times = None
     if time_column is not None:
         times, order = parse_times(frame, time_column)
         values = values[order]
-    return Series(fill_missing(values, name, missing), times, name)
+    return Series(fill_missing(values, name, missing, argument), times, name)
 
 
-def read_csv(path: str):
+def read_csv(path: str, argument: str = "data"):
     pd = require("pandas")
     p = Path(path)
     if not p.is_file():
-        raise bad("data", "an existing CSV file", repr(str(p)))
+        raise bad(argument, "an existing CSV file", repr(str(p)))
     try:
         frame = pd.read_csv(p)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise bad("data", "a CSV file with a header row", f"{str(p)!r}: {first}") from None
+        raise bad(argument, "a CSV file with a header row", f"{str(p)!r}: {first}") from None
     if frame.empty:
-        raise bad("data", "a CSV file with rows of values", f"{str(p)!r} with none")
+        raise bad(argument, "a CSV file with rows of values", f"{str(p)!r} with none")
     return frame
 
 
@@ -129,7 +130,8 @@ def _show(value) -> str:
     return repr(value.item() if hasattr(value, "item") else value)
 
 
-def fill_missing(values: np.ndarray, name: str, missing: str) -> np.ndarray:
+def fill_missing(values: np.ndarray, name: str, missing: str, argument: str = "data"
+                 ) -> np.ndarray:
     pd = require("pandas")
     gaps = np.isnan(values)
     if not gaps.any():
@@ -137,7 +139,7 @@ def fill_missing(values: np.ndarray, name: str, missing: str) -> np.ndarray:
     if gaps.all():
         raise bad("column", f"values in column {name!r}", "none")
     if missing == "error":
-        raise bad("data", f"no missing values in column {name!r} (or --missing interpolate)",
+        raise bad(argument, f"no missing values in column {name!r} (or --missing interpolate)",
                   f"{int(gaps.sum())} missing, the first at time step {int(np.argmax(gaps))}")
     return pd.Series(values).interpolate(limit_direction="both").to_numpy()
 

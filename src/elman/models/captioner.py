@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import bad
+from ..nn import memory
 from .common import Summarized
 from .one_to_many import OneToMany
 
@@ -62,6 +63,11 @@ class ConvEncoder(nn.Module):
                       " tensor", f"{tuple(getattr(images, 'shape', ()))} "
                       f"{getattr(images, 'dtype', type(images).__name__)}")
         return torch.tanh(self.project(self.convs(images).flatten(1)))    # (B, D)
+
+    def activation_bytes(self, batch: int, steps: int) -> int:
+        """Bytes backpropagation keeps of the encoder on ``batch`` images, one per caption of
+        ``steps`` steps (``elman.nn.memory.training_bytes``)."""
+        return memory.saved_bytes(self, (batch, *self.shape))
 
 
 class Captioner(Summarized, nn.Module):

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ..errors import bad
+from ..nn import memory
 from .common import Summarized
 from .many_to_many import ManyToMany
 from .many_to_one import ManyToOne
@@ -22,7 +23,20 @@ from .many_to_one import ManyToOne
 ENCODERS = ("cnn", "flat")
 
 
-def cnn(shape: Sequence[int], channels: Sequence[int], frame_dim: int) -> nn.Sequential:
+class FrameEncoder(nn.Sequential):
+    """Frames (N, C, H, W) -> features (N, F): ``layers`` run in turn."""
+
+    def __init__(self, shape: Sequence[int], *layers: nn.Module):
+        super().__init__(*layers)
+        self.shape = tuple(shape)
+
+    def activation_bytes(self, batch: int, steps: int) -> int:
+        """Bytes backpropagation keeps of the encoder on ``batch`` clips of ``steps`` frames
+        (``elman.nn.memory.training_bytes``)."""
+        return memory.saved_bytes(self, (batch * steps, *self.shape))
+
+
+def cnn(shape: Sequence[int], channels: Sequence[int], frame_dim: int) -> FrameEncoder:
     """Frames (N, C, H, W) -> features (N, frame_dim)."""
     C, H, W = shape
     layers: list[nn.Module] = []
@@ -32,7 +46,8 @@ def cnn(shape: Sequence[int], channels: Sequence[int], frame_dim: int) -> nn.Seq
                       f"{shape[1]} x {shape[2]} leave at least 1 x 1", list(channels))
         layers += [nn.Conv2d(C, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
         C, H, W = c, H // 2, W // 2
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(C * H * W, frame_dim), nn.ReLU())
+    return FrameEncoder(shape, *layers, nn.Flatten(), nn.Linear(C * H * W, frame_dim),
+                        nn.ReLU())
 
 
 class FramesModel(Summarized, nn.Module):

@@ -7,7 +7,9 @@ argument instead of a MemoryError, or the kernel's OOM killer, later.
   (``elman.nn.RNN``, ``elman.models.common.Lookup``);
 - ``check_training``: before a run's first step, the weights, their gradients, the
   optimizer's state, the moving average and the activations kept for backpropagation through
-  T steps of B sequences (``training_bytes``, an estimate from the model's layers).
+  T steps of B sequences (``training_bytes``, an estimate from the model's layers; a module
+  that knows better, such as a convolutional encoder, says what it keeps itself:
+  ``activation_bytes``, measured by ``saved_bytes`` on shapes alone).
 
 Both compare with ``limit()``: the memory available unless ``set_limit`` raised (or lowered)
 it deliberately (``elman train --max-memory``).
@@ -101,24 +103,56 @@ def training_bytes(model, batch: int, steps: int, *, optimizer: str = "adam",
     gates, states and outputs); for every linear layer and embedding table its
     outputs at every step (an output layer's logits, probabilities and their gradients: three
     copies). Tasks that read a sequence into one output count their output layer at every
-    step: an estimate on the high side."""
-    from torch import nn
-
-    from .layer import RNN
+    step: an estimate on the high side. A module with a method ``activation_bytes(batch,
+    steps) -> int`` (a convolutional encoder of images or frames) counts itself and its
+    submodules."""
     weights = sum(p.numel() for p in model.parameters()) * BYTES_PER_PARAMETER
-    per_step = 0
-    for m in model.modules():
-        if isinstance(m, RNN):
-            D = 2 if m.bidirectional else 1
-            per_step += D * KEPT_PER_UNIT[m.cell] * sum(m.hidden_sizes)
-        elif isinstance(m, nn.Linear):
-            per_step += 3 * m.out_features
-        elif isinstance(m, nn.Embedding):
-            per_step += m.embedding_dim
     return {"weights": weights, "gradients": weights,
             "optimizer state": OPTIMIZER_SLOTS.get(optimizer, 2) * weights,
             "moving average": weights if average else 0,
-            "activations": per_step * batch * steps * BYTES_PER_PARAMETER}
+            "activations": activations(model, batch, steps)}
+
+
+def activations(module, batch: int, steps: int) -> int:
+    """Bytes backpropagation keeps of ``module`` and its submodules (``training_bytes``)."""
+    from torch import nn
+
+    from .layer import RNN
+    if hasattr(module, "activation_bytes"):
+        return module.activation_bytes(batch, steps)
+    if isinstance(module, RNN):
+        D = 2 if module.bidirectional else 1
+        per_step = D * KEPT_PER_UNIT[module.cell] * sum(module.hidden_sizes)
+    elif isinstance(module, nn.Linear):
+        per_step = 3 * module.out_features
+    elif isinstance(module, nn.Embedding):
+        per_step = module.embedding_dim
+    else:
+        return sum(activations(m, batch, steps) for m in module.children())
+    return per_step * batch * steps * BYTES_PER_PARAMETER
+
+
+def saved_bytes(module, shape: tuple[int, ...]) -> int:
+    """Bytes of the distinct tensors autograd keeps for the backward pass of ``module`` (a
+    layer without recurrence, such as convolutions, batch normalisation, pooling, linear
+    layers) on a float input of ``shape``, its own weights and buffers not counted. Shapes
+    only: the module runs on torch's meta device, so nothing is allocated or computed."""
+    import torch
+    from torch.func import functional_call
+    meta = {name: torch.empty_like(t, device="meta").requires_grad_(t.requires_grad)
+            for name, t in [*module.named_parameters(), *module.named_buffers()]}
+    own = {t.untyped_storage()._cdata for t in meta.values()}
+    kept = {}
+
+    def pack(t):
+        storage = t.untyped_storage()
+        if storage._cdata not in own:
+            kept[storage._cdata] = (storage.nbytes(), t)     # t: its storage stays unique
+        return t
+
+    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        functional_call(module, meta, (torch.empty(shape, device="meta"),))
+    return sum(n for n, _ in kept.values())
 
 
 def check_training(model, batch: int, steps: int, *, optimizer: str = "adam",

@@ -3,7 +3,10 @@
 
 Data: ``elman.data.series`` (a CSV column or the built-in yearly sunspots), split in time
 order into training, validation and (with ``test_fraction``) test parts, scaled with the
-training part's mean and std (saved in the checkpoint's task.json).
+training part's mean and std (saved in the checkpoint's task.json). With ``--valid FILE`` the
+validation part is that file's series instead (read with the same column settings, a held-out
+series of its own: forecast at every origin after its first ``window`` values), and --data
+trains but for its test part.
 Model (``forecast_shape``, a training setting as it shapes the targets):
 ``elman.models.ManyToOne`` (x (B, T, 1) -> y (B, h) from the final state) or
 ``elman.models.ManyToMany`` (x (B, T, 1) -> y (B, T, h), the next h values after every step;
@@ -100,13 +103,13 @@ ORIGINS = ("valid", "end")
 
 class SeriesWindows(Windows):
     """The validation (or test) windows of one series, in time order, with the series they
-    come from and its training length (for the truth in the series' units and the
-    baselines)."""
+    come from (for the truth in the series' units and the baselines) and the training values
+    the ARIMA baseline is fitted on."""
 
-    def __init__(self, series: Series, n_train: int, z: np.ndarray, origins: list[int],
+    def __init__(self, series: Series, fit: np.ndarray, z: np.ndarray, origins: list[int],
                  window: int, horizon: int, shape: str, batch_size: int):
         super().__init__(z, origins, window, horizon, shape, batch_size, shuffle=False)
-        self.series, self.n_train = series, n_train
+        self.series, self.fit = series, fit
 
 
 class ForecastTask(Task):
@@ -124,7 +127,8 @@ class ForecastTask(Task):
                 "cmd_forecast", (
                     flag("--steps", required=True, help="how many values to forecast"),
                     flag("--origin", default="valid", help="valid: start where the validation "
-                         "part starts, beside the truth (default); end: after the last value"),
+                         "starts (a --valid series: after its first window), beside the truth "
+                         "(default); end: after the last value"),
                     flag("--plot", metavar="FILE", default=None, help="PNG of history, "
                          "forecast and truth (default: forecast.png in the run folder)"))),
         export_command(),
@@ -133,7 +137,8 @@ class ForecastTask(Task):
         Route("forecast", "the next horizon values after each history", "predict",
               input="a history: a list of at least window numbers, in the series' units"),
         Route("backtest", "the run's own series forecast from where its validation part "
-              "starts (valid) or after its end (end), beside the truth and the persistence "
+              "starts (valid; a --valid series after its first window) or after its end "
+              "(end), beside the truth and the persistence "
               "and ARIMA forecasts from there", "backtest", input='"valid" or "end"', params=(
                   Param("steps", int, 24, f"values to forecast (1-{MAX_BACKTEST})",
                         parse_int_range(1, MAX_BACKTEST)),
@@ -141,7 +146,8 @@ class ForecastTask(Task):
                         "or auto (null: the run's)", parse_optional(parse_arima_order)))),
     )
     series: Series | None = None     # the training series, once setup has read it
-    served: Series | None = None     # the series the backtest route reads, on first use
+    held: Series | None = None       # --valid's series, once setup has read it
+    served: dict | None = None       # the backtest route's (series, origin) per origin
 
     def __init__(self, options, *, vocab=None, meta: dict | None = None):
         super().__init__(options, vocab=None, meta=meta)   # real values in: there are no tokens
@@ -154,25 +160,27 @@ class ForecastTask(Task):
 
     # --- data ------------------------------------------------------------------------------
 
-    def load(self, path: str | None) -> Series:
+    def load(self, path: str | None, argument: str = "data") -> Series:
         """The series of a CSV file (None: the built-in sunspots), read with the task's column,
-        time column and missing-value settings."""
+        time column and missing-value settings; errors about the file name ``argument``."""
         o = self.options
-        return load_series(path, o.column, o.time_column, o.missing)
+        return load_series(path, o.column, o.time_column, o.missing, argument=argument)
 
     def split(self, series: Series, train: "TrainConfig") -> tuple[int, int]:
         """(n_train, test_start) of ``series``: values[:n_train] train,
-        values[n_train:test_start] validate, values[test_start:] test."""
+        values[n_train:test_start] validate (none with --valid), values[test_start:] test."""
         o = self.options
-        return split_points(len(series.values), train.valid_fraction, o.window, o.horizon,
-                            o.test_fraction)
+        return split_points(len(series.values), train.valid_fraction if train.valid is None
+                            else 0.0, o.window, o.horizon, o.test_fraction)
 
     def setup(self, train: "TrainConfig"):
         o = self.options
         self.source = train.data or SUNSPOTS
         self.series = self.load(train.data)
         values, T, h = self.series.values, o.window, o.horizon
-        self.fingerprint = hashlib.sha256(values.tobytes()).hexdigest()
+        self.held = None if train.valid is None else self.load(train.valid, "valid")
+        self.fingerprint = hashlib.sha256(values.tobytes() + (
+            b"" if self.held is None else self.held.values.tobytes())).hexdigest()
         self.n_train, self.test_start = self.split(self.series, train)
         if self.scaler is None:
             self.scaler = Scaler.fit(values[:self.n_train])
@@ -180,20 +188,36 @@ class ForecastTask(Task):
         z = self.scaler.scale(values)
         self.train_batches = Windows(z, list(range(T, self.n_train - h + 1)), T, h,
                                      o.forecast_shape, train.batch_size, train.seed)
-        self.valid_batches = self.windows(self.series, self.n_train, self.valid_origins,
-                                          train) if self.valid_origins else None
-
-    @property
-    def valid_origins(self) -> list[int]:
-        """The validation origins of the training series (after ``setup``): their targets
-        lie in values[n_train:test_start]."""
-        return origins_between(self.n_train, self.test_start, self.options.horizon)
+        if self.held is not None:
+            self.valid_batches = self.held_out(self.held, values[:self.n_train], train,
+                                               train.valid)
+        else:
+            origins = origins_between(self.n_train, self.test_start, h)
+            self.valid_batches = self.windows(self.series, self.n_train, origins, train) \
+                if origins else None
 
     def windows(self, series: Series, n_train: int, origins: list[int],
                 train: "TrainConfig") -> SeriesWindows:
+        """The windows of ``series`` at ``origins``, its values[:n_train] the training
+        part."""
+        return self.windows_of(series, series.values[:n_train], origins, train)
+
+    def windows_of(self, series: Series, fit: np.ndarray, origins: list[int],
+                   train: "TrainConfig") -> SeriesWindows:
         o = self.options
-        return SeriesWindows(series, n_train, self.scaler.scale(series.values), origins,
+        return SeriesWindows(series, fit, self.scaler.scale(series.values), origins,
                              o.window, o.horizon, o.forecast_shape, train.batch_size)
+
+    def held_out(self, series: Series, fit: np.ndarray, train: "TrainConfig",
+                 path: str) -> SeriesWindows:
+        """The windows of a held-out series (--valid's) at every origin after its first
+        window of values, ``fit`` the training values of the run's series."""
+        T, h = self.options.window, self.options.horizon
+        origins = origins_between(T, len(series.values), h)
+        if not origins:
+            raise bad("valid", f"a series of at least window + horizon = {T} + {h} values",
+                      f"{path!r}: {len(series.values)} values")
+        return self.windows_of(series, fit, origins, train)
 
     def eval_batches(self, series: Series, train: "TrainConfig") -> SeriesWindows:
         """The validation windows of ``series``: split as the run's series (the
@@ -208,9 +232,27 @@ class ForecastTask(Task):
 
     def eval_data(self, run: Run, path: str | None, *,
                   train: "TrainConfig | None" = None) -> SeriesWindows:
-        """The validation windows of ``path``, or of the run's own series."""
+        """The validation windows of ``path``, or of the run's own validation data; a run
+        trained with --valid scores ``path`` as a held-out series, as it did --valid's."""
         train = train or run.config.train
-        return self.eval_batches(self.load(path if path is not None else train.data), train)
+        if train.valid is None:
+            return self.eval_batches(self.load(path if path is not None else train.data),
+                                     train)
+        series = self.load(train.data)
+        argument, path = ("data", path) if path is not None else ("valid", train.valid)
+        return self.held_out(self.load(path, argument),
+                             series.values[:self.split(series, train)[0]], train, path)
+
+    def starting_point(self, where: str, train: "TrainConfig") -> tuple[Series, int]:
+        """(series, origin) of a forecast from ``where``: "valid", the first validation
+        origin (of --valid's series after its first window, else of the run's series);
+        "end", after the run's series."""
+        series = self.load(train.data)
+        if where == "end":
+            return series, len(series.values)
+        if train.valid is None:
+            return series, self.split(series, train)[0]
+        return self.load(train.valid, "valid"), self.options.window
 
     def test_data(self, run: Run) -> tuple[SeriesWindows, Scored]:
         """The windows of the test origins of the run's series, test_start .. N - horizon:
@@ -227,6 +269,9 @@ class ForecastTask(Task):
             "used for training or choosing best/)")
 
     def validation(self, train: "TrainConfig") -> Scored:
+        if train.valid is not None:
+            return Scored(VALID, f"the validation series {train.valid!r} (forecasts after its "
+                          f"first {self.options.window} values; it picked best/)")
         part = percent(train.valid_fraction)
         where = f"the last {part} of the series" if not self.options.test_fraction else \
             f"the {part} of the series before the test split"
@@ -238,8 +283,10 @@ class ForecastTask(Task):
     def describe(self) -> str:
         n, o = len(self.series.values), self.options
         test = f", {n - self.test_start:,} test" if self.test_start < n else ""
+        valid = f"{self.test_start - self.n_train:,} valid" if self.held is None else \
+            f"valid: {len(self.held.values):,} values of the --valid series"
         return (f"data: {self.source!r} column {self.series.name!r}, {n:,} values "
-                f"({self.n_train:,} train, {self.test_start - self.n_train:,} valid{test}); "
+                f"({self.n_train:,} train, {valid}{test}); "
                 f"windows of {o.window} -> the next {o.horizon} ({o.forecast_shape})")
 
     def export_usage(self) -> list[str]:
@@ -298,10 +345,10 @@ class ForecastTask(Task):
         ``batches``, ARIMA fitted on the training part of their series."""
         values, origins, h = batches.series.values, batches.origins, self.options.horizon
         truth = baselines.targets(values, origins, h)
-        fitted, order = baselines.arima(values, batches.n_train, origins, h,
-                                        self.options.arima_order)
+        fitted = baselines.fit_arima(batches.fit, self.options.arima_order)
         return (baselines.scores(baselines.persistence(values, origins, h), truth),
-                baselines.scores(fitted, truth), order)
+                baselines.scores(baselines.arima_forecasts(fitted, values, origins, h), truth),
+                tuple(fitted.model.order))
 
     def compare(self, model: nn.Module, batches: SeriesWindows | None = None
                 ) -> list[tuple[str, dict]]:
@@ -360,27 +407,29 @@ class ForecastTask(Task):
     # --- serving ---------------------------------------------------------------------------
 
     def serving(self, run: Run):
-        """The backtest route reads the run's series (its --data, split as in training) and
-        keeps an ARIMA per order, each fitted on first use."""
+        """The backtest route reads the run's series (its --data, split as in training, and
+        --valid's) and keeps an ARIMA per order, each fitted on first use."""
         self.train_config, self.fits = run.config.train, {}
 
     def backtest(self, models: list, inputs: list, *, steps: int = 24,
                  arima_order: str | None = None) -> list[dict]:
-        """Per origin, "valid" (where the run's validation part starts) or "end" (after the
+        """Per origin, "valid" (where the run's validation starts) or "end" (after the
         last value): {"name", "origin", "history": {"times", "values"} (up to HISTORY values
         before the origin), "times" of the forecasts, "truth" (the series' values there, if
         any), "forecasters": [{"name", "values", "rmse", "mae"}] (scores on the truth, null
         without), "arima_order"}."""
+        train = self.train_config
         if self.served is None:
-            self.served = self.load(self.train_config.data)
-        series, order = self.served, arima_order or self.options.arima_order
-        n_train = self.split(series, self.train_config)[0]
+            self.served = {where: self.starting_point(where, train) for where in ORIGINS}
+        order = arima_order or self.options.arima_order
         if order not in self.fits:
-            self.fits[order] = baselines.fit_arima(series.values[:n_train], order)
+            series = self.served["end"][0]
+            self.fits[order] = baselines.fit_arima(
+                series.values[:self.split(series, train)[0]], order)
         out = []
         for i, where in enumerate(inputs):
             where = parse_choice(ORIGINS)(f"inputs[{i}]", where)
-            origin = n_train if where == "valid" else len(series.values)
+            series, origin = self.served[where]
             out.append(self.backtest_from(models, series, origin, steps, self.fits[order],
                                           where))
         return out
@@ -433,8 +482,8 @@ class ForecastTask(Task):
         if args.plot:
             writable(args.plot, "plot")
         train = run.config.train
-        series = self.load(train.data)
-        origin = self.split(series, train)[0] if where == "valid" else len(series.values)
+        series, origin = self.starting_point(where, train)
+        source = train.valid if where == "valid" and train.valid is not None else train.data
         values = self.forecast(run.model, origin, steps, series.values)
         ahead = future_times(series, origin, steps)
         truth = series.values[origin:origin + steps]
@@ -445,7 +494,7 @@ class ForecastTask(Task):
         times = series.times if series.times is not None else np.arange(len(series.values))
         plot_forecast(times, series.values, origin, ahead, values, plot, name=series.name,
                       timed=series.times is not None,
-                      title=f"{train.data or SUNSPOTS} {series.name}")
+                      title=f"{source or SUNSPOTS} {series.name}")
         print(f"plot: {plot}")
         return 0
 

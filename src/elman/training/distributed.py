@@ -4,7 +4,9 @@
 Launched by ``torchrun --nproc-per-node N -m elman train ...`` (or ``elman train --nproc N``,
 ``elman.training.launch``), which sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and
 MASTER_PORT; the trainer then joins the process group (gloo on CPUs, NCCL on CUDA devices,
-each rank on ``cuda:LOCAL_RANK``).
+each rank on ``cuda:LOCAL_RANK``: ``--device cuda``; a GPU named by index, ``cuda:K``, is
+refused, as every rank would train on it: CUDA_VISIBLE_DEVICES picks the GPUs,
+``launch.rank_device``).
 
 Every rank reads the same data and makes the same batches of N x B rows (B = batch_size,
 sequences per process), and trains on its own contiguous rows [rB, (r+1)B) of each::
@@ -25,15 +27,17 @@ What every rank must decide alike is decided once: the training loss the guard j
 the batch's (all-reduced), a signal or the time budget noted by any rank stops all of them
 after the same step (the clock of the time budget and of a cosine schedule that ends with
 it is the slowest rank's), and the validation figures that pick best/, stop early or decay the
-learning rate are rank 0's, sent to the others. Only rank 0 writes the run folder; the
-checkpoint holds the carried state of all N*B streams and every rank's random generator,
-so ``--resume`` with the same N continues exactly.
+learning rate are rank 0's, sent to the others. An error of the settings or the data
+(``ElmanError``) that any rank meets while the run is set up stops every rank
+(``together``), and only rank 0 reports it (``Agreed``): one line, not one per rank. Only
+rank 0 writes the run folder; the checkpoint holds the carried state of all N*B streams and
+every rank's random generator, so ``--resume`` with the same N continues exactly.
 """
 
 import atexit
 import base64
-import os
 from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 
 import torch
 import torch.distributed as dist
@@ -42,7 +46,12 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..data.batching import Batch
 from ..errors import ElmanError, bad
-from .launch import world_size
+from .launch import local_rank, local_size, rank_device, world_size
+
+
+class Agreed(ElmanError):
+    """An error every process of a run raises together; the first process (rank 0) reports
+    it, the others exit quietly with the same exit code."""
 
 
 def rows(x, part: slice):
@@ -107,6 +116,11 @@ class Local:
         """``make()``, computed once, on every process."""
         return make()
 
+    def together(self):
+        """A block of set-up (no collective inside) whose ``ElmanError`` on any process stops
+        every process."""
+        return nullcontext()
+
     def primary(self, make: Callable):
         """``make()`` where the results are reported (None elsewhere)."""
         return make()
@@ -138,13 +152,13 @@ class Ranks(Local):
     def __init__(self):
         self.rank, self.size = dist.get_rank(), dist.get_world_size()
         self.writes = self.rank == 0
-        self.local = int(os.environ.get("LOCAL_RANK", "0") or 0)
+        self.local, self.local_size = local_rank(), local_size()
         self.on = torch.device("cpu")          # where the collectives' tensors live (the model's)
         self.sizes = [0] * self.size           # every rank's row count of the current batch
 
     def device(self, name: str) -> str:
-        """A CUDA device without an index is this rank's, cuda:LOCAL_RANK."""
-        return f"cuda:{self.local}" if name == "cuda" else name
+        """``cuda`` is this rank's GPU, cuda:LOCAL_RANK (``launch.rank_device``)."""
+        return rank_device(name, self.local, self.local_size, torch.cuda.device_count())
 
     def setup_config(self, cfg):
         """The settings the task makes its batches with: N x batch_size rows."""
@@ -199,8 +213,23 @@ class Ranks(Local):
         dist.broadcast_object_list(box, src=0, device=self.on)
         kind, value = box[0]
         if kind == "error":
-            raise ElmanError(value)
+            raise Agreed(value)
         return value
+
+    @contextmanager
+    def together(self):
+        """Run the block on every rank, then, if it raised an ``ElmanError`` on any, raise
+        the first rank's as ``Agreed`` on every rank (rank 0 reports it)."""
+        error = None
+        try:
+            yield
+        except ElmanError as e:
+            error = str(e)
+        errors = [None] * self.size
+        dist.all_gather_object(errors, error)
+        first = next((e for e in errors if e is not None), None)
+        if first is not None:
+            raise Agreed(first)
 
     def primary(self, make: Callable):
         """``make()`` on rank 0 only (None elsewhere)."""
@@ -295,6 +324,9 @@ def current(device: str) -> Local:
         return Local()
     if not dist.is_initialized():
         backend = "nccl" if device.startswith("cuda") else "gloo"
+        if backend == "nccl":      # each rank's GPU, before NCCL's first collective
+            torch.cuda.set_device(torch.device(rank_device(
+                device, local_rank(), local_size(), torch.cuda.device_count())))
         dist.init_process_group(backend)
         atexit.register(dist.destroy_process_group)
     return Ranks()

@@ -28,6 +28,35 @@ def env_rank() -> int:
     return int(os.environ.get("RANK", "0") or 0)
 
 
+def local_rank() -> int:
+    """This process's rank among those on this machine (LOCAL_RANK; 0 when not launched)."""
+    return int(os.environ.get("LOCAL_RANK", "0") or 0)
+
+
+def local_size() -> int:
+    """Processes of the run on this machine (LOCAL_WORLD_SIZE, else WORLD_SIZE)."""
+    return int(os.environ.get("LOCAL_WORLD_SIZE", "") or world_size())
+
+
+def rank_device(name: str, rank: int, size: int, gpus: int) -> str:
+    """The device the process of local ``rank`` among ``size`` on this machine trains on,
+    asked for ``--device name``, with ``gpus`` CUDA devices visible: one process, ``name``;
+    several, ``cuda`` is each its own GPU, cuda:RANK (a GPU named by index would be every
+    process's, so it is refused: CUDA_VISIBLE_DEVICES picks the GPUs); other devices as
+    named (cpu: shared)."""
+    kind, index = name.partition(":")[::2]
+    if size <= 1 or kind != "cuda":
+        return name
+    if index:
+        raise bad("device", f"cuda with --nproc {size} (process r trains on cuda:r; pick the "
+                  f"GPUs with CUDA_VISIBLE_DEVICES, e.g. CUDA_VISIBLE_DEVICES=2,3 elman train "
+                  f"--nproc 2 --device cuda)", repr(name))
+    if gpus and size > gpus:
+        raise bad("nproc", f"at most the {gpus} CUDA device{'s' if gpus > 1 else ''} visible "
+                  "with --device cuda (one GPU per process)", str(size))
+    return f"cuda:{rank}"
+
+
 def parse_nproc(value: str) -> int:
     try:
         n = int(value)

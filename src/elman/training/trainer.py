@@ -275,14 +275,15 @@ class Trainer:
         self.parallel = distributed.current(cfg.device)       # one process, or DDP ranks
         self.config, self.model_cfg, self.cfg = config, config.model, cfg
         self.log = log if self.parallel.writes else lambda *args: None
-        self.device = check_device(self.parallel.device(cfg.device))
-        torch.manual_seed(cfg.seed)
-        self.task = task
-        memory.set_limit(cfg.max_memory)
-        task.setup(self.parallel.setup_config(cfg))
-        self.monitor = monitored(cfg, self.task)
-        self.model = (ck.model if ck else fresh_model(task, config.model)).to(self.device)
-        check_memory(self.model, task.train_batches, cfg)
+        with self.parallel.together():      # a process's bad settings or data stop them all
+            self.device = check_device(self.parallel.device(cfg.device))
+            torch.manual_seed(cfg.seed)
+            self.task = task
+            memory.set_limit(cfg.max_memory)
+            task.setup(self.parallel.setup_config(cfg))
+            self.monitor = monitored(cfg, self.task)
+            self.model = (ck.model if ck else fresh_model(task, config.model)).to(self.device)
+            check_memory(self.model, task.train_batches, cfg)
         self.loss_of = self.parallel.replicate(self.model, task, cfg.seed)
         self.started_over = resume is not None and ck is None
         stop.check(lambda: "before the run started" + (
@@ -594,10 +595,11 @@ class Trainer:
 def trainer(config: RunConfig, resume=None, log=print) -> Trainer:
     """The Trainer of a new run, or of the run folder ``resume``, with its task from the
     registry."""
-    ck = checkpoint.load(Path(resume) / "checkpoint", training=True) \
-        if resume is not None and has_checkpoint(resume) else None
-    task = get_task(config.task)(config.options, vocab=ck.vocab if ck else None,
-                                 meta=ck.meta if ck else None)
+    with distributed.current(config.train.device).together():
+        ck = checkpoint.load(Path(resume) / "checkpoint", training=True) \
+            if resume is not None and has_checkpoint(resume) else None
+        task = get_task(config.task)(config.options, vocab=ck.vocab if ck else None,
+                                     meta=ck.meta if ck else None)
     return Trainer(config, task, ck, resume, log)
 
 
