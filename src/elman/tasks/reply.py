@@ -148,6 +148,10 @@ class ReplyTask(Task):
     def __init__(self, options, *, vocab=None, meta: dict | None = None):
         super().__init__(options, vocab=vocab, meta=meta)
         self.replies = meta["replies"] if meta else None     # the candidates: training replies
+        if meta and not (isinstance(self.replies, list) and self.replies and
+                         all(isinstance(r, str) for r in self.replies)):
+            raise bad("checkpoint", "a task.json whose replies are a non-empty list of texts",
+                      f"replies {str(self.replies)[:60]}")
         self.train_rows = None
         self.bank = None                                     # (model, candidate vectors)
 
