@@ -279,6 +279,7 @@ CASES = [
     Http(ADDING, {"inputs": ["0.5** 0.5*"]}, f"{MARKED} '0.5**' at inputs[0]"),
     Http(ADDING, {"inputs": ["0.5* 0.5*", ""]}, f"{MARKED} 0 marked at inputs[1]"),
     Http(ADDING, {"inputs": [0.5]}, "input: expected a string, got float"),
+    Http(COPY, {"inputs": ["1 2", "3 3"]}, OK),
     Http(COPY, {"inputs": ["1 2 3"]}, f"{SYMBOLS} 3 at inputs[0]"),
     Http(COPY, {"inputs": ["4 1"]}, f"{SYMBOLS} '4' at inputs[0]"),
     Http(COPY, {"inputs": ["0 1"]}, f"{SYMBOLS} '0' at inputs[0]"),

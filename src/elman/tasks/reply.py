@@ -105,6 +105,11 @@ class Ranking:
     gold: list[set[int]]
     name: str
 
+    def epoch(self, epoch: int = 0, start: int = 0):
+        """The pairs' batches, as a task's batches are read (``elman diagnose`` takes the
+        first)."""
+        return self.batches.epoch(epoch, start)
+
 
 K_FLAG = flag("--k", default=None, help="replies per message (default: the run's "
               "suggestions, 3)")
