@@ -52,8 +52,8 @@ def client(root):
 
     from elman.cli import load_run
     from elman.serve.app import Served, build_app
-    runs = root / "tests" / "fixtures" / "v0" / "runs"
-    served = [Served(p.name, *load_run(p)) for p in sorted(runs.iterdir())]
+    runs = sorted((root / "tests" / "fixtures").glob("v*/runs/*"))     # v0 and v1
+    served = [Served(p.name, *load_run(p)) for p in runs]
     with Server(build_app(served)) as c:
         yield c
 

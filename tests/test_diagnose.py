@@ -25,7 +25,7 @@ from elman.diagnose import (
 from elman.inside import at_end, recording
 from elman.training import resolve, train
 
-RUNS = "tests/fixtures/v0/runs"
+FIXTURES = "tests/fixtures"
 
 
 class Last(nn.Module):
@@ -215,12 +215,14 @@ def test_recording_restores_the_model_and_changes_no_value():
 
 
 @pytest.mark.parametrize("name, layers", [
-    ("lm", ["rnn.layers.0"]),
-    ("translate", ["encoder.layers.0", "decoder.rnn.layers.0"]),
+    ("v0/runs/lm", ["rnn.layers.0"]),
+    ("v0/runs/translate", ["encoder.layers.0", "decoder.rnn.layers.0"]),
+    ("v1/runs/reply", ["message.rnn.layers.0", "reply.rnn.layers.0"]),  # was an AttributeError
+    ("v1/runs/caption", ["caption.decoder.rnn.layers.0"]),
 ])
 def test_cli_diagnoses_a_committed_fixture_run(name, layers, tmp_path, capsys):
     plot, report = tmp_path / "d.png", tmp_path / "d.json"
-    assert main(["diagnose", f"{RUNS}/{name}", "--plot", str(plot), "--report",
+    assert main(["diagnose", f"{FIXTURES}/{name}", "--plot", str(plot), "--report",
                  str(report), "--jacobians", "2"]) == 0
     got = json.loads(report.read_text())
     assert list(got["layers"]) == layers and got["end"] is True

@@ -15,8 +15,11 @@ from elman.io import checkpoint
 from elman.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = ROOT / "tests" / "fixtures" / "v0" / "runs"
-DATA = ROOT / "tests" / "fixtures" / "v0" / "data"
+FIXTURES = ROOT / "tests" / "fixtures"
+RUNS = FIXTURES / "v0" / "runs"           # format 1, written before the config had sections
+DATA = FIXTURES / "v0" / "data"
+RUNS1 = FIXTURES / "v1" / "runs"          # format 2: the tasks added after v0
+DATA1 = FIXTURES / "v1" / "data"
 WAV = str(DATA / "wavs" / "3_bob_1.wav")
 
 
@@ -32,16 +35,13 @@ def cli(monkeypatch, capsys):
     return run
 
 
-# task modules added after the fixture runs were made (tests/fixtures/v0, runs of format 2):
-# their own tests train and load tiny runs (tests/test_frames.py, test_reply.py, ...)
-NO_FIXTURE = {"frames", "reply", "caption", "memory"}
-
-
 def test_every_task_module_has_a_fixture_run():
-    """(copy and reverse are sort's module with other data)"""
-    names = {elman.load(p).task.name for p in RUNS.iterdir()}
+    """Every fixture folder's runs (tests/fixtures/v*/runs) load; together they cover every
+    task module (copy and reverse are sort's module with other data)."""
+    names = {elman.load(p).task.name for p in FIXTURES.glob("v*/runs/*")}
     module = {name: entry[0].split(":")[0] for name, entry in TASKS.items()}
-    assert {module[n] for n in names} == set(module.values()) - NO_FIXTURE
+    assert {"frames", "caption", "reply", "adding", "copy-memory", "parity"} <= names
+    assert {module[n] for n in names} == set(module.values())
 
 
 def test_load_gives_the_task_the_model_and_the_checkpoint():
@@ -118,6 +118,46 @@ def test_music_samples_a_piece_again_with_its_seed():
     assert len(piece) == 8 and piece[0] == [60, 64, 67]
     assert all(21 <= p <= 108 for frame in piece for p in frame)
     assert m.predict([[60, 64, 67]], length=8, seed=1)[0] == piece
+
+
+def test_frames_label_is_the_clis(cli):
+    png = DATA1 / "digit.png"
+    _, label, probability = cli("predict", RUNS1 / "frames", "--input", png)[0].split("\t")
+    m = elman.load(RUNS1 / "frames")
+    got = m.predict([str(png)])[0]
+    assert (got["label"], f"{got['probability']:.4f}") == (label, probability)
+    from PIL import Image
+    pixels = (np.asarray(Image.open(png)) / 255).tolist()   # floats, as the label route's
+    sent = m.task.predict_arrays([m.model], [pixels])[0]
+    assert sent["label"] == got["label"]
+    assert sent["probability"] == pytest.approx(got["probability"], abs=1e-6)
+
+
+def test_caption_is_the_clis_and_reads_bytes_as_paths(cli):
+    images = [DATA1 / "row.png", DATA1 / "digit.png"]
+    want = [line.split("\t")[1] for line in cli("caption", RUNS1 / "caption", *images,
+                                                "--beam", "2")]
+    m = elman.load(RUNS1 / "caption")
+    assert [g["caption"] for g in m.predict([str(p) for p in images], beam=2)] == want
+    assert [g["caption"] for g in m.predict([p.read_bytes() for p in images],
+                                            beam=2)] == want
+
+
+def test_reply_suggestions_are_the_clis(cli):
+    lines = cli("reply", RUNS1 / "reply", "thank you", "--k", "2", "--json")
+    want = json.loads(lines[0])["replies"]
+    got = elman.load(RUNS1 / "reply").predict(["thank you"], k=2)[0]["replies"]
+    assert [r["text"] for r in got] == [r["text"] for r in want]
+    assert [r["score"] for r in got] == pytest.approx([r["score"] for r in want], rel=1e-6)
+
+
+@pytest.mark.parametrize("run", ["adding", "copy-memory", "parity"])
+def test_memory_answers_are_the_clis(run, cli):
+    from elman.tasks.memory import answer_text
+    path = DATA1 / f"{run}.txt"
+    want = cli("predict", RUNS1 / run, "--input", path)
+    got = elman.load(RUNS1 / run).predict(path.read_text(encoding="utf-8").splitlines())
+    assert [answer_text(a) for a in got] == want
 
 
 def test_inputs_must_be_a_list():

@@ -7,6 +7,7 @@ from .kinds import Http
 
 PATH = ROOT / "docs" / "errors.md"
 SHOWN = {"{runs}": "tests/fixtures/v0/runs", "{data}": "tests/fixtures/v0/data",
+         "{runs1}": "tests/fixtures/v1/runs", "{data1}": "tests/fixtures/v1/data",
          "{bad}": "BAD", "{tmp}": "TMP"}
 
 HEAD = """# Errors
@@ -31,8 +32,10 @@ hashed before and after). This page is written from the same rows (`python tests
 test fails when it is stale. A new case is one row.
 
 How to read the rows: commands run from the repository root (the tests run them in a copy of
-the fixtures, so no row can change the repository), so `tests/fixtures/v0/runs/NAME` is a
-committed run of each task and `tests/fixtures/v0/data` their data. `BAD/NAME` is a broken file
+the fixtures, so no row can change the repository), so `tests/fixtures/v0/runs/NAME` and
+`tests/fixtures/v1/runs/NAME` (frames, caption, reply and the memory tasks) are committed runs
+of each task and `tests/fixtures/v0/data`, `tests/fixtures/v1/data` their data; `elman serve`
+serves all of them for the HTTP rows. `BAD/NAME` is a broken file
 or a broken copy of a run (listed at the end), `TMP` an empty folder. A `train` row starts with
 `--out TMP/run --max-steps 1 --quiet` (its own flags win; not when it resumes), and its run
 folder must not exist afterwards. An error shown is the start of the message (most are all of

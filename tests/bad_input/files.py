@@ -1,9 +1,9 @@
 """The files the catalogue's rows read, written once per test module into a folder of their
 own (``make``), so that no row can touch the repository: a copy of the committed fixture
-runs and data (tests/fixtures/v0/runs and data, at the same relative paths: the rows run from
-that folder), and in ``bad/`` the broken files and run copies: ``FILES`` {name: (content,
-what it is)}, ``FOLDERS`` {name: ({file: content}, what it is)} and ``RUNS`` {name: (fixture
-run copied, what was broken, how)}."""
+runs and data (tests/fixtures/v0 and v1, runs and data, at the same relative paths: the rows
+run from that folder), and in ``bad/`` the broken files and run copies: ``FILES`` {name:
+(content, what it is)}, ``FOLDERS`` {name: ({file: content}, what it is)} and ``RUNS`` {name:
+(fixture run copied (a run name of v0 or v1), what was broken, how)}."""
 
 import io
 import json
@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "v0"
+FIXTURES = ROOT / "tests" / "fixtures"
+VERSIONS = ("v0", "v1")          # the fixture folders copied; their run names differ
 
 
 def wav(samples, rate: int = 8000, subtype: str = "PCM_16") -> bytes:
@@ -34,6 +35,20 @@ def png(height: int = 8, width: int = 12) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.full((height, width), 200, np.uint8)).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
+    """A PNG file of a few bytes whose header claims a huge grey image (a decompression
+    bomb: Pillow refuses to open it)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0,
+                                                              0, 0)) + \
+        chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
 
 
 def conllu(*rows: str) -> str:
@@ -121,7 +136,18 @@ FILES = {
     "short.wav": (lambda: wav(tone(0.002)), "16 samples, less than one analysis window"),
     "nan.wav": (lambda: wav([0.1, float("nan")] * 400, subtype="FLOAT"), "float samples, NaN"),
     "text.wav": (b"RIFF not really a wav file", "not a WAV file"),
+    # images (caption, frames)
+    "bomb.png": (png_bomb, "a PNG of 100,000 x 100,000 pixels in 68 bytes"),
+    "cut.png": (lambda: png(28, 56)[:60], "the first 60 bytes of a PNG"),
+    "digit-nan.npy": (lambda: npy(np.full((28, 28), np.nan, np.float32)), "a 28 x 28 image "
+                      "of NaN"),
+    "digit-wide.npy": (lambda: npy(np.zeros((28, 20), np.uint8)), "a 28 x 20 image"),
+    # inputs of the memory runs
+    "adding-three.txt": ("0.1* 0.2* 0.3*\n", "three marked values"),
+    "copy-memory-long.txt": ("1 2\n1 2 3\n", "3 symbols on line 2 (the run recalls 2)"),
+    "parity-text.txt": ("0110\nyes\n", "a word, not bits (line 2)"),
 }
+
 
 def npy(array) -> bytes:
     buf = io.BytesIO()
@@ -344,6 +370,20 @@ RUNS = {
         "best/task.json", lambda m: m.update(mean="high"))),
     "translate-task": ("translate", "no best/task.json (the target vocabulary)",
                        remove("best/task.json")),
+    "frames-task": ("frames", "best/task.json without frame_shape", json_edit(
+        "best/task.json", lambda m: m.pop("frame_shape"))),
+    "frames-labels": ("frames", "best/task.json lists 3 labels, the model has 10 outputs",
+                      json_edit("best/task.json", lambda m: m.update(labels=["a", "b", "c"]))),
+    "caption-task": ("caption", "no best/task.json (the longest caption)",
+                     remove("best/task.json")),
+    "caption-vocab": ("caption", "best/vocab.json without </s>", json_edit(
+        "best/vocab.json", lambda v: v["tokens"].remove("</s>"))),
+    "reply-replies": ("reply", "best/task.json: replies 5", json_edit(
+        "best/task.json", lambda m: m.update(replies=5))),
+    "reply-task": ("reply", "no best/task.json (the candidate replies)",
+                   remove("best/task.json")),
+    "parity-length": ("parity", "best/config.json: task.length 0", json_edit(
+        "best/config.json", lambda c: c["task"].update(length=0))),
 }
 
 
@@ -353,11 +393,12 @@ def materialise(content):
 
 
 def make(root: Path) -> Path:
-    """Copy the fixture runs and data to ``root``/tests/fixtures/v0 and write FILES, FOLDERS
-    and the RUNS copies under ``root``/bad (returned)."""
+    """Copy the fixture runs and data to ``root``/tests/fixtures/v0 and v1 and write FILES,
+    FOLDERS and the RUNS copies under ``root``/bad (returned)."""
     copy = root / FIXTURES.relative_to(ROOT)
-    for part in ("runs", "data"):
-        shutil.copytree(FIXTURES / part, copy / part)
+    for version in VERSIONS:
+        for part in ("runs", "data"):
+            shutil.copytree(FIXTURES / version / part, copy / version / part)
     root = root / "bad"
     root.mkdir()
     for name, (content, _) in FILES.items():
@@ -369,6 +410,8 @@ def make(root: Path) -> Path:
             (root / name / file).write_bytes(materialise(content))
     (root / "runs").mkdir()
     for name, (source, _, edit) in RUNS.items():
-        shutil.copytree(copy / "runs" / source, root / "runs" / name)
+        found = [copy / v / "runs" / source for v in VERSIONS
+                 if (copy / v / "runs" / source).is_dir()]
+        shutil.copytree(found[0], root / "runs" / name)
         edit(root / "runs" / name)
     return root

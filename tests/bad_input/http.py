@@ -1,13 +1,24 @@
-"""Every HTTP route of ``elman serve`` (one server of all the fixture runs): bodies that are
-not JSON or too large, missing, unknown and mistyped fields, each route's params out of
-range and inputs its task cannot read, uploads that are not WAV files, unknown sessions,
-routes and methods. Each answer is a 4xx JSON ``{"error", "field"}``."""
+"""Every HTTP route of ``elman serve`` (one server of all the fixture runs, tests/fixtures/v0
+and v1): bodies that are not JSON or too large, missing, unknown and mistyped fields, each
+route's params out of range and inputs its task cannot read, uploads that are not WAV or
+image files, unknown sessions, routes and methods. Each answer is a 4xx JSON ``{"error",
+"field"}``."""
 
 from .kinds import OK, Http
 
 NEXT, GEN, SESSION = "POST /v1/lm/next", "POST /v1/lm/generate", "POST /v1/lm/session"
 WAV = "{data}/wavs/3_bob_1.wav"
 INT = "an integer"
+LABEL, CAPTION, REPLY = "POST /v1/frames/label", "POST /v1/caption/caption", "POST /v1/reply/reply"
+ADDING, COPY, PARITY = ("POST /v1/adding/predict", "POST /v1/copy-memory/predict",
+                        "POST /v1/parity/predict")
+ROW = [0.5] * 28                         # one row of a frames image (the run reads 28 x W=28)
+IMAGE = "inputs[0]: expected one image (H, W) of numbers, got"
+MARKED = "input: expected values in [0, 1] separated by spaces, exactly two marked with *, " \
+    "such as 0.3 0.9* 0.1 0.5*, got"
+SYMBOLS = "input: expected 2 symbols in 1..3 separated by spaces, got"
+BITS = "input: expected bits 0 and 1 (spaces optional), such as 0110 1, got"
+PILLOW = "file: expected an image file Pillow reads (PNG, JPEG, ...), got 'file[0]'"
 
 CASES = [
     # any route: the body, the route, the method
@@ -184,4 +195,104 @@ CASES = [
     Http("POST /v1/digit-sequences/transcribe", {"inputs": ["a"]}, "file: expected a value "
          "(the field is required), got none",
         fixed="pydantic's 'file: Field required', not in the form"),
+    # frames (a run of sequential images: one image of 28-pixel rows per input)
+    Http(LABEL, {"inputs": [[ROW] * 28]}, OK),
+    Http(LABEL, {"inputs": [[ROW] * 3]}, OK),                      # 3 rows: a shorter sequence
+    Http(LABEL, {"inputs": ["/etc/passwd"]}, "inputs[0]: expected frames as nested lists of "
+         "numbers (not a path), got str"),
+    Http(LABEL, {"inputs": [[[1, 2], [3]]]}, "inputs[0]: expected a rectangular array of "
+         "numbers, got lists of uneven lengths"),
+    Http(LABEL, {"inputs": [[[0] * 20] * 28]}, "inputs[0]: expected frames of shape (1, 1, 28) "
+         "(C, H, W), got (1, 1, 20)"),
+    Http(LABEL, {"inputs": [[[ROW] * 28]]}, f"{IMAGE} shape (1, 28, 28)"),
+    Http(LABEL, {"inputs": [None]}, f"{IMAGE} shape ()"),
+    Http(LABEL, {"inputs": [[]]}, f"{IMAGE} shape (0,)"),
+    Http(LABEL, {"inputs": [{"a": 1}]}, f"{IMAGE} shape ()"),
+    Http(LABEL, {"inputs": [[["a"] * 28] * 28]}, f"{IMAGE} dtype <U1",
+         fixed="said 'got shape (28, 28)', the shape asked for"),
+    Http(LABEL, {"inputs": [[[10 ** 30] * 28] * 28]}, f"{IMAGE} dtype object",
+         fixed="said 'got shape (28, 28)', the shape asked for"),
+    Http(LABEL, b'{"inputs": [[[' + b", ".join([b"NaN"] * 28) + b"]]]}", "inputs[0]: expected "
+         "finite pixel values, got NaN or infinity",
+         fixed="the model's 'x: expected finite values', naming no field of the request"),
+    Http(LABEL, b'{"inputs": [[[' + b", ".join([b"1e400"] * 28) + b"]]]}", "inputs[0]: "
+         "expected finite pixel values, got NaN or infinity",
+         fixed="the model's 'x: expected finite values', naming no field of the request"),
+    Http(LABEL, {"inputs": [[ROW] * 28], "k": 3}, "k: expected one of the fields inputs, got an "
+         "unknown field"),
+    Http(LABEL, {"inputs": [[ROW] * 28] * 65}, "inputs: expected at most 64 items, got 65"),
+    Http(LABEL, {"inputs": [[[0.5] * 5000] * 100]}, "body: expected at most 1,000,000 bytes, "
+         "got more", status=413),
+    # caption: uploads
+    Http(CAPTION, None, OK, files=(("row.png", "PNG"),)),
+    Http(CAPTION + "?beam=2", None, OK, files=(("digit.png", "DIGIT_PNG"),)),   # resized
+    Http(CAPTION, None, f"{PILLOW} (UnidentifiedImageError)", files=(("x.png", b"not an "
+                                                                       b"image"),)),
+    Http(CAPTION, None, f"{PILLOW} (UnidentifiedImageError)", files=(("x.png", b""),)),
+    Http(CAPTION, None, f"{PILLOW} (UnidentifiedImageError)", files=(("3.wav", "WAV"),)),
+    Http(CAPTION, None, f"{PILLOW} (OSError)", files=(("cut.png", "CUT_PNG"),)),
+    Http(CAPTION, None, "file: expected an image of at most 178,956,970 pixels (Pillow's "
+         "limit), got 'file[0]' of 10,000,000,000 pixels", files=(("bomb.png", "BOMB_PNG"),),
+         fixed="Pillow's DecompressionBombError was not caught: a 500 internal error"),
+    Http(CAPTION, None, "file: expected an image file Pillow reads (PNG, JPEG, ...), got "
+         "'file[1]' (UnidentifiedImageError)", files=(("row.png", "PNG"), ("x.png", b"nope"))),
+    Http(CAPTION + "?beam=0", None, "beam: expected an integer >= 1, got 0",
+         files=(("row.png", "PNG"),)),
+    Http(CAPTION + "?beam=x", None, f"beam: expected {INT}, got 'x'",
+         files=(("row.png", "PNG"),)),
+    Http(CAPTION + "?length_penalty=-1", None, "length_penalty: expected a number >= 0, got "
+         "-1.0", files=(("row.png", "PNG"),)),
+    Http(CAPTION + "?k=2", None, "k: expected one of the params beam, length_penalty, got an "
+         "unknown one", files=(("row.png", "PNG"),)),
+    Http(CAPTION, None, "file: expected at most 64 files, got 65",
+         files=tuple(("row.png", "PNG") for _ in range(65))),
+    Http(CAPTION, {"inputs": ["row.png"]}, "file: expected a value (the field is required), "
+         "got none"),
+    # reply
+    Http(REPLY, {"inputs": ["zzz qqq"]}, OK),                           # only unknown words
+    Http(REPLY, {"inputs": ["hi"], "k": 1000}, OK),                     # more than there are
+    Http(REPLY, {"inputs": [5]}, "input: expected a message (a string), got int"),
+    Http(REPLY, {"inputs": [["hi"]]}, "input: expected a message (a string), got list"),
+    Http(REPLY, {"inputs": [""]}, "text: expected a message with some words, got an empty one "
+         "at inputs:1"),
+    Http(REPLY, {"inputs": ["hi", "   "]}, "text: expected a message with some words, got an "
+         "empty one at inputs:2"),
+    Http(REPLY, {"inputs": "hi"}, "inputs: expected a list, got 'hi'"),
+    Http(REPLY, {"inputs": ["hi"], "k": 0}, "k: expected an integer >= 1, got 0"),
+    Http(REPLY, {"inputs": ["hi"], "k": "x"}, f"k: expected {INT}, got 'x'"),
+    Http(REPLY, {"inputs": ["hi"], "k": 1.5}, f"k: expected {INT}, got 1.5"),
+    Http(REPLY, {"inputs": ["hi"], "diversity": 3}, "diversity: expected a number in [0, 1], "
+         "got 3.0"),
+    Http(REPLY, {"inputs": ["hi"], "diversity": -0.5}, "diversity: expected a number in [0, 1]"
+         ", got -0.5"),
+    Http(REPLY, {"inputs": ["hi"], "diversity": "x"}, "diversity: expected a number, got 'x'"),
+    Http(REPLY, {"inputs": ["hi"], "beam": 2}, "beam: expected one of the fields inputs, k, "
+         "diversity, got an unknown field"),
+    Http(REPLY, {"inputs": ["hi " * 3400]}, "inputs[0]: expected at most 10,000 characters, "
+         "got 10,200"),
+    # adding, copy-memory, parity
+    Http(ADDING, {"inputs": ["0.5* 0.5*", "0.1 0.2* 0.3* 0.9"]}, OK),   # two lengths at once
+    Http(ADDING, {"inputs": ["0.1 0.2"]}, f"{MARKED} 0 marked at inputs[0]"),
+    Http(ADDING, {"inputs": ["0.1* 0.2* 0.3*"]}, f"{MARKED} 3 marked at inputs[0]"),
+    Http(ADDING, {"inputs": ["0.5* 2*"]}, f"{MARKED} '2*' at inputs[0]"),
+    Http(ADDING, {"inputs": ["nan* 0.5*"]}, f"{MARKED} 'nan*' at inputs[0]"),
+    Http(ADDING, {"inputs": ["0.5** 0.5*"]}, f"{MARKED} '0.5**' at inputs[0]"),
+    Http(ADDING, {"inputs": ["0.5* 0.5*", ""]}, f"{MARKED} 0 marked at inputs[1]"),
+    Http(ADDING, {"inputs": [0.5]}, "input: expected a string, got float"),
+    Http(COPY, {"inputs": ["1 2", "3 3"]}, OK),
+    Http(COPY, {"inputs": ["1 2 3"]}, f"{SYMBOLS} 3 at inputs[0]"),
+    Http(COPY, {"inputs": ["4 1"]}, f"{SYMBOLS} '4' at inputs[0]"),
+    Http(COPY, {"inputs": ["0 1"]}, f"{SYMBOLS} '0' at inputs[0]"),
+    Http(COPY, {"inputs": ["\u0661 \u0662"]}, f"{SYMBOLS} '\u0661' at inputs[0]"),
+    Http(COPY, {"inputs": [[1, 2]]}, "input: expected a string, got list"),
+    Http(COPY, {"inputs": ["1 2"], "k": 1}, "k: expected one of the fields inputs, got an "
+         "unknown field"),
+    Http(PARITY, {"inputs": ["10" * 4000]}, OK),                        # 8,000 steps
+    Http(PARITY, {"inputs": ["012"]}, f"{BITS} '012' at inputs[0]"),
+    Http(PARITY, {"inputs": [""]}, f"{BITS} '' at inputs[0]"),
+    Http(PARITY, {"inputs": [1010]}, "input: expected a string, got int"),
+    Http(PARITY, {"inputs": ["1" * 10_001]}, "inputs[0]: expected at most 10,000 characters, "
+         "got 10,001"),
+    Http("GET /v1/parity/predict", None, "method: expected POST for /v1/parity/predict, got "
+         "GET", status=405),
 ]

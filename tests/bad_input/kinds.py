@@ -19,8 +19,9 @@ row found wrong and what was changed (issue 21). ``OK`` as ``expect`` marks an o
 must be handled, not refused (exit 0, HTTP 200).
 
 Placeholders in argv, calls, bodies and messages: ``{runs}`` the committed fixture runs
-(tests/fixtures/v0/runs), ``{data}`` their data, ``{bad}`` the generated broken files and run
-copies (``files.py``), ``{tmp}`` an empty folder of the row's own.
+(tests/fixtures/v0/runs), ``{data}`` their data, ``{runs1}`` and ``{data1}`` those of the tasks
+added since (tests/fixtures/v1), ``{bad}`` the generated broken files and run copies
+(``files.py``), ``{tmp}`` an empty folder of the row's own.
 """
 
 import json
@@ -75,7 +76,8 @@ class Http(Row):
     @property
     def shown(self) -> str:
         if self.files:
-            what = " ".join(f"file={name}: {UPLOADS.get(data) or short(data)}"
+            what = " ".join(f"file={name}: "
+                            f"{UPLOADS[data] if isinstance(data, str) else short(data)}"
                             for name, data in self.files[:3])
             what += f" ... ({len(self.files)} files)" if len(self.files) > 3 else ""
         elif isinstance(self.body, bytes):
@@ -85,7 +87,10 @@ class Http(Row):
         return f"{self.request} {what}".strip()
 
 
-UPLOADS = {"WAV": "a fixture recording", "EMPTY_WAV": "BAD/empty.wav"}   # runner.upload
+# the files an Http row may upload by name (runner.upload): name -> path
+UPLOADS = {"WAV": "{data}/wavs/3_bob_1.wav", "EMPTY_WAV": "{bad}/empty.wav",
+           "PNG": "{data1}/row.png", "DIGIT_PNG": "{data1}/digit.png",
+           "BOMB_PNG": "{bad}/bomb.png", "CUT_PNG": "{bad}/cut.png"}
 
 
 def short(data: bytes) -> str:

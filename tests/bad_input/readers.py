@@ -317,4 +317,35 @@ CASES = [
     Cli("train --task reply --data {data}/pairs.tsv --valid {bad}/latin1.txt",
         f"valid: expected {LATIN1}"),
     Api('fresh("reply").load("{bad}/latin1.txt")', f"data: expected {LATIN1}"),
+    # the runs of tests/fixtures/v1: frames and caption images, reply pairs, memory inputs
+    Cli("predict {runs1}/frames --input {bad}/digit-nan.npy", "inputs[0]: expected finite "
+        "pixel values, got NaN or infinity",
+        fixed="the model's 'x: expected finite values', naming no argument"),
+    Cli("predict {runs1}/frames --input {bad}/digit-wide.npy", "inputs[0]: expected frames of "
+        "shape (1, 1, 28) (C, H, W), got (1, 1, 20)"),
+    Cli("predict {runs1}/frames --input {bad}/empty.txt", "inputs[0]: expected an image file "
+        "(.npy or .png), got '{bad}/empty.txt'"),
+    Cli("caption {runs1}/caption {bad}/bomb.png", "image: expected an image of at most "
+        "178,956,970 pixels (Pillow's limit), got '{bad}/bomb.png' of 10,000,000,000 pixels",
+        fixed="Pillow's DecompressionBombError: a traceback"),
+    Cli("caption {runs1}/caption {bad}/cut.png", "image: expected an image file Pillow reads "
+        "(PNG, JPEG, ...), got '{bad}/cut.png' (OSError)"),
+    Cli("caption {runs1}/caption {bad}/empty.txt", "image: expected an image file Pillow reads "
+        "(PNG, JPEG, ...), got '{bad}/empty.txt' (UnidentifiedImageError)"),
+    Cli("eval {runs1}/caption --data {data1}", "data: expected a folder of images with "
+        "captions.tsv, or one holding MNIST's train-images-idx3-ubyte.gz and "
+        "train-labels-idx1-ubyte.gz, got 'tests/fixtures/v1/data'"),
+    Cli("eval {runs1}/reply --data {bad}/no-tab.tsv", "data: expected source<TAB>target on "
+        "every line, got a line without a tab at {bad}/no-tab.tsv:2"),
+    Cli("reply {runs1}/reply hi --k 0", "k: expected an integer >= 1, got 0"),
+    Cli("reply {runs1}/reply hi --diversity 2", "diversity: expected a number in [0, 1], got "
+        "2.0"),
+    Cli("eval {runs1}/adding --data {bad}/adding-three.txt", "data: expected values in [0, 1] "
+        "separated by spaces, exactly two marked with *, such as 0.3 0.9* 0.1 0.5*, got 3 "
+        "marked at {bad}/adding-three.txt:1"),
+    Cli("predict {runs1}/copy-memory --input {bad}/copy-memory-long.txt", "input: expected 2 "
+        "symbols in 1..3 separated by spaces, got 3 at {bad}/copy-memory-long.txt:2"),
+    Cli("predict {runs1}/parity --input {bad}/parity-text.txt", "input: expected bits 0 and 1 "
+        "(spaces optional), such as 0110 1, got 'yes' at {bad}/parity-text.txt:2"),
+    Cli("eval {runs1}/parity --data {bad}/empty.txt", f"data: expected {EMPTY}"),
 ]

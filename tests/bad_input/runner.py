@@ -14,9 +14,10 @@ from pathlib import Path
 import uvicorn
 
 from .files import ROOT
-from .kinds import Api, Cli, Http, Sub
+from .kinds import UPLOADS, Api, Cli, Http, Sub
 
 RUNS, DATA = "tests/fixtures/v0/runs", "tests/fixtures/v0/data"
+RUNS1, DATA1 = "tests/fixtures/v1/runs", "tests/fixtures/v1/data"
 
 
 @dataclass
@@ -32,8 +33,8 @@ class Places:
         return self.root / "bad"
 
     def fill(self, text: str) -> str:
-        for name, value in (("runs", RUNS), ("data", DATA), ("bad", self.bad),
-                            ("tmp", self.tmp)):
+        for name, value in (("runs", RUNS), ("data", DATA), ("runs1", RUNS1),
+                            ("data1", DATA1), ("bad", self.bad), ("tmp", self.tmp)):
             text = text.replace("{" + name + "}", str(value))
         return text
 
@@ -122,12 +123,10 @@ def run_http(row: Http, places: Places, client) -> Outcome:
 
 
 def upload(data, places: Places) -> bytes:
-    """An uploaded file's bytes: "WAV" a fixture recording, "EMPTY_WAV" a WAV file without
-    samples, else the bytes given."""
-    if data == "WAV":
-        return (places.root / DATA / "wavs" / "3_bob_1.wav").read_bytes()
-    if data == "EMPTY_WAV":
-        return (places.bad / "empty.wav").read_bytes()
+    """An uploaded file's bytes: a name of ``kinds.UPLOADS`` (a fixture or broken file, its
+    path with placeholders), else the bytes given."""
+    if isinstance(data, str):
+        return Path(places.fill(UPLOADS[data])).read_bytes()
     return data
 
 

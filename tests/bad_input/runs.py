@@ -182,4 +182,23 @@ CASES = [
         "'many_to_one', 'one_to_many', 'tagger'], got 'transformer'"),
     Api('build("language_model", {"vocab_size": 5})', "config: expected the arguments of "
         "language_model, got {'vocab_size': 5}"),
+    # broken copies of the runs of tests/fixtures/v1
+    Cli(f"eval {R}/frames-task", f"{CK} a task.json with the labels, frame_shape, encoder and "
+        "reads, got KeyError: 'frame_shape'"),
+    Cli(f"predict {R}/frames-labels --input {{data1}}/digit.png", f"{CK} a model with one "
+        "output per label of task.json (3), got 10 outputs",
+        fixed="an IndexError (a traceback)"),
+    Cli(f"caption {R}/caption-task {{data1}}/row.png", f"{CK} a file task.json in "
+        "'{bad}/runs/caption-task/best' (what the caption task keeps beside the model), got no "
+        "such file"),
+    Cli(f"caption {R}/caption-vocab {{data1}}/row.png", f"{CK} a task.json readable by the "
+        "caption task at '{bad}/runs/caption-vocab/best', got KeyError: '</s>'"),
+    Cli(f"reply {R}/reply-replies hi", f"{CK} a task.json whose replies are a non-empty list of "
+        "texts, got replies 5", fixed="a TypeError (a traceback)"),
+    Cli(f"serve {R}/reply-replies", f"{CK} a task.json whose replies are a non-empty list of "
+        "texts, got replies 5", fixed="a TypeError (a traceback)"),
+    Cli(f"eval {R}/reply-task", f"{CK} a file task.json in '{{bad}}/runs/reply-task/best' (what "
+        "the reply task keeps beside the model), got no such file"),
+    Cli(f"eval {R}/parity-length", f"{CK} settings in '{{bad}}/runs/parity-length/best/"
+        "config.json' that elman accepts, got length: expected an integer >= 1, got 0"),
 ]

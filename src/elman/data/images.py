@@ -13,6 +13,7 @@ the folder; an image may have several lines (its captions are all references). F
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,6 +53,11 @@ def read_image(source, shape: tuple[int, int, int], argument: str = "image",
             if img.size != (W, H):
                 img = img.resize((W, H), Image.Resampling.BILINEAR)
             pixels = np.asarray(img, dtype=np.uint8)
+    except Image.DecompressionBombError as e:          # a huge image in a small file
+        size = re.search(r"\((\d+) pixels\)", str(e))
+        raise bad(argument, f"an image of at most {2 * Image.MAX_IMAGE_PIXELS:,} pixels "
+                  "(Pillow's limit)", f"{name!r} of {int(size[1]):,} pixels" if size else
+                  f"{name!r} ({e})") from None
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise bad(argument, "an image file Pillow reads (PNG, JPEG, ...)",
                   f"{name!r} ({type(e).__name__})") from None

@@ -299,10 +299,13 @@ class FramesTask(Task):
         if not self.reads_images:
             return clipdata.as_frames(a, name)
         if a.ndim != 2 or a.dtype.kind not in "uif":
-            raise bad(name, "one image (H, W) of numbers", f"shape {a.shape}")
+            raise bad(name, "one image (H, W) of numbers",
+                      f"shape {a.shape}" if a.ndim != 2 else f"dtype {a.dtype}")
         o = self.options
         order = np.random.default_rng(o.data_seed).permutation(a.size) if o.permute else None
         image = a.astype(np.uint8) if a.dtype == np.uint8 else a.astype(np.float32)
+        if not np.isfinite(image).all():
+            raise bad(name, "finite pixel values", "NaN or infinity")
         frames = clipdata.sequential(image[None], np.zeros(1, np.int64), pixels=o.pixels,
                                      permutation=order)[0].frames
         return frames
@@ -325,6 +328,9 @@ class FramesTask(Task):
             device = next(model.parameters()).device
             p = p + model(batch.x.x.to(device), batch.x.lengths.to(device)).softmax(-1).cpu()
         p = p / len(models)
+        if p.shape[-1] != len(self.labels):
+            raise bad("checkpoint", f"a model with one output per label of task.json "
+                      f"({len(self.labels)})", f"{p.shape[-1]} outputs")
         if self.per_frame:
             return [{"labels": [self.labels[k] for k in row[:n].argmax(-1).tolist()]}
                     for row, n in zip(p, batch.x.lengths.tolist())]

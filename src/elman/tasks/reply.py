@@ -105,6 +105,11 @@ class Ranking:
     gold: list[set[int]]
     name: str
 
+    def epoch(self, epoch: int = 0, start: int = 0):
+        """The pairs' batches, as a task's batches are read (``elman diagnose`` takes the
+        first)."""
+        return self.batches.epoch(epoch, start)
+
 
 K_FLAG = flag("--k", default=None, help="replies per message (default: the run's "
               "suggestions, 3)")
@@ -148,6 +153,10 @@ class ReplyTask(Task):
     def __init__(self, options, *, vocab=None, meta: dict | None = None):
         super().__init__(options, vocab=vocab, meta=meta)
         self.replies = meta["replies"] if meta else None     # the candidates: training replies
+        if meta and not (isinstance(self.replies, list) and self.replies and
+                         all(isinstance(r, str) for r in self.replies)):
+            raise bad("checkpoint", "a task.json whose replies are a non-empty list of texts",
+                      f"replies {str(self.replies)[:60]}")
         self.train_rows = None
         self.bank = None                                     # (model, candidate vectors)
 
