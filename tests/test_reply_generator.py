@@ -87,6 +87,19 @@ def test_the_loss_is_cross_entropy_of_each_reply_then_eos_after_bos():
     torch.testing.assert_close(g.loss(m.generator, x, reduction="sum"), 6 * want)
 
 
+def test_max_words_trains_on_the_short_replies_only_and_caps_the_written_ones():
+    m = dual(generator=arguments()).eval()
+    short = [ReplyExample([1, 2], [3], 0, 0), ReplyExample([4], [2, 1], 1, 1)]
+    long = ReplyExample([3, 3], [1, 2, 3, 4], 2, 2)
+    capped = Generator.of(VOCAB, [["a", "b"], ["c", "d", "a"]], max_words=2)
+    assert capped.longest == 2 and Generator.of(VOCAB, [["a"]], max_words=2).longest == 1
+    x = collate_replies([short[0], long, short[1]]).x
+    torch.testing.assert_close(capped.loss(m.generator, x),
+                               generator().loss(m.generator, collate_replies(short).x))
+    assert capped.tokens(x) == 5 and generator().tokens(x) == 10
+    assert float(capped.loss(m.generator, collate_replies([long]).x)) == 0.0
+
+
 # --- the task through the CLI ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -161,7 +174,7 @@ def test_a_run_folder_written_before_the_generator_loads_and_replies(runs, tmp_p
     for config in old.glob("**/config.json"):
         d = json.loads(config.read_text(encoding="utf-8"))
         d.get("arguments", {}).pop("generator", None)
-        for key in ("generator", "generator_attention"):
+        for key in ("generator", "generator_attention", "generator_max_words"):
             d["task"].pop(key)
         config.write_text(json.dumps(d), encoding="utf-8")
     r, task = load_run(old)

@@ -61,6 +61,7 @@ from ..options import (
     parse_fraction,
     parse_int_range,
     parse_nonneg,
+    parse_optional,
     parse_positive_int,
     parse_probability,
 )
@@ -112,6 +113,10 @@ class Options:
                           "token is added to the dual encoder's")
     generator_attention: str = opt("none", parse_choice(ATTENTIONS), "the generator's "
                                    "attention to the message (none: its final state only)")
+    generator_max_words: int | None = opt(None, parse_optional(parse_positive_int), "the "
+                                          "generator trains on the replies of at most this "
+                                          "many words and writes at most as many (none: all; "
+                                          "the dual encoder trains on every pair)", "N")
 
 
 @dataclass
@@ -234,7 +239,8 @@ class ReplyTask(Task):
     def generating(self) -> Generator:
         """The generator's vocabulary and reply length, of the task's (after ``fit``)."""
         if self.writer is None:
-            self.writer = Generator.of(self.vocab, [self.tokens(r) for r in self.replies])
+            self.writer = Generator.of(self.vocab, [self.tokens(r) for r in self.replies],
+                                       self.options.generator_max_words)
         return self.writer
 
     def ids(self, text: str) -> list[int]:
@@ -332,7 +338,7 @@ class ReplyTask(Task):
             count += len(batch.y)
             if generator is not None:
                 tokens += float(self.generating().loss(generator, x, reduction="sum"))
-                words += int(x.reply.lengths.sum()) + len(batch.y)       # </s> included
+                words += self.generating().tokens(x)
         return pairs / max(count, 1), tokens / max(words, 1)
 
     def scores(self, model: DualEncoder, r: "Ranking") -> torch.Tensor:

@@ -3,10 +3,11 @@
 
 Vocabulary: the task's (its words are the generator's source and target ids), the target
 extended by <s> and </s> after them, so a reply's ids in a batch are its target ids as they
-are. Loss: cross-entropy per reply token, </s> included, teacher forced (nats per token);
-the reply task trains on its sum with the dual encoder's in-batch loss. Decoding: greedy or
-beam search (``elman.models.beam``) from the message, at most as many tokens as the longest
-training reply, and </s>; the tokens are joined back as ``elman.data.tokenizers.Words``
+are. Loss: cross-entropy per reply token, </s> included, teacher forced (nats per token), of
+the pairs whose reply has at most ``max_words`` tokens (None: all); the reply task trains on
+its sum with the dual encoder's in-batch loss. Decoding: greedy or beam search
+(``elman.models.beam``) from the message, at most as many tokens as the longest training
+reply (and ``max_words``), and </s>; the tokens are joined back as ``elman.data.tokenizers.Words``
 does (an output <unk> prints as ``<unk>``).
 """
 
@@ -28,19 +29,23 @@ DECODE_BATCH = 128      # messages per decoding batch
 @dataclass
 class Generator:
     """What the generator needs besides its weights: the target vocabulary (the task's
-    ``words`` first, then <s> and </s>) and the most tokens a reply may have
-    (``longest``)."""
+    ``words`` first, then <s> and </s>), the most tokens a written reply may have
+    (``longest``) and of a reply trained on (``max_words``, None: any)."""
 
     target: Vocab
     words: int
     longest: int
+    max_words: int | None = None
 
     @classmethod
-    def of(cls, vocab: Vocab, replies: list[list[str]]) -> "Generator":
+    def of(cls, vocab: Vocab, replies: list[list[str]],
+           max_words: int | None = None) -> "Generator":
         """The generator of the task's vocabulary and its training replies' tokens."""
         specials = [t for t in (BOS, EOS) if t not in vocab.index]
         target = Vocab(vocab.tokens + specials, vocab.level, vocab.unk)
-        return cls(target, len(vocab), max(map(len, replies)))
+        longest = max(map(len, replies))
+        return cls(target, len(vocab), longest if max_words is None else
+                   min(longest, max_words), max_words)
 
     @property
     def bos(self) -> int:
@@ -58,18 +63,35 @@ class Generator:
                     cell=cell, activation=activation, bidirectional=bidirectional,
                     dropout=dropout, attention=attention)
 
+    def pairs(self, x) -> tuple[torch.Tensor, ...]:
+        """The pairs of a batch (``elman.data.dialogue``'s ``ReplyInputs``) the generator
+        trains on: (message ids (B', S), their lengths, reply ids (B', R), their lengths),
+        the replies of at most ``max_words`` tokens."""
+        src, src_lengths = x.message.ids, x.message.lengths
+        ids, lengths = x.reply.ids, x.reply.lengths
+        if self.max_words is None:
+            return src, src_lengths, ids, lengths
+        keep = lengths <= self.max_words
+        width = int(lengths[keep].max()) if bool(keep.any()) else 0
+        return src[keep], src_lengths[keep], ids[keep][:, :width], lengths[keep]
+
+    def tokens(self, x) -> int:
+        """The target tokens of a batch's loss, </s> included."""
+        lengths = self.pairs(x)[3]
+        return int(lengths.sum()) + len(lengths)
+
     def loss(self, generator: EncoderDecoder, x, reduction: str = "mean") -> torch.Tensor:
-        """Cross-entropy of the replies of a batch of pairs (``elman.data.dialogue``'s
-        ``ReplyInputs``) given their messages, per token with </s> (``reduction``: "mean"
-        or "sum")."""
-        ids, lengths = x.reply.ids, x.reply.lengths                       # (B, R), (B,)
+        """Cross-entropy of the replies of a batch of pairs given their messages, per token
+        with </s> (``reduction``: "mean" or "sum"), of the pairs of ``pairs``; 0 if none."""
+        src, src_lengths, ids, lengths = self.pairs(x)            # (B, S), (B,), (B, R), (B,)
         B = len(ids)
+        if B == 0:
+            return torch.zeros((), device=ids.device)
         bos = torch.full((B, 1), self.bos, dtype=ids.dtype, device=ids.device)
         tgt_in = torch.cat([bos, ids], dim=1)                             # (B, R + 1)
         y = torch.cat([ids, torch.zeros_like(bos)], dim=1)                # (B, R + 1)
         y[torch.arange(B, device=ids.device), lengths.to(ids.device)] = self.eos
-        logits = generator.real_logits(x.message.ids, tgt_in, x.message.lengths,
-                                       lengths + 1)                        # (N, V)
+        logits = generator.real_logits(src, tgt_in, src_lengths, lengths + 1)    # (N, V)
         real = torch.arange(y.shape[1], device=y.device) < (lengths + 1).to(y.device)[:, None]
         return F.cross_entropy(logits, y[real], reduction=reduction)
 
