@@ -59,8 +59,6 @@ from ..options import (
     parse_choice,
     parse_flag,
     parse_fraction,
-    parse_int_range,
-    parse_nonneg,
     parse_optional,
     parse_positive_int,
     parse_probability,
@@ -77,8 +75,8 @@ from .base import (
     print_metrics,
 )
 from .labeled import word_vocab
-from .reply_generator import Generator, generator_of
-from .seq2seq import BEAM_PARAMS, MAX_BEAM, decoding
+from .reply_generator import BEAM, LENGTH_PENALTY, Generator, beam_flags, generator_of
+from .seq2seq import BEAM_PARAMS, decoding
 
 if TYPE_CHECKING:
     from ..training.config import ModelConfig, TrainConfig
@@ -138,10 +136,6 @@ DIVERSITY = flag("--diversity", default=None, help="cosine above which a reply t
                  "one already suggested is skipped (1: no rule; default: the run's, 0.9)")
 PAIRS = flag("--data", metavar="PATH", help="a TSV of message<TAB>reply pairs, all scored "
              "(default: the run's held-out pairs)")
-BEAM = flag("--beam", default=None, help=f"beam width of the generated reply, 1-{MAX_BEAM} "
-            "(a run with a generator; default: 1, greedy)")
-LENGTH_PENALTY = flag("--length-penalty", default=None, help="beam: rank generated replies by "
-                      "log-prob / length**this (default: 1)")
 
 
 class ReplyTask(Task):
@@ -570,19 +564,3 @@ def eval_report(m: dict, what: str) -> str:
                     f"loss: {m['loss']:.4f} = {m['selection_loss']:.4f} nats per pair "
                     "(softmax over the batch's replies) + "
                     f"{m['generator_loss']:.4f} nats per reply token (the generator)")
-
-
-def beam_flags(args, model: DualEncoder, *, generate: bool = True) -> tuple[int, float]:
-    """(beam width, length penalty) of --beam and --length-penalty (default 1, 1), given
-    only where a reply is generated: ``generate`` and a model with a generator."""
-    given = [(n, v) for n, v in (("beam", args.beam), ("length_penalty", args.length_penalty))
-             if v is not None]
-    if given and not generate:
-        name, value = given[0]
-        raise bad(name, f"--generate with --{name.replace('_', '-')} (it sets how the reply "
-                  "is generated)", repr(value))
-    if given:
-        generator_of(model, given[0][0])
-    return (1 if args.beam is None else parse_int_range(1, MAX_BEAM)("beam", args.beam),
-            1.0 if args.length_penalty is None else
-            parse_nonneg("length_penalty", args.length_penalty))

@@ -8,7 +8,8 @@ the pairs whose reply has at most ``max_words`` tokens (None: all); the reply ta
 its sum with the dual encoder's in-batch loss. Decoding: greedy or beam search
 (``elman.models.beam``) from the message, at most as many tokens as the longest training
 reply (and ``max_words``), and </s>; the tokens are joined back as ``elman.data.tokenizers.Words``
-does (an output <unk> prints as ``<unk>``).
+does (an output <unk> prints as ``<unk>``). The flags of the commands that generate
+(``--beam``, ``--length-penalty``) are declared here too.
 """
 
 from dataclasses import dataclass
@@ -21,9 +22,15 @@ from ..data.tokenizers import Words
 from ..data.vocab import Vocab
 from ..errors import bad
 from ..models import EncoderDecoder
-from .seq2seq import BOS, EOS
+from ..options import parse_int_range, parse_nonneg
+from .base import flag
+from .seq2seq import BOS, EOS, MAX_BEAM
 
 DECODE_BATCH = 128      # messages per decoding batch
+BEAM = flag("--beam", default=None, help=f"beam width of the generated reply, 1-{MAX_BEAM} "
+            "(a run with a generator; default: 1, greedy)")
+LENGTH_PENALTY = flag("--length-penalty", default=None, help="beam: rank generated replies by "
+                      "log-prob / length**this (default: 1)")
 
 
 @dataclass
@@ -132,3 +139,19 @@ def generator_of(model, argument: str = "generate") -> EncoderDecoder:
         raise bad(argument, "a run trained with --generator true", "a run without a "
                   "generator")
     return generator
+
+
+def beam_flags(args, model, *, generate: bool = True) -> tuple[int, float]:
+    """(beam width, length penalty) of --beam and --length-penalty (default 1, 1), given
+    only where a reply is generated: ``generate`` and a model with a generator."""
+    given = [(n, v) for n, v in (("beam", args.beam), ("length_penalty", args.length_penalty))
+             if v is not None]
+    if given and not generate:
+        name, value = given[0]
+        raise bad(name, f"--generate with --{name.replace('_', '-')} (it sets how the reply "
+                  "is generated)", repr(value))
+    if given:
+        generator_of(model, given[0][0])
+    return (1 if args.beam is None else parse_int_range(1, MAX_BEAM)("beam", args.beam),
+            1.0 if args.length_penalty is None else
+            parse_nonneg("length_penalty", args.length_penalty))
