@@ -40,11 +40,12 @@ class DualEncoder(Summarized, nn.Module):
                     cell=cell, activation=activation, bidirectional=bidirectional,
                     dropout=dropout, vocab_size=vocab_size, embed_dropout=embed_dropout,
                     word_dropout=word_dropout, unk=unk, pooling=pooling)
-        self.config = {**side, "shared": bool(shared), "generator": generator}
+        self.config = {**side, "shared": bool(shared)}
         self.message = ManyToOne(**side)
         if not shared:                       # shared: no second module (one set of tensors)
             self.reply = ManyToOne(**side)
-        if generator is not None:
+        if generator is not None:            # the config of a model without one is as before
+            self.config["generator"] = generator
             self.generator = EncoderDecoder(**generator)
 
     def encode_messages(self, ids: torch.Tensor, lengths=None) -> torch.Tensor:
