@@ -581,6 +581,10 @@ CASES = [
         "'maybe'"),
     Cli("train --task reply --generator true --generator-attention dot", "generator_attention: "
         "expected one of ['none', 'additive', 'multiplicative', 'scaled'], got 'dot'"),
+    Cli("train --task reply --generator-attention additive", "generator_attention: expected "
+        "--generator true with --generator-attention (it sets the generator), got 'additive'"),
+    Cli("train --task reply --generator-max-words 30", "generator_max_words: expected "
+        "--generator true with --generator-max-words (it sets the generator), got 30"),
     Cli("reply {runs}/translate 'Are you coming tonight?'", "run: expected a run of a task "
         "with the reply command (reply), got a translate run"),
 ]

@@ -197,6 +197,11 @@ class ReplyTask(Task):
 
     def setup(self, train: "TrainConfig"):
         o = self.options
+        unused = {"generator_attention": o.generator_attention != "none",
+                  "generator_max_words": o.generator_max_words is not None}
+        for name in (n for n, given in unused.items() if given and not o.generator):
+            raise bad(name, f"--generator true with --{name.replace('_', '-')} (it sets "
+                      "the generator)", repr(getattr(o, name)))
         data = self.load(train.data)
         digest = hashlib.sha256(data.digest.encode("ascii"))
         if train.valid is not None:
