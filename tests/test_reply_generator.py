@@ -129,6 +129,7 @@ def test_the_generator_writes_the_trained_replies(runs, capsys):
     found = task.predict([r.model], [m for m, _ in PAIRS], generate=True, beam=3)
     assert [words(f["generated"]) for f in found] == [words(t) for _, t in PAIRS]
     assert all(len(f["replies"]) == 3 for f in found)
+    assert task.predict([r.model], [], generate=True) == []
 
 
 def test_reply_json_gives_the_suggestions_and_the_generated_reply(runs, capsys):

@@ -107,6 +107,8 @@ class Generator:
               length_penalty: float = 1.0) -> list[str]:
         """The reply written to each message (its ids, at least one each), greedy (beam 1)
         or by beam search."""
+        if not messages:
+            return []
         was_training = generator.training
         generator.eval()
         device = next(generator.parameters()).device
