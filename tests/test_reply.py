@@ -218,7 +218,7 @@ def test_the_onnx_export_encodes_as_the_model_does(run, tmp_path):
 def test_reply_refuses_bad_input(run, argv, message):
     r, task = load_run(run[0])
     args = SimpleNamespace(text=None, input=None, k=None, diversity=None, json=False,
-                           output=None)
+                           output=None, generate=False, beam=None, length_penalty=None)
     if argv:
         args.text = "" if argv[0] == "''" else argv[0]
         for flag, value in zip(argv[1::2], argv[2::2]):

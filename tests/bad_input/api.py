@@ -311,4 +311,6 @@ CASES = [
         "int"),
     Api(f'fresh("reply").predict([{DUAL}, {DUAL}], ["hi"])', "models: expected one model "
         "(reply runs do not vote), got 2 models"),
+    Api(f'fresh("reply").predict([{DUAL}], ["hi"], generate=True)', "generate: expected a run "
+        "trained with --generator true, got a run without a generator"),
 ]

@@ -587,6 +587,14 @@ CASES = [
         "got 'top'"),
     Cli("train --task reply --diversity 2", "diversity: expected a number in [0, 1], got 2.0"),
     Cli("train --task reply --suggestions 0", "suggestions: expected an integer >= 1, got 0"),
+    Cli("train --task reply --generator maybe", "generator: expected true or false, got "
+        "'maybe'"),
+    Cli("train --task reply --generator true --generator-attention dot", "generator_attention: "
+        "expected one of ['none', 'additive', 'multiplicative', 'scaled'], got 'dot'"),
+    Cli("train --task reply --generator-attention additive", "generator_attention: expected "
+        "--generator true with --generator-attention (it sets the generator), got 'additive'"),
+    Cli("train --task reply --generator-max-words 30", "generator_max_words: expected "
+        "--generator true with --generator-max-words (it sets the generator), got 30"),
     Cli("reply {runs}/translate 'Are you coming tonight?'", "run: expected a run of a task "
         "with the reply command (reply), got a translate run"),
 ]

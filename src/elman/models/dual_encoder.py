@@ -1,6 +1,7 @@
 """Dual encoder for response selection (Henderson et al. 2017, Smart Reply): a message and a
 reply are read by two many-to-one encoders into vectors of one space, and the score of a
-reply to a message is their dot product."""
+reply to a message is their dot product. Optionally an encoder-decoder beside them writes a
+reply word by word (the reply task's ``generator``)."""
 
 from collections.abc import Sequence
 
@@ -8,6 +9,7 @@ import torch
 from torch import nn
 
 from .common import Summarized
+from .encoder_decoder import EncoderDecoder
 from .many_to_one import ManyToOne
 
 
@@ -20,7 +22,9 @@ class DualEncoder(Summarized, nn.Module):
     the other replies of the batch as negatives (``elman.tasks.reply``).
     Arguments as ``ManyToOne``: input_size (embedding width), hidden_sizes, output_size,
     cell, activation, bidirectional, dropout, vocab_size, embed_dropout, word_dropout, unk,
-    pooling.
+    pooling. ``generator``: the arguments of an ``EncoderDecoder`` held as ``generator``
+    (message ids (B, S) -> reply logits (B, T, V)), which shares no weights with the two
+    encoders; None (the default, and what configs written before it mean): none.
     """
 
     sequence_output = False
@@ -29,7 +33,8 @@ class DualEncoder(Summarized, nn.Module):
                  cell: str = "elman", activation="tanh", bidirectional: bool = False,
                  dropout: float = 0.0, vocab_size: int | None = None,
                  embed_dropout: float = 0.0, word_dropout: float = 0.0,
-                 unk: int | None = None, pooling: str = "last", shared: bool = False):
+                 unk: int | None = None, pooling: str = "last", shared: bool = False,
+                 generator: dict | None = None):
         super().__init__()
         side = dict(input_size=input_size, hidden_sizes=hidden_sizes, output_size=output_size,
                     cell=cell, activation=activation, bidirectional=bidirectional,
@@ -39,6 +44,9 @@ class DualEncoder(Summarized, nn.Module):
         self.message = ManyToOne(**side)
         if not shared:                       # shared: no second module (one set of tensors)
             self.reply = ManyToOne(**side)
+        if generator is not None:            # the config of a model without one is as before
+            self.config["generator"] = generator
+            self.generator = EncoderDecoder(**generator)
 
     def encode_messages(self, ids: torch.Tensor, lengths=None) -> torch.Tensor:
         """ids (B, S), lengths (B,) -> message vectors (B, K)."""
