@@ -37,8 +37,8 @@ def site(tmp_path_factory):
     pairs = tmp / "pairs.tsv"
     pairs.write_text("".join(f"{m}\t{r}\n" for m, r in PAIRS), encoding="utf-8")
     runs = [
-        train(tmp / "caption", "--task", "caption", "--examples", "40", "--valid-examples", "10",
-              "--conv-channels", "4,4,4,4", "--embed-dim", "4"),
+        train(tmp / "caption", "--task", "caption", "--examples", "16", "--valid-examples", "4",
+              "--batch-size", "8", "--conv-channels", "4,4,4,4", "--embed-dim", "4"),
         train(tmp / "reply", "--task", "reply", "--data", str(pairs), "--valid", str(pairs),
               "--batch-size", "4", "--embed-dim", "4", "--space-dim", "4"),
         train(tmp / "frames", "--task", "frames", "--examples", "40"),
@@ -84,6 +84,13 @@ def status(section, text: str):
                                         text])
     assert section.locator(".status").get_attribute("role") == "alert"
     assert "error" in section.locator(".status").get_attribute("class")
+
+
+def answered(section):
+    """Wait until the view's button is enabled again: the answer to its click is drawn."""
+    section.page.wait_for_function("s => !document.querySelector(s + ' button[type=submit]')"
+                                   ".disabled", arg=f"section[data-view="
+                                   f"'{section.get_attribute('data-view')}']")
 
 
 def sent(page, path: str) -> list:
@@ -138,16 +145,17 @@ def test_a_caption_of_written_digits_a_file_and_a_bad_upload(page, site, tmp_pat
     section.get_by_role("button", name="Write").click()
     section.get_by_label("Beam width").fill("2")
     section.get_by_role("button", name="Caption the canvas").click()
-    page.wait_for_function("() => document.querySelector(\"section[data-view='caption'] "
-                           ".source\").textContent === 'the caption of canvas.png'")
+    answered(section)
     image = tmp_path / "42.png"
     image.write_bytes(base64.b64decode(section.locator("canvas.pad").evaluate(
         "c => c.toDataURL('image/png')").split(",", 1)[1]))
+    want = site.post("/v1/caption/caption?beam=2",
+                     files=[("file", ("42.png", image.read_bytes()))]).json()
+    assert section.locator(".caption").get_attribute("data-caption") == \
+        want["outputs"][0]["caption"]
     section.get_by_label("Or an image file").set_input_files(str(image))
     page.wait_for_function("() => document.querySelector(\"section[data-view='caption'] "
                            ".source\").textContent === 'the caption of 42.png'")
-    want = site.post("/v1/caption/caption?beam=2",
-                     files=[("file", ("42.png", image.read_bytes()))]).json()
     assert section.locator(".caption").get_attribute("data-caption") == \
         want["outputs"][0]["caption"]
 
@@ -203,6 +211,18 @@ def test_a_drawn_digit_and_a_npy_image_are_labelled_by_the_route(page, site, tmp
     want = post(site, "/v1/frames/label", inputs=[digit.tolist()])[1]["outputs"][0]
     assert json.loads(section.locator(".label").get_attribute("data-output")) == want
 
+    section.get_by_role("button", name="Clear").click()
+    box = section.locator("canvas.pad").bounding_box()                  # 28 x 28 at 6x
+    page.mouse.move(box["x"] + 30, box["y"] + 84)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 140, box["y"] + 84, steps=8)               # a bar across
+    page.mouse.up()
+    with page.expect_request(lambda r: r.url.endswith("/v1/frames/label")) as request:
+        section.get_by_role("button", name="Label it").click()
+    drawn = np.array(json.loads(request.value.post_data)["inputs"][0])
+    answered(section)
+    assert drawn[14, 6:22].min() == 255 and drawn[:8].max() == 0 and drawn[20:].max() == 0
+
     np.save(tmp_path / "row.npy", np.arange(3.0))
     section.get_by_label("Or a clip").set_input_files(str(tmp_path / "row.npy"))
     status(section, post(site, "/v1/frames/label", inputs=[[0.0, 1.0, 2.0]])[1]["error"])
@@ -232,6 +252,7 @@ def test_a_drawn_digit_moving_across_frames_gets_a_label_per_frame(page, site):
     status(section, 'frames: expected an integer >= 2, got "1"')
     section.get_by_label("Frames", exact=True).fill("3")
     section.get_by_role("button", name="Label it").click()
+    answered(section)
     page.wait_for_function("() => document.querySelectorAll(\"section[data-view='frames'] "
                            ".frames li\").length === 3")
     clip = np.array(bodies[-1]["inputs"][0])
