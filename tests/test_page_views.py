@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("fastapi")
 from test_reply import PAIRS  # noqa: E402
 from test_serve import FIXTURES, Server, post  # noqa: E402
-from test_web import browser  # noqa: E402, F401  (the fixture)
+from test_web import browser, shoot, shots  # noqa: E402, F401  (browser, shots: fixtures)
 
 from elman.cli import main  # noqa: E402
 from elman.cli.serve import served_runs  # noqa: E402
@@ -130,7 +130,7 @@ def test_each_view_appears_for_its_route_and_no_other(page, site):
         assert not {v for v in shown if v.startswith("route-")}, shown   # no plain form left
 
 
-def test_a_caption_of_written_digits_a_file_and_a_bad_upload(page, site, tmp_path):
+def test_a_caption_of_written_digits_a_file_and_a_bad_upload(page, site, shots, tmp_path):  # noqa: F811
     section = open_view(page, "caption", "caption", ".caption[data-caption]")
     pixels = np.array(section.locator("canvas.pad").evaluate(
         "c => [...c.getContext('2d').getImageData(0, 0, c.width, c.height).data]"))
@@ -158,6 +158,7 @@ def test_a_caption_of_written_digits_a_file_and_a_bad_upload(page, site, tmp_pat
                            ".source\").textContent === 'the caption of 42.png'")
     assert section.locator(".caption").get_attribute("data-caption") == \
         want["outputs"][0]["caption"]
+    shoot(page, section, shots, "caption")
 
     section.get_by_label("Or an image file").set_input_files(
         files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"}])
@@ -174,7 +175,7 @@ def test_a_caption_of_written_digits_a_file_and_a_bad_upload(page, site, tmp_pat
     status(section, 'digits: expected 1 to 4 digits 0-9 (a 128 x 64 canvas), got "12345"')
 
 
-def test_replies_are_chips_with_scores_and_fill_the_conversation(page, site):
+def test_replies_are_chips_with_scores_and_fill_the_conversation(page, site, shots):  # noqa: F811
     bodies = sent(page, "/v1/reply/reply")
     section = open_view(page, "reply", "reply", "button.chip")
     want = post(site, "/v1/reply/reply", inputs=["hello there"], k=3)[1]["outputs"][0]["replies"]
@@ -191,6 +192,10 @@ def test_replies_are_chips_with_scores_and_fill_the_conversation(page, site):
     page.keyboard.type("   ")
     page.keyboard.press("Enter")
     status(section, post(site, "/v1/reply/reply", inputs=["   "], k=3)[1]["error"])
+    section.get_by_label("A message").fill("what is your name ?")
+    page.keyboard.press("Enter")
+    answered(section)
+    shoot(page, section, shots, "reply")
 
 
 def test_a_drawn_digit_and_a_npy_image_are_labelled_by_the_route(page, site, tmp_path):
@@ -232,7 +237,7 @@ def test_a_drawn_digit_and_a_npy_image_are_labelled_by_the_route(page, site, tmp
            '"notes.npy": no .npy header')
 
 
-def test_a_drawn_digit_moving_across_frames_gets_a_label_per_frame(page, site):
+def test_a_drawn_digit_moving_across_frames_gets_a_label_per_frame(page, site, shots):  # noqa: F811
     bodies = sent(page, "/v1/moving/label")
     section = open_view(page, "moving", "frames", ".frames li")
     clip = np.array(bodies[0]["inputs"][0])                               # (T, 24, 24)
@@ -245,6 +250,7 @@ def test_a_drawn_digit_moving_across_frames_gets_a_label_per_frame(page, site):
     frames = section.locator(".frames li")
     assert frames.evaluate_all("fs => fs.map(f => f.dataset.label)") == want["labels"]
     assert section.locator(".frames canvas").count() == 6
+    shoot(page, section, shots, "frames")
 
     section.get_by_label("Moving", exact=True).select_option("up")
     section.get_by_label("Frames", exact=True).fill("1")
