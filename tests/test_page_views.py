@@ -93,12 +93,28 @@ def answered(section):
                                    f"'{section.get_attribute('data-view')}']")
 
 
+def quiet(section):
+    """Wait until the view's status line is clear: a file's answer is drawn."""
+    section.page.wait_for_function("s => document.querySelector(s + ' .status')"
+                                   ".textContent === ''", arg=f"section[data-view="
+                                   f"'{section.get_attribute('data-view')}']")
+
+
 def sent(page, path: str) -> list:
     """Record the JSON bodies the page POSTs to ``path`` (a list that fills)."""
     bodies = []
     page.on("request", lambda r: bodies.append(json.loads(r.post_data))
             if r.method == "POST" and r.url.endswith(path) else None)
     return bodies
+
+
+def drop(section, path):
+    """Drop the file at ``path`` on ``section``, as a file dragged from the desktop is."""
+    data = section.page.evaluate_handle("([name, bytes]) => { const t = new DataTransfer(); "
+                                        "t.items.add(new File([new Uint8Array(bytes)], name)); "
+                                        "return t; }", [path.name, list(path.read_bytes())])
+    section.dispatch_event("dragover", {"dataTransfer": data})
+    section.dispatch_event("drop", {"dataTransfer": data})
 
 
 def font_row(text: str, height: int, width: int) -> np.ndarray:
@@ -201,19 +217,19 @@ def test_replies_are_chips_with_scores_and_fill_the_conversation(page, site, sho
 def test_a_drawn_digit_and_a_npy_image_are_labelled_by_the_route(page, site, tmp_path):
     bodies = sent(page, "/v1/frames/label")
     section = open_view(page, "frames", "frames", ".label[data-output]")
-    image = np.array(bodies[0]["inputs"][0])
-    assert (image == font_row("7", 28, 28)).all()
-    want = post(site, "/v1/frames/label", inputs=[image.tolist()])[1]["outputs"][0]
+    image = bodies[0]["inputs"][0]                        # uint8 pixels as the run reads them
+    assert np.array_equal(image, font_row("7", 28, 28) / 255)
+    want = post(site, "/v1/frames/label", inputs=[image])[1]["outputs"][0]
     assert json.loads(section.locator(".label").get_attribute("data-output")) == want
     assert section.locator(".label .output").text_content() == want["label"]
 
     digit = digit_images.font_digits(1, seed=3)[0][0]                  # (28, 28) uint8
     np.save(tmp_path / "digit.npy", digit)
-    section.get_by_label("Or a clip").set_input_files(str(tmp_path / "digit.npy"))
-    page.wait_for_function("() => document.querySelector(\"section[data-view='frames'] "
-                           ".label\").dataset.output !== " + json.dumps(json.dumps(want)))
-    assert bodies[-1]["inputs"][0] == digit.tolist()
-    want = post(site, "/v1/frames/label", inputs=[digit.tolist()])[1]["outputs"][0]
+    with page.expect_response(lambda r: r.url.endswith("/v1/frames/label")):
+        section.get_by_label("Or a clip").set_input_files(str(tmp_path / "digit.npy"))
+    quiet(section)
+    assert np.array_equal(bodies[-1]["inputs"][0], digit / 255)
+    want = post(site, "/v1/frames/label", inputs=[(digit / 255).tolist()])[1]["outputs"][0]
     assert json.loads(section.locator(".label").get_attribute("data-output")) == want
 
     section.get_by_role("button", name="Clear").click()
@@ -226,31 +242,42 @@ def test_a_drawn_digit_and_a_npy_image_are_labelled_by_the_route(page, site, tmp
         section.get_by_role("button", name="Label it").click()
     drawn = np.array(json.loads(request.value.post_data)["inputs"][0])
     answered(section)
-    assert drawn[14, 6:22].min() == 255 and drawn[:8].max() == 0 and drawn[20:].max() == 0
+    assert drawn[14, 6:22].min() == 1 and drawn[:8].max() == 0 and drawn[20:].max() == 0
 
-    np.save(tmp_path / "row.npy", np.arange(3.0))
+    np.save(tmp_path / "row.npy", np.arange(3))                           # int64
     section.get_by_label("Or a clip").set_input_files(str(tmp_path / "row.npy"))
-    status(section, post(site, "/v1/frames/label", inputs=[[0.0, 1.0, 2.0]])[1]["error"])
+    status(section, post(site, "/v1/frames/label", inputs=[[0, 1, 2]])[1]["error"])
     (tmp_path / "notes.npy").write_text("no array here")
     section.get_by_label("Or a clip").set_input_files(str(tmp_path / "notes.npy"))
     status(section, 'clip: expected a .npy array of numbers (C order, little-endian), got '
            '"notes.npy": no .npy header')
 
 
-def test_a_drawn_digit_moving_across_frames_gets_a_label_per_frame(page, site, shots):  # noqa: F811
+def test_a_drawn_digit_moving_across_frames_gets_a_label_per_frame(page, site, shots,  # noqa: F811
+                                                                  tmp_path):
     bodies = sent(page, "/v1/moving/label")
     section = open_view(page, "moving", "frames", ".frames li")
-    clip = np.array(bodies[0]["inputs"][0])                               # (T, 24, 24)
+    clip = np.rint(np.array(bodies[0]["inputs"][0]) * 255)                # (T, 24, 24)
     assert clip.shape == (6, 24, 24)
     group = clips.shrink(font_row("7", 28, 28))
     assert (clip[0, 5:19, 5:19] == np.round(group)).all() and clip[0].sum() == \
         np.round(group).sum()
     assert (clip[1, 5:19, 7:21] == clip[0, 5:19, 5:19]).all()            # 2 pixels right
-    want = post(site, "/v1/moving/label", inputs=[clip.tolist()])[1]["outputs"][0]
+    want = post(site, "/v1/moving/label", inputs=bodies[0]["inputs"])[1]["outputs"][0]
     frames = section.locator(".frames li")
     assert frames.evaluate_all("fs => fs.map(f => f.dataset.label)") == want["labels"]
     assert section.locator(".frames canvas").count() == 6
     shoot(page, section, shots, "frames")
+
+    float32 = (clip[..., None] / 255).astype(np.float32)                 # (T, H, W, 1)
+    np.save(tmp_path / "clip.npy", float32)
+    with page.expect_response(lambda r: r.url.endswith("/v1/moving/label")) as response:
+        drop(section, tmp_path / "clip.npy")
+    quiet(section)
+    body = json.loads(response.value.request.post_data)
+    assert np.array_equal(np.array(body["inputs"][0], np.float32), float32)
+    want = post(site, "/v1/moving/label", **body)[1]["outputs"][0]
+    assert frames.evaluate_all("fs => fs.map(f => f.dataset.label)") == want["labels"]
 
     section.get_by_label("Moving", exact=True).select_option("up")
     section.get_by_label("Frames", exact=True).fill("1")
@@ -263,5 +290,5 @@ def test_a_drawn_digit_moving_across_frames_gets_a_label_per_frame(page, site, s
                            ".frames li\").length === 3")
     clip = np.array(bodies[-1]["inputs"][0])
     assert (clip[1, 3:17, 5:19] == clip[0, 5:19, 5:19]).all()            # 2 pixels up
-    want = post(site, "/v1/moving/label", inputs=[clip.tolist()])[1]["outputs"][0]
+    want = post(site, "/v1/moving/label", inputs=bodies[-1]["inputs"])[1]["outputs"][0]
     assert frames.evaluate_all("fs => fs.map(f => f.dataset.label)") == want["labels"]

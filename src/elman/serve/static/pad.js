@@ -106,10 +106,11 @@ export function droppable(target, onFiles) {
 }
 
 const TYPES = {u1: Uint8Array, i1: Int8Array, u2: Uint16Array, i2: Int16Array, u4: Uint32Array,
-               i4: Int32Array, f4: Float32Array, f8: Float64Array, b1: Uint8Array};
+               i4: Int32Array, u8: BigUint64Array, i8: BigInt64Array, f4: Float32Array,
+               f8: Float64Array, b1: Uint8Array};
 
-// A .npy file (an ArrayBuffer) -> nested lists of its numbers, shape as saved (C order,
-// little-endian, no pickled objects).
+// A .npy file (an ArrayBuffer) -> {shape, dtype ("u1", "f4", ...), values: nested lists of
+// its numbers}, as saved (C order, little-endian, no pickled objects).
 export function readNpy(buffer, name) {
   const fail = got => new RouteError(`clip: expected a .npy array of numbers (C order, `
     + `little-endian), got ${JSON.stringify(name)}: ${got}`, "clip");
@@ -130,8 +131,8 @@ export function readNpy(buffer, name) {
   const count = dims.reduce((a, b) => a * b, 1), Type = TYPES[descr[2]], offset = start + size;
   if (buffer.byteLength - offset < count * Type.BYTES_PER_ELEMENT) throw fail("fewer values than its shape");
   const flat = new Type(buffer.slice(offset, offset + count * Type.BYTES_PER_ELEMENT));
-  const nest = (depth, at) => (depth === dims.length ? flat[at]
+  const nest = (depth, at) => (depth === dims.length ? Number(flat[at])
     : Array.from({length: dims[depth]}, (_, i) => nest(depth + 1,
       at + i * dims.slice(depth + 1).reduce((a, b) => a * b, 1))));
-  return {shape: dims, values: nest(0, 0)};
+  return {shape: dims, dtype: descr[2], values: nest(0, 0)};
 }

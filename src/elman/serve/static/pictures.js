@@ -136,6 +136,10 @@ function thumbnail(frame, label) {
   return canvas;
 }
 
+// Pixels 0..255 (nested lists) as the run reads uint8 pixels: divided by 255. JSON has no
+// uint8, and the route reads numbers that are not uint8 as they are.
+const unit = a => (Array.isArray(a) ? a.map(unit) : a / 255);
+
 function answer(out, clip, frames, result) {
   result.dataset.output = JSON.stringify(out);
   if (out.labels) {
@@ -166,23 +170,25 @@ export async function frames(run, routes, show, section) {
   const send = async clip => answer(await ask(route, clip), clip, strip, result);
   padControls(section, show, board, {id, first: "7", button: "Label it", extra}, async form => {
     const image = board.pixels();
-    if (!moving) return send(image);
+    if (!moving) return send(unit(image));
     const count = Number(form.get("frames"));
     if (!Number.isInteger(count) || count < 2) {
       throw new RouteError(`frames: expected an integer >= 2, got ${JSON.stringify(form.get("frames"))}`, "frames");
     }
-    return send(movingClip(image, {size: task.frame_size, frames: count, direction: form.get("direction"), speed: 2}));
+    return send(unit(movingClip(image, {size: task.frame_size, frames: count,
+                                        direction: form.get("direction"), speed: 2})));
   });
   section.append(h("p", {class: "note", text: moving
-    ? `The drawing is sent as a clip of ${task.frame_size} x ${task.frame_size} frames in which it moves.`
-    : "The drawing is sent as one image; the run reads it row by row (or pixel by pixel)."}));
+    ? `The drawing is sent as a clip of ${task.frame_size} x ${task.frame_size} frames in which it moves `
+      + "(pixels 0 to 1)." : "The drawing is sent as one image (pixels 0 to 1); the run reads it row by "
+      + "row (or pixel by pixel)."}));
 
   const files = h("input", {id: `${id}-file`, type: "file", accept: ".npy"});
   const pick = async file => {
     show("working…");
     try {
-      const {values} = readNpy(await file.arrayBuffer(), file.name);
-      await send(values);
+      const {dtype, values} = readNpy(await file.arrayBuffer(), file.name);
+      await send(dtype === "u1" ? unit(values) : values);
       show("");
     } catch (e) {
       show(e.message, true);
