@@ -78,10 +78,9 @@ def open_view(page, run: str, which: str, drawn: str):
 
 def status(section, text: str):
     """Wait until the view's status line reads ``text``; check that it is an error."""
-    section.page.wait_for_function("([s, text]) => document.querySelector(s + ' .status')"
-                                   ".textContent === text",
-                                   arg=[f"section[data-view='{section.get_attribute('data-view')}']",
-                                        text])
+    where = f"section[data-view='{section.get_attribute('data-view')}'] .status"
+    section.page.wait_for_function("([s, text]) => document.querySelector(s).textContent "
+                                   "=== text", arg=[where, text])
     assert section.locator(".status").get_attribute("role") == "alert"
     assert "error" in section.locator(".status").get_attribute("class")
 
@@ -134,7 +133,7 @@ def test_the_fonts_of_the_page_and_of_the_library_agree():
     assert font == digit_images.FONT
 
 
-def test_each_view_appears_for_its_route_and_no_other(page, site):
+def test_each_view_appears_for_its_route_and_no_other_and_fits_a_phone(page, site):
     for run in [*VIEWS, "classify"]:
         page.goto(f"{page.site}/#{run}")
         page.wait_for_function(f"() => document.getElementById('run-title')?.textContent "
@@ -144,9 +143,16 @@ def test_each_view_appears_for_its_route_and_no_other(page, site):
             "ss => ss.map(s => s.dataset.view)"))
         assert shown & set(VIEWS.values()) == ({VIEWS[run]} if run in VIEWS else set()), run
         assert not {v for v in shown if v.startswith("route-")}, shown   # no plain form left
+    page.set_viewport_size({"width": 390, "height": 844})                   # a phone
+    for run, which in VIEWS.items():
+        page.goto(f"{page.site}/#{run}")
+        page.wait_for_selector(f"section[data-view='{which}'] "
+                               ":is([data-caption], .chip, [data-output])")     # answered
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, run
 
 
-def test_a_caption_of_written_digits_a_file_and_a_bad_upload(page, site, shots, tmp_path):  # noqa: F811
+def test_a_caption_of_written_digits_a_file_and_a_bad_upload(page, site, shots,  # noqa: F811
+                                                            tmp_path):
     section = open_view(page, "caption", "caption", ".caption[data-caption]")
     pixels = np.array(section.locator("canvas.pad").evaluate(
         "c => [...c.getContext('2d').getImageData(0, 0, c.width, c.height).data]"))

@@ -72,8 +72,8 @@ export function pad({id, width, height, scale, label}) {
   };
   const pixels = () => {
     const rgba = ctx.getImageData(0, 0, width, height).data;
-    return Array.from({length: height}, (_, y) => Array.from({length: width},
-      (_, x) => Math.round((rgba[4 * (y * width + x)] + rgba[4 * (y * width + x) + 1] + rgba[4 * (y * width + x) + 2]) / 3)));
+    const grey = i => Math.round((rgba[4 * i] + rgba[4 * i + 1] + rgba[4 * i + 2]) / 3);
+    return Array.from({length: height}, (_, y) => Array.from({length: width}, (_, x) => grey(y * width + x)));
   };
   const blob = () => new Promise(resolve => canvas.toBlob(resolve, "image/png"));
   // An image (a File or Blob) drawn over the whole canvas; false when the browser cannot read it.
