@@ -13,8 +13,8 @@ function paramField(route, id, name, label, attrs = {}) {
     h("input", {id, name, type: "number", value: route.params[name], ...attrs}));
 }
 
-// "Write" (digits of the font), "Clear" and the action's button under a pad; run() on the
-// action and once at the start with `first` written.
+// "Write" (digits of the font), "Clear" and the action's button under a pad; run(formData) on
+// the action and once at the start with `first` written.
 function padControls(section, show, board, {id, first, button, extra = []}, run) {
   const digits = h("input", {id: `${id}-digits`, value: first, size: 6, inputmode: "numeric",
                              autocomplete: "off"});
@@ -53,12 +53,11 @@ function padControls(section, show, board, {id, first, button, extra = []}, run)
     + "finger, or write digits of the built-in font into it."}), board.canvas, form);
   board.write(first);
   go();
-  return go;
 }
 
 export async function caption(run, routes, show, section) {
   const route = routes.caption, task = run.config.task, id = `${run.name}-caption`;
-  const width = task.width || 128, height = task.height || 64;
+  const {width, height} = task;
   const board = pad({id: `${id}-pad`, width, height, scale: Math.max(1, Math.floor(384 / width)),
                      label: "the image to caption"});
   const result = h("p", {class: "output caption", "aria-label": "caption"});
@@ -70,16 +69,16 @@ export async function caption(run, routes, show, section) {
     result.dataset.caption = out.caption;
     source.textContent = `the caption of ${named[0]}`;
   };
-  const params = form => (beam ? {beam: form.get("beam")} : {});
+  const params = () => (beam ? {beam: beam.querySelector("input").value} : {});
   padControls(section, show, board, {id, first: "371", button: "Caption the canvas", extra: [beam]},
-    async form => send(["canvas.png", await board.blob()], params(form)));
+    async () => send(["canvas.png", await board.blob()], params()));
 
   const files = h("input", {id: `${id}-file`, type: "file", accept: "image/*"});
   const pick = async file => {
     show("working…");
     try {
       await board.show(file);      // a file the browser cannot draw still goes to the server
-      await send([file.name, file], beam ? {beam: beam.querySelector("input").value} : {});
+      await send([file.name, file], params());
       show("");
     } catch (e) {
       show(e.message, true);
@@ -103,7 +102,7 @@ function shrink(image) {
                + image[2 * y + 1][2 * x + 1]) / 4));
 }
 
-export function movingClip(image, {size, frames, direction, speed}) {
+function movingClip(image, {size, frames, direction, speed}) {
   const group = shrink(image), gh = group.length, gw = group[0].length;
   let v = DIRECTIONS[direction].map(d => d * speed);
   let pos = [Math.floor((size - gh) / 2), Math.floor((size - gw) / 2)];
@@ -122,12 +121,13 @@ export function movingClip(image, {size, frames, direction, speed}) {
   return clip;
 }
 
-// One frame (rows of grey 0..255, or of [grey] or [r, g, b]) as a small canvas.
+// One frame (rows of grey, or of [grey] or [r, g, b]: 0..1, or 0..255 when a value is over 1)
+// as a small canvas.
 function thumbnail(frame, label) {
   const height = frame.length, width = frame[0].length;
   const canvas = h("canvas", {width, height, class: "frame", role: "img", "aria-label": label});
   const ctx = canvas.getContext("2d"), image = ctx.createImageData(width, height);
-  const max = Math.max(1, ...frame.flat(2));
+  const max = frame.flat(2).reduce((a, b) => Math.max(a, b), 1);
   frame.forEach((row, y) => row.forEach((px, x) => {
     const rgb = Array.isArray(px) ? (px.length >= 3 ? px.slice(0, 3) : [px[0], px[0], px[0]]) : [px, px, px];
     image.data.set([...rgb.map(c => (max > 1 ? c : 255 * c)), 255], 4 * (y * width + x));
@@ -156,7 +156,7 @@ function answer(out, clip, frames, result) {
 export async function frames(run, routes, show, section) {
   const route = routes.label, task = run.config.task, id = `${run.name}-frames`;
   const moving = task.clips === "moving";
-  const group = moving ? task.digits_per_clip || 1 : 1;
+  const group = moving ? task.digits_per_clip : 1;
   const board = pad({id: `${id}-pad`, width: CELL * group, height: CELL, scale: 6,
                      label: "the digit to label"});
   const result = h("p", {class: "label", "aria-label": "label"});
@@ -166,14 +166,15 @@ export async function frames(run, routes, show, section) {
   const extra = moving ? [h("span", {class: "field"}, h("label", {for: direction.id, text: "Moving"}), direction),
     h("span", {class: "field"}, h("label", {for: `${id}-count`, text: "Frames"}),
       h("input", {id: `${id}-count`, name: "frames", type: "number", min: 2, max: 200,
-                  value: Math.max(2, task.frames_max || 12)}))] : [];
+                  value: task.frames_max}))] : [];
   const send = async clip => answer(await ask(route, clip), clip, strip, result);
   padControls(section, show, board, {id, first: "7", button: "Label it", extra}, async form => {
     const image = board.pixels();
     if (!moving) return send(unit(image));
     const count = Number(form.get("frames"));
     if (!Number.isInteger(count) || count < 2) {
-      throw new RouteError(`frames: expected an integer >= 2, got ${JSON.stringify(form.get("frames"))}`, "frames");
+      throw new RouteError(`frames: expected an integer >= 2, got ${JSON.stringify(form.get("frames"))}`,
+        "frames");
     }
     return send(unit(movingClip(image, {size: task.frame_size, frames: count,
                                         direction: form.get("direction"), speed: 2})));
