@@ -88,7 +88,7 @@ export async function reply(run, routes, show, section) {
   const route = routes.reply, id = `${run.name}-reply`;
   const log = h("ol", {class: "conversation", "aria-label": "conversation", "aria-live": "polite"});
   const chips = h("ul", {class: "suggestions", "aria-label": "suggested replies"});
-  const k = "k" in (route.params || {}) ? h("input", {id: `${id}-k`, type: "number", min: 1, max: 20,
+  const k = "k" in (route.params || {}) ? h("input", {id: `${id}-k`, type: "number", min: 1,
                                                        value: route.params.k}) : null;
   const input = textForm(section, show, {id: `${id}-in`, label: "A message", value: "hello there",
                                          button: "Suggest replies"}, async text => {
@@ -106,8 +106,8 @@ export async function reply(run, routes, show, section) {
     input.focus();
   }
   if (k) {
-    const submit = input.form.querySelector("button");
-    submit.before(h("label", {for: k.id, class: "inline", text: "replies"}), k);
+    input.form.querySelector("button").before(h("label", {for: k.id, class: "inline", text: "replies"}), k);
+    input.form.noValidate = true;                     // the server's errors on the status line
   }
   section.append(h("div", {class: "row"}, chips), log);
 }
