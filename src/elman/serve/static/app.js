@@ -6,7 +6,8 @@ import {getJSON} from "./api.js";
 import {h} from "./draw.js";
 import {activations, architecture, gradients} from "./inside.js";
 import {keyboard} from "./keyboard.js";
-import {classify, form, predict, tag, translate} from "./labels.js";
+import {classify, form, predict, reply, tag, translate} from "./labels.js";
+import {caption, frames} from "./pictures.js";
 import {backtest, music, transcribe} from "./signals.js";
 
 // needs: "name:kind" of every route the view reads; build(run, routes, show) fills the view.
@@ -16,6 +17,9 @@ const VIEWS = [
   {id: "tag", title: "A tag under every word", needs: ["tag:batch"], build: tag},
   {id: "translate", title: "Translation and attention", needs: ["translate:batch"], build: translate},
   {id: "predict", title: "Answers", needs: ["predict:batch"], build: predict},
+  {id: "reply", title: "Suggested replies", needs: ["reply:batch"], build: reply},
+  {id: "caption", title: "A caption for an image", needs: ["caption:upload"], build: caption},
+  {id: "frames", title: "A label for a clip of frames", needs: ["label:batch"], build: frames},
   {id: "transcribe", title: "Spoken digits", needs: ["transcribe:upload"], build: transcribe},
   {id: "backtest", title: "Forecast, truth and baselines", needs: ["backtest:batch"], build: backtest},
   {id: "music", title: "Music", needs: ["generate:batch", "render:batch"], build: music},

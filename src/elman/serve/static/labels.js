@@ -1,8 +1,9 @@
 // Labels and sequences: a label with the probability of every class, a tag under every word,
-// a translation with its attention, an answer; and a plain form for any other batch route.
+// a translation with its attention, an answer, suggested replies; and a plain form for any
+// other batch route.
 
 import {ask, postJSON} from "./api.js";
-import {h, heatmap, textForm} from "./draw.js";
+import {format, h, heatmap, textForm} from "./draw.js";
 
 export async function classify(run, routes, show, section) {
   const result = h("table", {class: "probabilities"});
@@ -79,4 +80,34 @@ export async function form(run, route, show, section) {
     }
   });
   section.append(box, result);
+}
+
+// Suggested replies (as Smart Reply): a message in, the route's replies as chips with their
+// scores; choosing one adds the message and the reply to the conversation.
+export async function reply(run, routes, show, section) {
+  const route = routes.reply, id = `${run.name}-reply`;
+  const log = h("ol", {class: "conversation", "aria-label": "conversation", "aria-live": "polite"});
+  const chips = h("ul", {class: "suggestions", "aria-label": "suggested replies"});
+  const k = "k" in (route.params || {}) ? h("input", {id: `${id}-k`, type: "number", min: 1,
+                                                       value: route.params.k}) : null;
+  const input = textForm(section, show, {id: `${id}-in`, label: "A message", value: "hello there",
+                                         button: "Suggest replies"}, async text => {
+    const out = await ask(route, text, k ? {k: Number(k.value)} : {});
+    chips.replaceChildren(...out.replies.map(r => h("li", {},
+      h("button", {type: "button", class: "suggestion chip", "data-text": r.text, "data-score": r.score,
+                   "aria-label": `${r.text}, score ${format(r.score)}`, onclick: () => choose(text, r.text)},
+        h("span", {class: "token", text: r.text}), h("span", {class: "p", text: format(r.score)})))));
+  });
+  function choose(message, text) {
+    log.append(h("li", {class: "message"}, h("span", {class: "who", text: "message: "}), message),
+      h("li", {class: "reply"}, h("span", {class: "who", text: "reply: "}), text));
+    chips.replaceChildren();
+    input.value = "";
+    input.focus();
+  }
+  if (k) {
+    input.form.querySelector("button").before(h("label", {for: k.id, class: "inline", text: "replies"}), k);
+    input.form.noValidate = true;                     // the server's errors on the status line
+  }
+  section.append(h("div", {class: "row"}, chips), log);
 }
