@@ -16,6 +16,8 @@ gated cells get the same matrix in every gate block: an LSTM's W_R (4H, H) is fo
 blocks i, f, g, o, a GRU's (3H, H) three, r, z, n (see ``elman.nn.cells``). W_F and b
 keep torch's uniform initialisation, multiplied by ``input_scale`` (1 by default; e.g.
 0.01, so that a unit that keeps, u = 1, does not sum large inputs over long sequences).
+``chrono`` T (``init_chrono``) then sets the biases of the gated cells' keeping gates for
+dependencies up to T steps.
 
 A constraint (``recurrent_constraint``) is a projection of W_R applied after every optimizer
 step, as Keras' ``recurrent_constraint``; the trainer applies it to the initial weights and
@@ -75,6 +77,25 @@ def init_cell(cell: Cell, init: str = "uniform", scale: float = 1.0, *, top: boo
         cell.b.mul_(input_scale)
 
 
+@torch.no_grad()
+def init_chrono(cell: Cell, longest: int):
+    """The chrono initialisation of Tallec and Ollivier (2018), "Can recurrent neural networks
+    warp time?", for dependencies up to ``longest`` steps: the gate that keeps the state
+    (the LSTM's f, the GRU's z) gets biases log U(1, longest - 1), so that its units keep
+    their state for 1 to ``longest`` steps, and the LSTM's input gate i the negative."""
+    kept = [g for g in cell.gate_names if g in ("f", "z")]
+    if not kept or isinstance(longest, bool) or not isinstance(longest, int) or longest < 3:
+        raise bad("chrono", "0, or an integer >= 3 for a gated cell (lstm or gru)",
+                  f"{longest!r} for an {type(cell).__name__}")
+    H = cell.hidden_size
+    bias = torch.log(torch.empty(H, dtype=cell.b.dtype, device=cell.b.device)
+                     .uniform_(1.0, longest - 1.0))
+    blocks = dict(zip(cell.gate_names, cell.b.split(H)))
+    blocks[kept[0]].copy_(bias)
+    if "i" in blocks:
+        blocks["i"].copy_(-bias)
+
+
 def stacked_cells(model: nn.Module) -> list[tuple[Cell, bool]]:
     """Every cell of ``model`` with whether it is the top layer of its stack (an RNN's
     ``layers`` or ``layers_reverse``); a cell outside any stack counts as a top."""
@@ -88,12 +109,15 @@ def stacked_cells(model: nn.Module) -> list[tuple[Cell, bool]]:
 
 
 def init_recurrent(model: nn.Module, init: str = "uniform", scale: float = 1.0, *,
-                   input_scale: float = 1.0):
+                   input_scale: float = 1.0, chrono: int = 0):
     """``init_cell`` on every cell of ``model`` (every layer and direction of every
-    elman.RNN in it, e.g. a tagger's character RNN too)."""
+    elman.RNN in it, e.g. a tagger's character RNN too), then ``init_chrono`` with
+    ``chrono`` steps when it is not 0."""
     check_recurrent_init(init, scale, input_scale)
     for cell, top in stacked_cells(model):
         init_cell(cell, init, scale, top=top, input_scale=input_scale)
+        if chrono:
+            init_chrono(cell, chrono)
 
 
 def check_recurrent_constraint(constraint: str):

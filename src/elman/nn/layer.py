@@ -94,6 +94,8 @@ class RNN(nn.Module):
             relu), "orthogonal" or "indrnn", one (H, H) block per gate (``elman.nn.init``).
         recurrent_scale: multiplies that W_R (e.g. 0.5 for a scaled identity).
         input_scale: multiplies the initial W_F and b of every cell.
+        chrono: 0, or T: the chrono initialisation of the gates' biases for dependencies up
+            to T steps (lstm and gru; ``elman.nn.init.init_chrono``).
 
     Parameters are ``layers.{l}.W_F``, ``layers.{l}.W_R``, ``layers.{l}.b`` (l from 0), and
     ``layers_reverse.{l}.*`` for the reverse direction; see ``elman.nn.cells`` for layouts.
@@ -103,7 +105,7 @@ class RNN(nn.Module):
                  activation: str | Sequence[str] = "tanh", bidirectional: bool = False,
                  dropout: float = 0.0, backend: str = "auto", *,
                  recurrent_init: str = "uniform", recurrent_scale: float = 1.0,
-                 input_scale: float = 1.0):
+                 input_scale: float = 1.0, chrono: int = 0):
         super().__init__()
         check_recurrent_init(recurrent_init, recurrent_scale, input_scale)
         if backend not in BACKENDS:
@@ -133,7 +135,8 @@ class RNN(nn.Module):
             self.layers_reverse = nn.ModuleList(
                 make_cell(cell, i, h, a) for i, h, a in zip(widths, sizes, acts))
         self.dropout = nn.Dropout(dropout)
-        init_recurrent(self, recurrent_init, recurrent_scale, input_scale=input_scale)
+        init_recurrent(self, recurrent_init, recurrent_scale, input_scale=input_scale,
+                       chrono=chrono)
 
     @property
     def output_size(self) -> int:

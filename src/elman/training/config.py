@@ -87,6 +87,9 @@ class ModelConfig:
                                  "with identity: a scaled identity)")
     input_scale: float = opt(1.0, parse_number, "multiplies the initial W_F and b of every "
                              "cell (e.g. 0.01 with indrnn)")
+    chrono: int = opt(0, parse_count, "T: chrono initialisation of the gated cells' biases "
+                      "for dependencies up to T steps (forget gate log U(1, T-1); 0: torch's)",
+                      "T")
     recurrent_constraint: str = opt("none", parse_choice(RECURRENT_CONSTRAINTS), "projects "
                                     "W_R after every optimizer step: none, or diagonal (each "
                                     "unit its own recurrence u, |u| <= 1: IndRNN, with "

@@ -191,11 +191,11 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 def fresh_model(task, model: ModelConfig) -> nn.Module:
     """The task's model for ``model``, its cells initialised as ``recurrent_init``,
-    ``recurrent_scale`` and ``input_scale`` say and W_R projected on
+    ``recurrent_scale``, ``input_scale`` and ``chrono`` say and W_R projected on
     ``recurrent_constraint`` (``elman.nn.init``)."""
     net = task.build_model(model)
     init_recurrent(net, model.recurrent_init, model.recurrent_scale,
-                   input_scale=model.input_scale)
+                   input_scale=model.input_scale, chrono=model.chrono)
     constrain_recurrent(net, model.recurrent_constraint)
     return net
 
