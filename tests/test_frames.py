@@ -183,6 +183,24 @@ def test_predict_reads_an_image_as_training_read_it_permuted_pixels_too():
     assert not torch.equal(task.input_clip(image, "x"), made[6].frames)
 
 
+def test_whole_numbers_are_pixels_0_to_255_as_json_sends_them():
+    """An image sent as JSON's whole numbers (int64 here) reads as the same uint8 image; a
+    clip too; integers outside 0..255 are refused."""
+    task = fresh(examples=12)
+    task.load(None)
+    task.reads = task.reading(None)
+    image = digit_images.font_digits(12, seed=5)[0][3]          # uint8 (28, 28)
+    as_json = np.asarray(image.tolist())
+    assert as_json.dtype == np.int64
+    assert torch.equal(task.input_clip(as_json, "x"), task.input_clip(image, "x"))
+    clip = np.stack([image, image])
+    assert torch.equal(clips.as_frames(clip.astype(np.int64), "x"),
+                       clips.as_frames(clip, "x"))
+    with pytest.raises(ElmanError, match=r"x: expected integer pixels in 0\.\.255 \(or "
+                       r"floats\), got integers from -1 to 2\d\d$"):
+        task.input_clip(np.where(as_json == 0, -1, as_json), "x")
+
+
 def test_frame_targets_need_frame_labels_and_permute_needs_pixels():
     with pytest.raises(ElmanError, match="target: expected clip for clips without a label"):
         fresh(target="frame", examples=10).load(None)

@@ -146,3 +146,26 @@ def test_indrnn_init_forgets_below_and_keeps_on_top():
         assert torch.equal(stack[-1].W_R.detach(), torch.eye(5))
     torch.testing.assert_close(rnn.layers[1].W_F, 0.01 * plain.layers[1].W_F)
     torch.testing.assert_close(rnn.layers_reverse[2].b, 0.01 * plain.layers_reverse[2].b)
+
+
+@pytest.mark.parametrize("cell,keep,against", [("lstm", 1, 0), ("gru", 1, None)])
+def test_chrono_sets_the_keeping_gates_bias(cell, keep, against):
+    """LSTM: b_f = log U(1, T-1), b_i = -b_f; GRU: b_z = log U(1, T-1); the rest untouched.
+    A unit with bias log(k) keeps about k steps: 1 - sigmoid(log k) = 1 / (1 + k)."""
+    torch.manual_seed(6)
+    plain = RNN(2, 50, cell)
+    torch.manual_seed(6)
+    rnn = RNN(2, 50, cell, chrono=600)
+    old, new = plain.layers[0].b.detach().split(50), rnn.layers[0].b.detach().split(50)
+    times = new[keep].exp()
+    assert 1 <= times.min() and times.max() <= 599 and times.max() > 100
+    if against is not None:
+        assert torch.equal(new[against], -new[keep])
+    rest = [g for g in range(len(new)) if g not in (keep, against)]
+    assert all(torch.equal(new[g], old[g]) for g in rest)
+    assert torch.equal(rnn.layers[0].W_R, plain.layers[0].W_R)
+
+
+def test_chrono_refuses_the_elman_cell():
+    with pytest.raises(Exception, match="chrono: expected 0, or an integer >= 3 for a gated"):
+        RNN(2, 4, "elman", chrono=100)

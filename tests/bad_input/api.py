@@ -45,6 +45,8 @@ CASES = [
         "'cuda'"),
     Api("RNN(4, 4, recurrent_init='eye')", "recurrent_init: expected one of ['uniform', "
         "'identity', 'orthogonal', 'indrnn'], got 'eye'"),
+    Api("RNN(4, 4, 'lstm', chrono=2)", "chrono: expected 0, or an integer >= 3 for a gated "
+        "cell (lstm or gru), got 2 for an LSTMCell"),
     Api("RNN(4, 4, input_scale=float('inf'))", "input_scale: expected a finite number, got "
         "inf"),
     Api("elman.nn.constrain_recurrent(RNN(4, 4), 'unitary')", "recurrent_constraint: "

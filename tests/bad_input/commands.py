@@ -97,6 +97,9 @@ CASES = [
         "'identity', 'orthogonal', 'indrnn'], got 'eye'"),
     Cli("train --recurrent-scale inf", "recurrent_scale: expected a finite number, got inf"),
     Cli("train --input-scale nan", "input_scale: expected a finite number, got nan"),
+    Cli(f"{T} --cell elman --chrono 100", "chrono: expected 0, or an integer >= 3 for a gated "
+        "cell (lstm or gru), got 100 for an ElmanCell"),
+    Cli("train --chrono -1", "chrono: expected an integer >= 0, got -1"),
     Cli("train --recurrent-constraint unitary", "recurrent_constraint: expected one of "
         "['none', 'diagonal'], got 'unitary'"),
     Cli("train --task frames --target frame", "target: expected clip for clips without a "

@@ -212,6 +212,10 @@ CASES = [
          fixed="said 'got shape (28, 28)', the shape asked for"),
     Http(LABEL, {"inputs": [[[10 ** 30] * 28] * 28]}, f"{IMAGE} dtype object",
          fixed="said 'got shape (28, 28)', the shape asked for"),
+    Http(LABEL, {"inputs": [[[300] * 28] * 28]}, "inputs[0]: expected integer pixels in 0..255 "
+         "(or floats), got integers from 300 to 300",
+         fixed="whole numbers were read as floats, not divided by 255: another answer than "
+         "the same image as uint8"),
     Http(LABEL, b'{"inputs": [[[' + b", ".join([b"NaN"] * 28) + b"]]]}", "inputs[0]: expected "
          "finite pixel values, got NaN or infinity",
          fixed="the model's 'x: expected finite values', naming no field of the request"),

@@ -107,20 +107,32 @@ def move(group: np.ndarray, T: int, size: int, rng: np.random.Generator
     return out, moves
 
 
+def pixel_values(a: np.ndarray, name: str, where: str = "") -> np.ndarray:
+    """``a`` as uint8 (integers, which must lie in 0..255: e.g. JSON's whole numbers) or
+    float32 (floats and booleans, which must be finite); ``where``: " in FILE" or ""."""
+    if a.dtype.kind in "iu":
+        if a.size and (a.min() < 0 or a.max() > 255):
+            raise bad(name, "integer pixels in 0..255 (or floats)",
+                      f"integers from {a.min()} to {a.max()}{where}")
+        return a.astype(np.uint8)
+    if a.dtype.kind not in "fb":
+        raise bad(name, "numbers (uint8 0..255, or floats)", f"dtype {a.dtype}{where}")
+    a = a.astype(np.float32)
+    if not np.isfinite(a).all():
+        raise bad(name, "finite pixel values", f"NaN or infinity{where}")
+    return a
+
+
 def as_frames(array, name: str, where: str = "") -> torch.Tensor:
-    """An array (T, H, W) or (T, H, W, C), uint8 or float (finite) -> frames (T, C, H, W).
+    """An array (T, H, W) or (T, H, W, C), integers 0..255 (read as uint8) or floats
+    (finite) -> frames (T, C, H, W).
     ``name``: the argument errors name, ``where``: the file, if any."""
     a = np.asarray(array)
     where = f" in {where}" if where else ""
     if a.ndim not in (3, 4) or 0 in a.shape or (a.ndim == 4 and a.shape[3] > 4):
         raise bad(name, "frames of shape (T, H, W) or (T, H, W, C) with C <= 4",
                   f"shape {a.shape}{where}")
-    if a.dtype != np.uint8:
-        if a.dtype.kind not in "fiub":
-            raise bad(name, "numbers (uint8 0..255, or floats)", f"dtype {a.dtype}{where}")
-        a = a.astype(np.float32)
-        if not np.isfinite(a).all():
-            raise bad(name, "finite pixel values", f"NaN or infinity{where}")
+    a = pixel_values(a, name, where)
     if a.ndim == 3:
         a = a[..., None]
     return torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))

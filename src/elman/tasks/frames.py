@@ -303,9 +303,7 @@ class FramesTask(Task):
                       f"shape {a.shape}" if a.ndim != 2 else f"dtype {a.dtype}")
         o = self.options
         order = np.random.default_rng(o.data_seed).permutation(a.size) if o.permute else None
-        image = a.astype(np.uint8) if a.dtype == np.uint8 else a.astype(np.float32)
-        if not np.isfinite(image).all():
-            raise bad(name, "finite pixel values", "NaN or infinity")
+        image = clipdata.pixel_values(a, name)
         frames = clipdata.sequential(image[None], np.zeros(1, np.int64), pixels=o.pixels,
                                      permutation=order)[0].frames
         return frames
