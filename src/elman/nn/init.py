@@ -6,9 +6,10 @@ identity    I: the IRNN of Le, Jaitly and Hinton (2015), "A simple way to initia
             recurrent networks of rectified linear units", meant with activation relu
 orthogonal  a random orthogonal matrix (torch.nn.init.orthogonal_)
 indrnn      diagonal: u ~ U(0, 1) in every layer of a stack but the top one (units that
-            forget at every rate), I in the top one (units that keep), as Li et al.
-            (2018) start their IndRNN on the adding problem; meant with the "diagonal"
-            constraint below, activation relu and a small ``input_scale``
+            forget at every rate, with torch's W_F and b), I in the top one (units that
+            keep, whose W_F and b start 100 times smaller so that they do not sum large
+            inputs over long sequences), after Li et al. (2018) on the adding problem;
+            meant with the "diagonal" constraint below and activation relu
 ==========  ==========================================================================
 
 Each is then multiplied by ``scale`` (``recurrent_scale``; 1 leaves it as it is). The
@@ -43,6 +44,7 @@ from .cells import Cell
 
 RECURRENT_INITS = ("uniform", "identity", "orthogonal", "indrnn")
 RECURRENT_CONSTRAINTS = ("none", "diagonal")
+KEEPER_INPUT_SCALE = 0.01        # "indrnn": the top layer's W_F and b start this much smaller
 
 
 def check_recurrent_init(init: str, scale: float, input_scale: float = 1.0):
@@ -59,8 +61,9 @@ def check_recurrent_init(init: str, scale: float, input_scale: float = 1.0):
 def init_cell(cell: Cell, init: str = "uniform", scale: float = 1.0, *, top: bool = True,
               input_scale: float = 1.0):
     """Set ``cell.W_R`` (G*H, H) to ``init`` times ``scale``, block by block, and multiply
-    W_F and b by ``input_scale``; ``top``: the cell is its stack's last layer (for
-    "indrnn"). "uniform" with both scales 1 touches nothing (and draws no random numbers)."""
+    W_F and b by ``input_scale`` (and by KEEPER_INPUT_SCALE on the top of "indrnn");
+    ``top``: the cell is its stack's last layer. "uniform" with both scales 1 touches
+    nothing (and draws no random numbers)."""
     check_recurrent_init(init, scale, input_scale)
     H = cell.hidden_size
     for block in cell.W_R.split(H, dim=0):                 # (H, H) per gate
@@ -72,6 +75,8 @@ def init_cell(cell: Cell, init: str = "uniform", scale: float = 1.0, *, top: boo
             nn.init.orthogonal_(block)
         if scale != 1.0:
             block.mul_(scale)
+    if init == "indrnn" and top:
+        input_scale = input_scale * KEEPER_INPUT_SCALE
     if input_scale != 1.0:
         cell.W_F.mul_(input_scale)
         cell.b.mul_(input_scale)
