@@ -131,21 +131,32 @@ def test_trainer_keeps_the_constraint_through_training(tmp_path):
 
 
 def test_indrnn_init_forgets_below_and_keeps_on_top():
-    """Every layer but the top: diag(u), u in [0, 1) and not all alike; the top: I; both
-    directions; W_F and b multiplied by input_scale."""
+    """Every layer but the top: diag(u), u in [0, 1) and not all alike, torch's W_F and b;
+    the top: I, W_F and b 100 times smaller; both directions."""
     torch.manual_seed(5)
     plain = RNN(2, [6, 6, 5], activation="relu", bidirectional=True)
     torch.manual_seed(5)
-    rnn = RNN(2, [6, 6, 5], activation="relu", bidirectional=True, recurrent_init="indrnn",
-              input_scale=0.01)
-    for stack in (rnn.layers, rnn.layers_reverse):
-        for c in stack[:-1]:
+    rnn = RNN(2, [6, 6, 5], activation="relu", bidirectional=True, recurrent_init="indrnn")
+    for stack, old in ((rnn.layers, plain.layers), (rnn.layers_reverse, plain.layers_reverse)):
+        for c, o in zip(stack[:-1], old[:-1]):
             u = c.W_R.detach().diagonal()
             assert torch.equal(c.W_R.detach(), torch.diag(u))
             assert 0 <= u.min() and u.max() < 1 and u.std() > 0.05
+            assert torch.equal(c.W_F, o.W_F) and torch.equal(c.b, o.b)
         assert torch.equal(stack[-1].W_R.detach(), torch.eye(5))
-    torch.testing.assert_close(rnn.layers[1].W_F, 0.01 * plain.layers[1].W_F)
-    torch.testing.assert_close(rnn.layers_reverse[2].b, 0.01 * plain.layers_reverse[2].b)
+        torch.testing.assert_close(stack[-1].W_F, 0.01 * old[-1].W_F)
+        torch.testing.assert_close(stack[-1].b, 0.01 * old[-1].b)
+
+
+def test_input_scale_multiplies_every_cells_w_f_and_b():
+    torch.manual_seed(7)
+    plain = RNN(2, [6, 5], "gru")
+    torch.manual_seed(7)
+    rnn = RNN(2, [6, 5], "gru", input_scale=0.5)
+    for c, o in zip(rnn.layers, plain.layers):
+        torch.testing.assert_close(c.W_F, 0.5 * o.W_F)
+        torch.testing.assert_close(c.b, 0.5 * o.b)
+        assert torch.equal(c.W_R, o.W_R) and torch.equal(c.b_Rn, o.b_Rn)
 
 
 @pytest.mark.parametrize("cell,keep,against", [("lstm", 1, 0), ("gru", 1, None)])

@@ -270,8 +270,11 @@ CASES = [
     Http(REPLY, {"inputs": ["hi"], "diversity": -0.5}, "diversity: expected a number in [0, 1]"
          ", got -0.5"),
     Http(REPLY, {"inputs": ["hi"], "diversity": "x"}, "diversity: expected a number, got 'x'"),
-    Http(REPLY, {"inputs": ["hi"], "beam": 2}, "beam: expected one of the fields inputs, k, "
-         "diversity, got an unknown field"),
+    Http(REPLY, {"inputs": ["hi"], "beam": 2}, "beam: expected generate true with a beam "
+         "other than 1 (it sets how the reply is generated), got 2",
+         fixed="a beam without generate was ignored"),
+    Http(REPLY, {"inputs": ["hi"], "generate": True}, "generate: expected a run trained with "
+         "--generator true, got a run without a generator"),
     Http(REPLY, {"inputs": ["hi " * 3400]}, "inputs[0]: expected at most 10,000 characters, "
          "got 10,200"),
     # adding, copy-memory, parity

@@ -465,6 +465,12 @@ class ReplyTask(Task):
             raise bad("models", "one model (reply runs do not vote)", f"{len(models)} models")
         if generate:
             generator_of(models[0])
+        else:
+            for name, value, default in (("beam", beam, 1), ("length_penalty", length_penalty,
+                                                             1.0)):
+                if value != default:
+                    raise bad(name, f"generate true with a {name} other than {default} (it "
+                              "sets how the reply is generated)", repr(value))
         messages = list(inputs)
         found = self.suggest(models[0], messages, "inputs", k=k, diversity=diversity)
         out = [{"replies": [{"text": t, "score": s} for t, s in f]} for f in found]
