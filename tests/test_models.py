@@ -16,6 +16,7 @@ from elman.models import (
     architecture_of,
     build,
 )
+from elman.nn import RNN
 from elman.nn.summary import summarize
 
 
@@ -181,3 +182,19 @@ def test_many_to_one_pooling_ignores_padding_and_matches_by_hand(pooling):
     assert build("many_to_one", model.config).pooling == pooling
     with pytest.raises(ElmanError, match="pooling: expected one of"):
         ManyToOne(3, 4, 2, pooling="attention")
+
+
+def test_summary_names_nested_rnns_by_their_path():
+    """Two RNNs under one module (an encoder-decoder inside a model) get distinct names."""
+    from torch import nn
+
+    class Nested(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.message = ManyToOne(3, 4, 2)
+            self.generator = nn.Module()
+            self.generator.encoder = RNN(3, 4)
+            self.generator.decoder = ManyToMany(3, 4, 3)
+
+    names = [row[0] for row in summarize(Nested()).rows]
+    assert {"message 1", "generator.encoder 1", "generator.decoder 1"} <= set(names)

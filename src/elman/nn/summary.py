@@ -72,7 +72,8 @@ def summarize(model: nn.Module, batch_size: int = 1, seq_len: int = 1) -> Summar
     rnns = _rnns(model)
     s.rows.append(("x", "", "", "", (batch_size, seq_len, rnns[0][1].input_size), "", ""))
     for name, rnn in rnns:
-        summarize_rnn(rnn, batch_size, s, f"{name.split('.')[0]} " if len(rnns) > 1 else "")
+        label = name.removesuffix(".rnn")       # "decoder.rnn" -> "decoder"
+        summarize_rnn(rnn, batch_size, s, f"{label} " if len(rnns) > 1 else "")
     seen = {id(p) for _, rnn in rnns for p in rnn.parameters()}
     for name, p in model.named_parameters():
         if id(p) not in seen:
