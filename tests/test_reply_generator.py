@@ -10,6 +10,7 @@ import shutil
 import pytest
 import torch
 import torch.nn.functional as F
+from test_reply import PAIRS, TINY
 
 from elman.cli import load_run, main
 from elman.data.dialogue import ReplyExample, collate_replies
@@ -18,12 +19,6 @@ from elman.errors import ElmanError
 from elman.models import DualEncoder, EncoderDecoder, build
 from elman.tasks.reply_generator import Generator
 
-TINY = ["--hidden-sizes", "32", "--embed-dim", "16", "--space-dim", "16", "--quiet"]
-PAIRS = [("hello there", "hi , how are you ?"), ("what is your name ?", "my name is elman"),
-         ("are you coming tonight ?", "yes , see you at eight"),
-         ("do you like music ?", "i love jazz"), ("where do you live ?", "in a computer"),
-         ("thank you", "you are welcome"), ("good night", "sleep well"),
-         ("how old are you ?", "i was made this year")]
 VOCAB = Vocab(["<unk>", "a", "b", "c", "d"], "word", "<unk>")
 
 
