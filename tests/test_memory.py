@@ -308,11 +308,18 @@ def test_cli_errors_are_one_line(run, tmp_path, capsys):
         assert len(err) == 1 and err[0].startswith(f"elman: error: {expected}"), err
 
 
-def test_cli_parity_every_end_to_end(tmp_path, capsys):
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def every(tmp_path_factory):
+    """A parity run with --target every, trained a few steps by the CLI: its folder."""
+    out = tmp_path_factory.mktemp("every") / "run"
     assert main(["train", "--task", "parity", "--target", "every", "--length", "4",
                  "--valid-size", "16", "--max-steps", "4", "--eval-every", "2",
                  "--hidden-sizes", "4", "--batch-size", "8", "--quiet", "--out", str(out)]) == 0
+    return out
+
+
+def test_cli_parity_every_end_to_end(every, tmp_path, capsys):
+    out = every
     capsys.readouterr()
     assert json.loads((out / "config.json").read_text())["task"]["target"] == "every"
     assert main(["eval", str(out), "--json"]) == 0
@@ -332,3 +339,18 @@ def test_cli_parity_every_end_to_end(tmp_path, capsys):
     assert main(["export", str(out), "--format", "numpy", "--out", str(tmp_path / "e")]) == 0
     usage = json.loads((tmp_path / "e" / "export.json").read_text())["usage"]
     assert any("y (B, T, 2)" in line for line in usage)
+
+
+def test_the_onnx_export_of_parity_every_answers_as_predict(every, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    assert main(["export", str(every), "--out", str(tmp_path / "onnx")]) == 0
+    session = ort.InferenceSession(str(tmp_path / "onnx" / "model.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    run, t = load_run(every)
+    line = "0110 1"
+    (y,) = session.run(None, {"x": long_range.Parity.parse(line, "t")[None].numpy(),
+                              "lengths": np.array([5])})
+    assert y.shape == (1, 5, 2)
+    expected = run.model.eval()(long_range.Parity.parse(line, "t")[None])[0].detach().numpy()
+    assert np.allclose(y[0], expected, atol=1e-5)
+    assert int(y[0, -1].argmax()) == t.predict([run.model], [line])[0]
