@@ -354,3 +354,13 @@ def test_the_onnx_export_of_parity_every_answers_as_predict(every, tmp_path):
     expected = run.model.eval()(long_range.Parity.parse(line, "t")[None])[0].detach().numpy()
     assert np.allclose(y[0], expected, atol=1e-5)
     assert int(y[0, -1].argmax()) == t.predict([run.model], [line])[0]
+
+
+def test_the_serve_route_of_parity_every_answers_the_final_parity(every):
+    testclient = pytest.importorskip("fastapi.testclient")
+    from elman.serve.app import Served, build_app
+    run, t = load_run(every)
+    client = testclient.TestClient(build_app([Served("p", run, t)]))
+    lines = ["0110 1", "1", "111"]
+    r = client.post("/v1/p/predict", json={"inputs": lines})
+    assert r.status_code == 200 and r.json()["outputs"] == t.predict([run.model], lines)
