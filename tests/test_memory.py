@@ -4,6 +4,8 @@ hand-computed outputs, a tiny overfit of each task and the CLI end to end."""
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -364,3 +366,15 @@ def test_the_serve_route_of_parity_every_answers_the_final_parity(every):
     lines = ["0110 1", "1", "111"]
     r = client.post("/v1/p/predict", json={"inputs": lines})
     assert r.status_code == 200 and r.json()["outputs"] == t.predict([run.model], lines)
+
+
+def test_a_parity_run_from_before_target_resumes(tmp_path, capsys):
+    """The committed fixture run has no task.target: it loads as "end" and its data's
+    fingerprint is unchanged, so it resumes."""
+    fixture = Path(__file__).parent / "fixtures" / "v1" / "runs" / "parity"
+    assert "target" not in json.loads((fixture / "config.json").read_text())["task"]
+    run = tmp_path / "parity"
+    shutil.copytree(fixture, run)
+    assert main(["train", "--resume", str(run), "--max-steps", "6", "--quiet"]) == 0
+    assert json.loads((run / "checkpoint" / "trainer_state.json").read_text())["step"] == 6
+    assert load_run(run)[1].options.target == "end"

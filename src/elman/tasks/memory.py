@@ -135,7 +135,7 @@ class MemoryTask(Task):
         self.valid_batches = long_range.drawn(self.problem, o.valid_size, train.split_seed,
                                               train.batch_size)
         self.train_batches = long_range.Fresh(self.problem, train.batch_size, train.seed)
-        fixed = [self.name, asdict(o), train.split_seed]
+        fixed = [self.name, self.fixed_settings(), train.split_seed]
         self.fingerprint = hashlib.sha256(json.dumps(fixed).encode()).hexdigest()
         self.source = f"{self.name} at T={o.length}"
         self.split_seed = train.split_seed
@@ -143,6 +143,10 @@ class MemoryTask(Task):
     def sizes(self) -> dict[str, int]:
         """The settings that size a sequence, for errors: {name: value}."""
         return {"length": self.options.length}
+
+    def fixed_settings(self) -> dict:
+        """The options the data's fingerprint holds (a resumed run must have the same)."""
+        return asdict(self.options)
 
     def eval_batches(self, inputs: list[torch.Tensor], train: "TrainConfig"):
         return long_range.batched(self.problem, inputs, train.batch_size)
@@ -349,6 +353,12 @@ class ParityTask(MemoryTask):
             return ("y (B, T, 2) logits: the argmax of step t is the parity of bits 1..t "
                     "(1: an odd number of ones), the last step's that of the input")
         return "y (B, 2) logits: the argmax is the parity (1: an odd number of ones)"
+
+    def fixed_settings(self) -> dict:
+        """The options, without ``target`` when it is "end": runs from before ``--target``
+        resume."""
+        return {k: v for k, v in asdict(self.options).items()
+                if (k, v) != ("target", "end")}
 
     def make_problem(self):
         kind = long_range.RunningParity if self.every else long_range.Parity
