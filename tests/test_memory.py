@@ -4,6 +4,8 @@ hand-computed outputs, a tiny overfit of each task and the CLI end to end."""
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from elman.data import long_range
 from elman.errors import ElmanError
 from elman.models import ManyToMany, ManyToOne
 from elman.options import make
+from elman.pretrained import load_run
 from elman.tasks import get_task, options_class
 from elman.tasks.memory import answer_text
 from elman.training import resolve, train
@@ -74,6 +77,16 @@ def test_parity_answer_is_the_sum_mod_2():
     assert set(np.unique(bits)) == {0, 1}
     assert list(y.numpy()) == [int(sum(b)) % 2 for b in bits]
     assert 0.4 < float(y.double().mean()) < 0.6
+
+
+def test_running_parity_labels_by_hand():
+    x = long_range.Parity.parse("0110 1101", "t")[None]
+    assert long_range.RunningParity(8).answer(x)[0].tolist() == [0, 1, 0, 0, 1, 0, 0, 1]
+    x, y = long_range.RunningParity(6).draw(50, gen())
+    assert y.shape == (50, 6)
+    assert torch.equal(y[:, -1], long_range.Parity.answer(x))
+    assert torch.equal(y, torch.stack([long_range.Parity.answer(x[:, :t + 1])
+                                       for t in range(6)], 1))
 
 
 def test_user_inputs_read_as_the_generated_ones():
@@ -156,6 +169,17 @@ def test_parity_scores_by_hand():
     assert s["loss"] == pytest.approx((np.log1p(np.exp(-2)) + np.log1p(np.exp(1))) / 2)
 
 
+def test_parity_every_scores_the_final_parity_and_every_step():
+    t = task("parity", length=3, target="every")
+    gold = [torch.tensor([[1, 0, 0], [0, 0, 1]]), torch.tensor([[1]])]
+    guess = [torch.tensor([[1, 1, 0], [0, 0, 0]]), torch.tensor([[1]])]
+    found = [torch.nn.functional.one_hot(g, 2).float() * 50 for g in guess]
+    s = t.scores(found, gold)                       # batches of two lengths, as --data makes
+    assert s["accuracy"] == pytest.approx(2 / 3) and s["step_accuracy"] == pytest.approx(5 / 7)
+    assert s["sequences"] == 3 and s["loss"] == pytest.approx(100 / 7, rel=1e-3)
+    assert t.answers(found[0].softmax(-1)) == [0, 0]
+
+
 def test_several_models_answer_their_mean():
     torch.manual_seed(0)
     t, models = task("adding", length=4), [ManyToOne(2, 4, 1), ManyToOne(2, 4, 1)]
@@ -202,6 +226,26 @@ def test_each_task_overfits_a_tiny_batch():
     assert overfit(parity, ManyToOne(1, 16, 2, "gru"), 150)["accuracy"] == 1.0
     copy = task("copy-memory", length=2, symbols=3, memorize=2)
     assert overfit(copy, ManyToMany(5, 16, 4, "gru"), 200)["exact_match"] == 1.0
+
+
+@pytest.mark.parametrize("target, model", [("every", ManyToMany), ("end", ManyToOne)])
+def test_parity_with_a_target_at_every_step_learns(target, model):
+    """150 fresh batches at T=8: the running parity is learnt, the final parity alone is
+    not (no subset of fewer than all bits says anything about it)."""
+    t = task("parity", length=8, target=target)
+    torch.manual_seed(0)
+    model = model(1, 16, 2, "gru")
+    opt = torch.optim.Adam(model.parameters(), 0.02)
+    for x, y in (b[:2] for b in long_range.Fresh(t.problem, 32, per_epoch=150).epoch(0)):
+        loss, _ = t.loss(model, x, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    s = t.evaluate(model, long_range.drawn(t.problem, 256, 1, 256))
+    if target == "every":
+        assert s["accuracy"] == 1.0 and s["step_accuracy"] == 1.0
+    else:
+        assert s["accuracy"] < 0.6
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +308,73 @@ def test_cli_errors_are_one_line(run, tmp_path, capsys):
         assert main(args) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(f"elman: error: {expected}"), err
+
+
+@pytest.fixture(scope="module")
+def every(tmp_path_factory):
+    """A parity run with --target every, trained a few steps by the CLI: its folder."""
+    out = tmp_path_factory.mktemp("every") / "run"
+    assert main(["train", "--task", "parity", "--target", "every", "--length", "4",
+                 "--valid-size", "16", "--max-steps", "4", "--eval-every", "2",
+                 "--hidden-sizes", "4", "--batch-size", "8", "--quiet", "--out", str(out)]) == 0
+    return out
+
+
+def test_cli_parity_every_end_to_end(every, tmp_path, capsys):
+    out = every
+    capsys.readouterr()
+    assert json.loads((out / "config.json").read_text())["task"]["target"] == "every"
+    assert main(["eval", str(out), "--json"]) == 0
+    valid = json.loads(capsys.readouterr().out)
+    assert valid["sequences"] == 16 and 0 <= valid["step_accuracy"] <= 1
+    inputs = tmp_path / "in.txt"
+    inputs.write_text("0110 1\n1\n10\n", encoding="utf-8")
+    assert main(["eval", str(out), "--data", str(inputs)]) == 0
+    assert re.search(r"\(chance 50%; 3 sequences\); every step: [\d.]+%",
+                     capsys.readouterr().out)
+    assert main(["predict", str(out), "--input", str(inputs)]) == 0
+    found = [int(v) for v in capsys.readouterr().out.split()]
+    run, t = load_run(out)
+    assert found == [int(run.model.eval()(long_range.Parity.parse(line, "t")[None])[0, -1]
+                         .argmax()) for line in ("0110 1", "1", "10")]
+    assert found == t.predict([run.model], ["0110 1", "1", "10"])
+    assert main(["export", str(out), "--format", "numpy", "--out", str(tmp_path / "e")]) == 0
+    usage = json.loads((tmp_path / "e" / "export.json").read_text())["usage"]
+    assert any("y (B, T, 2)" in line for line in usage)
+
+
+def test_the_onnx_export_of_parity_every_answers_as_predict(every, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    assert main(["export", str(every), "--out", str(tmp_path / "onnx")]) == 0
+    session = ort.InferenceSession(str(tmp_path / "onnx" / "model.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    run, t = load_run(every)
+    line = "0110 1"
+    (y,) = session.run(None, {"x": long_range.Parity.parse(line, "t")[None].numpy(),
+                              "lengths": np.array([5])})
+    assert y.shape == (1, 5, 2)
+    expected = run.model.eval()(long_range.Parity.parse(line, "t")[None])[0].detach().numpy()
+    assert np.allclose(y[0], expected, atol=1e-5)
+    assert int(y[0, -1].argmax()) == t.predict([run.model], [line])[0]
+
+
+def test_the_serve_route_of_parity_every_answers_the_final_parity(every):
+    testclient = pytest.importorskip("fastapi.testclient")
+    from elman.serve.app import Served, build_app
+    run, t = load_run(every)
+    client = testclient.TestClient(build_app([Served("p", run, t)]))
+    lines = ["0110 1", "1", "111"]
+    r = client.post("/v1/p/predict", json={"inputs": lines})
+    assert r.status_code == 200 and r.json()["outputs"] == t.predict([run.model], lines)
+
+
+def test_a_parity_run_from_before_target_resumes(tmp_path, capsys):
+    """The committed fixture run has no task.target: it loads as "end" and its data's
+    fingerprint is unchanged, so it resumes."""
+    fixture = Path(__file__).parent / "fixtures" / "v1" / "runs" / "parity"
+    assert "target" not in json.loads((fixture / "config.json").read_text())["task"]
+    run = tmp_path / "parity"
+    shutil.copytree(fixture, run)
+    assert main(["train", "--resume", str(run), "--max-steps", "6", "--quiet"]) == 0
+    assert json.loads((run / "checkpoint" / "trainer_state.json").read_text())["step"] == 6
+    assert load_run(run)[1].options.target == "end"

@@ -309,6 +309,8 @@ CASES = [
     Cli("train --task adding --length 1", "length: expected an integer >= 2 (one marked value "
         "in each half), got 1"),
     Cli("train --task parity --length 0", "length: expected an integer >= 1, got 0"),
+    Cli("train --task parity --target all", "target: expected one of ['end', 'every'], got "
+        "'all'"),
     Cli("train --task adding --valid-size 0", "valid_size: expected an integer >= 1, got 0"),
     Cli("train --task copy-memory --symbols 0", "symbols: expected an integer >= 1, got 0"),
     Cli("train --task copy-memory --memorize 0", "memorize: expected an integer >= 1, got 0"),

@@ -11,7 +11,8 @@ copy-memory    symbols 1..K, blank 0, delimiter K + 1. x (B, T + 2N, K + 2) one-
                blanks, then the N symbols (Arjovsky et al. 2016). Blanks and then a uniform
                guess score a cross-entropy of N log K / (T + 2N) nats per step.
 parity         x (B, T, 1): bits 0 or 1; y (B,): 1 when an odd number of them are 1. Chance
-               accuracy 1/2.
+               accuracy 1/2. ``RunningParity``: y (B, T), step t's label the parity of bits
+               1..t (a target at every step; the last is the parity).
 =============  ===========================================================================
 
 Each problem is a class with the sequence length it draws: ``draw(n, g)`` -> (x, y),
@@ -150,7 +151,7 @@ class Parity:
         self.T = self.steps = check_length(T, 1, "bits per sequence")
 
     def draw(self, n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """(x (n, T, 1), y (n,))."""
+        """(x (n, T, 1), y = ``answer(x)``: (n,) here, (n, T) for ``RunningParity``)."""
         x = torch.randint(0, 2, (n, self.T, 1), generator=g).float()
         return x, self.answer(x)
 
@@ -169,6 +170,15 @@ class Parity:
             raise bad(argument, "bits 0 and 1 (spaces optional), such as 0110 1",
                       f"{line!r} at {where}")
         return torch.tensor([[float(b)] for b in bits])
+
+
+class RunningParity(Parity):
+    """The parity of T bits with a label at every step: the parity of the bits so far."""
+
+    @staticmethod
+    def answer(x: torch.Tensor) -> torch.Tensor:
+        """x (n, T, 1) -> (n, T) 0 or 1: step t's is the parity of bits 1..t."""
+        return x[..., 0].long().cumsum(1) % 2
 
 
 class Drawn:

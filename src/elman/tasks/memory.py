@@ -18,7 +18,13 @@ task              model                     loss                         metrics
 adding            ManyToOne, 2 -> 1         squared error                MSE, within 0.04
 copy-memory       ManyToMany, K+2 -> K+1    cross-entropy of every step  recalled symbols
 parity            ManyToOne, 1 -> 2         cross-entropy                accuracy
+parity, every     ManyToMany, 1 -> 2        cross-entropy of every step  accuracy, steps
 ================  ========================  ===========================  ===============
+
+Parity's ``--target every`` labels every step with the running parity (the bits so far), so
+each step is the XOR of the previous parity and the current bit; its accuracy is still that
+of the final parity (comparable with ``--target end``), and ``step_accuracy`` that of every
+step.
 """
 
 import hashlib
@@ -34,7 +40,7 @@ from ..errors import bad
 from ..io.inputs import input_lines, read_input, writable, write_output
 from ..losses import cross_entropy, mse
 from ..models import ManyToMany, ManyToOne
-from ..options import opt, parse_integer, parse_positive_int
+from ..options import opt, parse_choice, parse_integer, parse_positive_int
 from .base import TEST, Command, Route, Scored, Task, eval_command, export_command, flag
 from .seq2seq import INPUT, OUTPUT
 
@@ -52,7 +58,7 @@ def parse_length(name, v):
 
 @dataclass
 class Options:
-    """Settings of the adding and parity tasks."""
+    """Settings of the adding task (and the base of the others')."""
 
     length: int = opt(100, parse_length, "steps per sequence (T)", "T")
     valid_size: int = opt(1000, parse_positive_int, "sequences in the fixed held-out set (and "
@@ -68,6 +74,14 @@ class CopyOptions(Options):
     symbols: int = opt(8, parse_positive_int, "the symbols 1..K to remember", "K")
     memorize: int = opt(10, parse_positive_int, "symbols per sequence, recalled after the "
                         "delimiter", "N")
+
+
+@dataclass
+class ParityOptions(Options):
+    """Settings of the parity task."""
+
+    target: str = opt("end", parse_choice(("end", "every")), "end: one answer after the last "
+                      "bit; every: the running parity (of the bits so far) at every step")
 
 
 DATA = flag("--data", metavar="PATH", help="a file of inputs, one per line as predict reads "
@@ -121,7 +135,7 @@ class MemoryTask(Task):
         self.valid_batches = long_range.drawn(self.problem, o.valid_size, train.split_seed,
                                               train.batch_size)
         self.train_batches = long_range.Fresh(self.problem, train.batch_size, train.seed)
-        fixed = [self.name, asdict(o), train.split_seed]
+        fixed = [self.name, self.fixed_settings(), train.split_seed]
         self.fingerprint = hashlib.sha256(json.dumps(fixed).encode()).hexdigest()
         self.source = f"{self.name} at T={o.length}"
         self.split_seed = train.split_seed
@@ -129,6 +143,10 @@ class MemoryTask(Task):
     def sizes(self) -> dict[str, int]:
         """The settings that size a sequence, for errors: {name: value}."""
         return {"length": self.options.length}
+
+    def fixed_settings(self) -> dict:
+        """The options the data's fingerprint holds (a resumed run must have the same)."""
+        return asdict(self.options)
 
     def eval_batches(self, inputs: list[torch.Tensor], train: "TrainConfig"):
         return long_range.batched(self.problem, inputs, train.batch_size)
@@ -317,33 +335,65 @@ class CopyMemoryTask(MemoryTask):
 
 
 class ParityTask(MemoryTask):
-    """Parity: whether an odd number of T bits are 1, read at the end."""
+    """Parity: whether an odd number of T bits are 1, read at the end (``--target end``) or
+    at every step as the parity of the bits so far (``--target every``)."""
 
     name = "parity"
+    Options = ParityOptions
     monitor = "accuracy"
     example = "0110 1"
-    output = "y (B, 2) logits: the argmax is the parity (1: an odd number of ones)"
+
+    @property
+    def every(self) -> bool:
+        return self.options.target == "every"
+
+    @property
+    def output(self) -> str:
+        if self.every:
+            return ("y (B, T, 2) logits: the argmax of step t is the parity of bits 1..t "
+                    "(1: an odd number of ones), the last step's that of the input")
+        return "y (B, 2) logits: the argmax is the parity (1: an odd number of ones)"
+
+    def fixed_settings(self) -> dict:
+        """The options, without ``target`` when it is "end": runs from before ``--target``
+        resume."""
+        return {k: v for k, v in asdict(self.options).items()
+                if (k, v) != ("target", "end")}
 
     def make_problem(self):
-        return long_range.Parity(self.options.length)
+        kind = long_range.RunningParity if self.every else long_range.Parity
+        return kind(self.options.length)
 
-    def build_model(self, model: "ModelConfig") -> ManyToOne:
-        return ManyToOne(1, model.hidden_sizes, 2, model.cell, model.activation,
-                         dropout=model.dropout)
+    def build_model(self, model: "ModelConfig") -> ManyToOne | ManyToMany:
+        kind = ManyToMany if self.every else ManyToOne
+        return kind(1, model.hidden_sizes, 2, model.cell, model.activation,
+                    dropout=model.dropout)
 
     def loss(self, model, x, y, state=None):
-        return cross_entropy(model(x), y), None
+        return cross_entropy(model(x), y, reduction="step" if self.every else "sequence"), None
 
     def scores(self, found, gold) -> dict:
-        """{"loss" (nats per sequence), "accuracy", "sequences"}."""
-        logits, gold = torch.cat(found), torch.cat(gold)
-        return {"loss": float(cross_entropy(logits, gold)),
-                "accuracy": float((logits.argmax(-1) == gold).double().mean()),
-                "sequences": len(gold)}
+        """{"loss" (nats per sequence; every: per step), "accuracy" (of the final parity),
+        "sequences"; every: "step_accuracy" (of every step's running parity)}. Batches of
+        ``every`` may differ in length."""
+        if not self.every:
+            logits, gold = torch.cat(found), torch.cat(gold)
+            return {"loss": float(cross_entropy(logits, gold)),
+                    "accuracy": float((logits.argmax(-1) == gold).double().mean()),
+                    "sequences": len(gold)}
+        last = torch.cat([f[:, -1] for f in found]).argmax(-1)
+        steps = torch.cat([f.reshape(-1, 2) for f in found])
+        labels = torch.cat([g.reshape(-1) for g in gold])
+        return {"loss": float(cross_entropy(steps, labels)),
+                "accuracy": float((last == torch.cat([g[:, -1] for g in gold])).double().mean()),
+                "step_accuracy": float((steps.argmax(-1) == labels).double().mean()),
+                "sequences": len(last)}
 
     def report(self, m: dict) -> str:
+        steps = (f"every step: {m['step_accuracy']:.2%}; loss {m['loss']:.4g} nats per step"
+                 if self.every else f"loss {m['loss']:.4g} nats")
         return (f"accuracy: {m['accuracy']:.2%} (chance 50%; {m['sequences']:,} sequences); "
-                f"loss {m['loss']:.4g} nats")
+                f"{steps}")
 
     def answers(self, mean: torch.Tensor) -> list[int]:
-        return mean.argmax(-1).tolist()
+        return (mean[:, -1] if self.every else mean).argmax(-1).tolist()
