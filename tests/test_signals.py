@@ -168,6 +168,19 @@ def harness(root: Path, moments: int, seed: int, workers: int) -> dict:
 # --- the handlers ---------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def signals_as_a_terminal_gives_them():
+    """SIGINT and SIGTERM acted on, as in a terminal, for this process and the processes it
+    starts: a shell starts a background job (``pytest ... &``) with SIGINT ignored, which
+    elman rightly leaves ignored (a test below checks it), so these tests would see nothing."""
+    previous = {s: signal.getsignal(s) for s in SIGNALS}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    for s, handler in previous.items():
+        signal.signal(s, handler)
+
+
 def test_a_signal_is_noted_and_raised_at_a_safe_point():
     from elman.training import stop
     before = signal.getsignal(signal.SIGTERM)
