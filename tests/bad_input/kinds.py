@@ -83,7 +83,7 @@ class Http(Row):
         elif isinstance(self.body, bytes):
             what = short(self.body)
         else:
-            what = "" if self.body is None else json.dumps(self.body, ensure_ascii=False)
+            what = "" if self.body is None else short_json(self.body)
         return f"{self.request} {what}".strip()
 
 
@@ -91,6 +91,12 @@ class Http(Row):
 UPLOADS = {"WAV": "{data}/wavs/3_bob_1.wav", "EMPTY_WAV": "{bad}/empty.wav",
            "PNG": "{data1}/row.png", "DIGIT_PNG": "{data1}/digit.png",
            "BOMB_PNG": "{bad}/bomb.png", "CUT_PNG": "{bad}/cut.png"}
+
+
+def short_json(body) -> str:
+    """A JSON body, shortened for the docs (its start and its length) past 200 characters."""
+    text = json.dumps(body, ensure_ascii=False)
+    return text if len(text) <= 200 else f"{text[:160]}... ({len(text):,} characters)"
 
 
 def short(data: bytes) -> str:
