@@ -35,13 +35,7 @@ TRAIN_T = 5                    # the training length of the models built here
 CELLS = ("elman", "lstm", "gru")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """torch on one thread: its oneDNN LSTM on a shared machine takes seconds otherwise."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # --- running graphs ----------------------------------------------------------------------

@@ -21,14 +21,7 @@ from elman.tasks import get_task, options_class
 from elman.tasks.memory import answer_text
 from elman.training import resolve, train
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The tiny models here run fastest on one thread (the cores are shared)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def task(name: str, **options):

@@ -41,13 +41,7 @@ SAME = dict(rtol=1e-5, atol=1e-6)   # "equal to rounding" (float64 rounding is ~
 MARGIN = 1e-3                       # "clearly different"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tensors this small gain nothing from threads; one keeps the tests fast on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _data(lengths=None):
